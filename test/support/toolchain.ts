@@ -1,0 +1,30 @@
+// How tests reach the project's Pulumi CLI: the environment that
+// scripts/env.sh prints (the same one `npm run pulumi` uses) and an
+// Automation API PulumiCommand bound to that CLI.
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+
+export const projectRoot = path.resolve(__dirname, "../..");
+
+/** The CLI environment from scripts/env.sh, as KEY=VALUE pairs. */
+export function toolchainEnv(): Record<string, string> {
+  const out = execFileSync("bash", [path.join(projectRoot, "scripts/env.sh")], { encoding: "utf8" });
+  const env: Record<string, string> = {};
+  for (const line of out.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
+/** The project's Pulumi CLI for the Automation API; fails with the fix when it is not built. */
+export async function pulumiCommand(env = toolchainEnv()): Promise<PulumiCommand> {
+  const root = env.PULUMI_LVS_TOOLCHAIN;
+  if (!root) throw new Error("scripts/env.sh printed no PULUMI_LVS_TOOLCHAIN");
+  try {
+    return await PulumiCommand.get({ root });
+  } catch (err) {
+    throw new Error(`the project's Pulumi CLI is missing under ${root} (run \`npm run setup\`): ${String(err)}`);
+  }
+}
