@@ -33,6 +33,8 @@ pulumi_env() {
   echo "PULUMI_SKIP_UPDATE_CHECK=true"
   echo "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
   echo "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true"
+  # `npm test` type-checks; programs then start without a second type-check.
+  echo "PULUMI_NODEJS_TRANSPILE_ONLY=${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
   # Not read by the CLI: tells the Automation API which CLI to use.
   echo "PULUMI_LVS_TOOLCHAIN=$TOOLCHAIN_DIR"
 }

@@ -5,22 +5,15 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { pulumiCommand, toolchainEnv } from "../support/toolchain";
+import { Stack } from "@pulumi/pulumi/automation";
+import * as pulumi from "@pulumi/pulumi";
+import { inlineStack, localStack, testBackend } from "../support/engine";
+import { toolchainEnv } from "../support/toolchain";
 
 const programDir = path.join(__dirname, "smoke");
 
 async function newStack(env: Record<string, string>, tmp: string): Promise<Stack> {
-  const pulumiHome = env.PULUMI_HOME;
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: "smoke", workDir: programDir },
-    {
-      pulumiCommand: await pulumiCommand(env),
-      pulumiHome,
-      envVars: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` },
-    },
-  );
-  return stack;
+  return localStack({ dir: tmp, env: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` }, dispose: () => undefined }, programDir, "smoke");
 }
 
 /**
@@ -99,5 +92,37 @@ describe("toolchain smoke test (real engine)", function () {
     await stack.setAllConfig({ markerPath: { value: path.join(tmp, "m") }, content: { value: "x" } });
     await assert.rejects(stack.up(), /pulumi-nodejs/);
     assert.equal(fs.existsSync(path.join(tmp, "m")), false);
+  });
+});
+
+describe("inline programs (real engine, language runtime served by the test process)", () => {
+  it("create, refresh and destroy a dynamic resource declared in the test", async () => {
+    const backend = testBackend();
+    try {
+      const provider: pulumi.dynamic.ResourceProvider = {
+        async create(inputs: { n: number }) {
+          return { id: `n${inputs.n}`, outs: { n: inputs.n, doubled: inputs.n * 2 } };
+        },
+        async read(id: string, props: { n: number; doubled: number }) {
+          return { id, props };
+        },
+      };
+      class Doubler extends pulumi.dynamic.Resource {
+        declare readonly doubled: pulumi.Output<number>;
+        constructor(name: string, n: number) {
+          super(provider, name, { n, doubled: undefined }, {});
+        }
+      }
+      const stack = await inlineStack(backend, "inline-smoke", "t", async () => {
+        return { doubled: new Doubler("r", 21).doubled };
+      });
+      const up = await stack.up();
+      assert.equal(up.outputs.doubled.value, 42, "the provider ran in the dynamic-provider plugin");
+      await stack.refresh({ expectNoChanges: true });
+      const destroy = await stack.destroy();
+      assert.equal(destroy.summary.resourceChanges?.delete, 2);
+    } finally {
+      backend.dispose();
+    }
   });
 });
