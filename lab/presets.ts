@@ -1,0 +1,97 @@
+// The lab presets: the seed's hosts with the seed's own addresses. Host names
+// and groups are an interface: stacks and tests address hosts by them.
+
+/** A network interface of a lab host, attached to one of the VM's bridges. */
+export interface LabNic {
+  /** Interface name inside the host, named like the seed (ens33, ens36). */
+  name: string;
+  /** Bridge: `lan` is 192.168.118.0/24, `wan` is 12.0.0.0/24. */
+  bridge: "lan" | "wan";
+  /** Address with prefix, e.g. 192.168.118.30/24. */
+  cidr: string;
+}
+
+export interface LabHostSpec {
+  name: string;
+  /** Ansible-like groups: directors, realservers, clients, tomcats, haproxies. */
+  groups: string[];
+  nics: LabNic[];
+  /** Default gateway, if the seed sets one for this host at the start. */
+  gateway?: string;
+  /** systemd units enabled at boot besides sshd (nginx on real servers, tomcat10 on tomcats). */
+  enable?: string[];
+  /** Content of nginx's default page (`this is nginx1` on rs1, as in the seed). */
+  www?: string;
+}
+
+export interface LabPreset {
+  name: string;
+  description: string;
+  hosts: LabHostSpec[];
+  /** Addresses the preset leaves free for the stacks (the VIP). */
+  reserved: string[];
+}
+
+const lan = (host: number): LabNic => ({ name: "ens33", bridge: "lan", cidr: `192.168.118.${host}/24` });
+
+const realServers = (): LabHostSpec[] => [
+  { name: "rs1", groups: ["realservers"], nics: [lan(30)], enable: ["nginx"], www: "this is nginx1" },
+  { name: "rs2", groups: ["realservers"], nics: [lan(40)], enable: ["nginx"], www: "this is nginx2" },
+];
+
+const drHosts = (): LabHostSpec[] => [
+  { name: "director1", groups: ["directors"], nics: [lan(10)] },
+  { name: "director2", groups: ["directors"], nics: [lan(11)] },
+  { name: "client", groups: ["clients"], nics: [lan(20)] },
+  ...realServers(),
+];
+
+export const presets: Record<string, LabPreset> = {
+  nat: {
+    name: "nat",
+    description: "LVS-NAT: client on 12.0.0.0/24, director on both nets, real servers inside (gateway left to the stack)",
+    reserved: [],
+    hosts: [
+      { name: "client", groups: ["clients"], nics: [{ name: "ens33", bridge: "wan", cidr: "12.0.0.10/24" }], gateway: "12.0.0.20" },
+      {
+        name: "director",
+        groups: ["directors"],
+        nics: [lan(20), { name: "ens36", bridge: "wan", cidr: "12.0.0.20/24" }],
+      },
+      ...realServers(),
+    ],
+  },
+  dr: {
+    name: "dr",
+    description: "LVS-DR: two directors, a client and two real servers on 192.168.118.0/24; VIP .100 left free",
+    reserved: ["192.168.118.100"],
+    hosts: drHosts(),
+  },
+  "nginx-tomcat": {
+    name: "nginx-tomcat",
+    description: "the dr hosts plus tomcat1 and tomcat2 behind the nginx real servers",
+    reserved: ["192.168.118.100"],
+    hosts: [
+      ...drHosts(),
+      { name: "tomcat1", groups: ["tomcats"], nics: [lan(50)], enable: ["tomcat10"] },
+      { name: "tomcat2", groups: ["tomcats"], nics: [lan(60)], enable: ["tomcat10"] },
+    ],
+  },
+  haproxy: {
+    name: "haproxy",
+    description: "two HAProxy hosts, a client and two nginx real servers; VIP .100 left free",
+    reserved: ["192.168.118.100"],
+    hosts: [
+      { name: "haproxy1", groups: ["haproxies"], nics: [lan(50)] },
+      { name: "haproxy2", groups: ["haproxies"], nics: [lan(51)] },
+      { name: "client", groups: ["clients"], nics: [lan(20)] },
+      ...realServers(),
+    ],
+  },
+};
+
+export function presetNamed(name: string): LabPreset {
+  const p = presets[name];
+  if (!p) throw new Error(`lab preset must be one of ${Object.keys(presets).join(", ")}; got "${name}"`);
+  return p;
+}
