@@ -181,7 +181,7 @@ done_step
 # ---------------------------------------------------------------- 6. lab
 step "lab VM image"
 if [ -f lab/image/build.sh ]; then
-  bash lab/image/build.sh
+  bash lab/image/build.sh >/dev/null
 else
   note "no lab recipe in this checkout"
 fi

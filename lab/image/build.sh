@@ -6,6 +6,7 @@
 #
 # Output: disk.img (ext4), vmlinuz, initrd.img, id_ed25519(.pub) (the lab key),
 # hostkeys/<host>.pub (the pinned SSH host keys), recipe (the hash).
+# Progress goes to stderr; the image directory is printed on stdout.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../scripts/lib.sh"
@@ -19,10 +20,11 @@ BASE="$CACHE_ROOT/lab/base-$BASE_HASH"
 RECIPE_HASH=$( (echo "$BASE_HASH"; cat "$HERE/build.sh" "$HERE/hosts.txt"; find "$HERE/rootfs" -type f | sort | xargs cat) | sha256sum | cut -c1-12)
 OUT="$CACHE_ROOT/lab/image-$RECIPE_HASH"
 T0=$SECONDS
-say() { printf '    [lab image %3ss] %s\n' $((SECONDS - T0)) "$*"; }
+say() { printf '    [lab image %3ss] %s\n' $((SECONDS - T0)) "$*" >&2; }
 
 if [ -f "$OUT/disk.img" ]; then
   say "cached: $OUT"
+  echo "$OUT"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -105,10 +107,11 @@ say "kernel, initrd and disk image"
 cp "$ROOT"/boot/vmlinuz-* "$WORK/vmlinuz"
 cp "$ROOT"/boot/initrd.img-* "$WORK/initrd.img"
 rm -rf "$ROOT"/usr/share/doc/* "$ROOT"/usr/share/man/* "$ROOT"/var/cache/apt/*.bin
-mke2fs -q -t ext4 -L labroot -d "$ROOT" "$WORK/disk.img" 4G
+mke2fs -q -t ext4 -L labroot -d "$ROOT" "$WORK/disk.img" 4G >&2
 rm -rf "$ROOT"
 echo "$RECIPE_HASH" >"$WORK/recipe"
 rm -rf "$OUT"
 mv "$WORK" "$OUT"
 trap - EXIT
 say "built $OUT ($(du -sh "$OUT/disk.img" | cut -f1) used of 4G)"
+echo "$OUT"
