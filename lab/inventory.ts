@@ -3,6 +3,7 @@
 // machines can write the same format by hand.
 import * as fs from "node:fs";
 import * as YAML from "yaml";
+import type { ConnectionArgs } from "../providers/transport/types";
 import { labRunDir } from "./paths";
 
 export interface InventoryHost {
@@ -107,4 +108,15 @@ export function hostAddress(host: InventoryHost, nic?: string): string {
   const cidr = nic ? host.addresses[nic] : Object.values(host.addresses)[0];
   if (!cidr) throw new Error(`host ${host.name} has no address${nic ? ` on ${nic}` : ""}`);
   return cidr.split("/")[0];
+}
+
+/** SSH connection arguments for a host: its key file read now, its host key pinned. */
+export function connectionArgs(host: InventoryHost): ConnectionArgs {
+  return {
+    host: host.sshHost,
+    port: host.port,
+    user: host.user,
+    privateKey: fs.readFileSync(host.privateKeyPath, "utf8"),
+    hostKeySha256: host.hostKeySha256,
+  };
 }

@@ -1,0 +1,89 @@
+// Input checking shared by every provider's `check`: failures name the
+// property, the value and what is allowed; values unknown at preview are
+// skipped (they are checked again when known).
+import * as net from "node:net";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** The value dynamic providers see for an input not known yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+/** Collects failures; each rule is skipped when its value is undefined or unknown. */
+export class Checker {
+  readonly failures: CheckFailure[];
+
+  // Assigned in the constructor, not as a field initializer: dynamic-provider
+  // code is serialized, and the serializer drops class field initializers.
+  constructor() {
+    this.failures = [];
+  }
+
+  fail(property: string, reason: string): void {
+    this.failures.push({ property, reason });
+  }
+
+  private known(v: unknown): boolean {
+    return v !== undefined && v !== null && !isUnknown(v);
+  }
+
+  oneOf<T extends string>(property: string, v: unknown, allowed: readonly T[]): v is T {
+    if (!this.known(v)) return false;
+    if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return true;
+    this.fail(property, `${property} must be one of ${allowed.join(", ")}; got ${JSON.stringify(v)}`);
+    return false;
+  }
+
+  int(property: string, v: unknown, min: number, max: number): boolean {
+    if (!this.known(v)) return false;
+    if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return true;
+    this.fail(property, `${property} must be an integer ${min}..${max}; got ${JSON.stringify(v)}`);
+    return false;
+  }
+
+  ip(property: string, v: unknown, family?: 4 | 6): boolean {
+    if (!this.known(v)) return false;
+    const ok = typeof v === "string" && (family === 4 ? net.isIPv4(v) : family === 6 ? net.isIPv6(v) : net.isIP(v) !== 0);
+    if (!ok) this.fail(property, `${property} must be an ${family ? `IPv${family}` : "IPv4 or IPv6"} address; got ${JSON.stringify(v)}`);
+    return ok;
+  }
+
+  /** A name-like word: letters, digits and `allowedExtra`; no spaces, quotes, newlines or shell syntax. */
+  word(property: string, v: unknown, pattern: RegExp, describe: string): boolean {
+    if (!this.known(v)) return false;
+    if (typeof v === "string" && pattern.test(v)) return true;
+    this.fail(property, `${property} must be ${describe}; got ${JSON.stringify(v)}`);
+    return false;
+  }
+
+  required(property: string, v: unknown): boolean {
+    if (v === undefined || v === null || v === "") {
+      this.fail(property, `${property} is required`);
+      return false;
+    }
+    return true;
+  }
+}
+
+/** Checks the connection block every host resource takes. */
+export function checkConnection(c: Checker, conn: unknown): void {
+  if (isUnknown(conn)) return;
+  if (!conn || typeof conn !== "object") {
+    c.fail("connection", "connection is required: { host, port?, user?, privateKey?, hostKeySha256? }");
+    return;
+  }
+  const k = conn as Record<string, unknown>;
+  if (c.required("connection.host", k.host)) {
+    c.word("connection.host", k.host, /^[A-Za-z0-9.:_-]+$/, "a host name or address");
+  }
+  c.int("connection.port", k.port, 1, 65535);
+  c.word("connection.user", k.user, /^[a-z_][a-z0-9_.-]*$/i, "a user name");
+  c.word("connection.hostKeySha256", k.hostKeySha256, /^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH fingerprint like SHA256:<43 base64 characters>");
+  if (k.jump !== undefined) checkConnection(c, k.jump);
+}

@@ -1,0 +1,115 @@
+// SysctlSet: kernel parameters applied live and persisted in
+// /etc/sysctl.d/<name>.conf (atomic write). The live values found at create
+// are recorded and restored at delete; unknown keys are refused.
+//
+// Replaces on: connection host/port, name. In place: values.
+import * as pulumi from "@pulumi/pulumi";
+import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { importUnsupported } from "../common/errors";
+import { command } from "../transport/shell";
+import { sshTransport } from "../transport/ssh";
+import { ConnectionArgs, Transport } from "../transport/types";
+import { checkSysctl, confPath, normalizeValues, procPath, renderSysctlConf, sameValue } from "./core";
+
+export interface SysctlSetArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  /** File name under /etc/sysctl.d (without .conf). Replaces. */
+  name: pulumi.Input<string>;
+  /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. In place. */
+  values: pulumi.Input<Record<string, pulumi.Input<string | number>>>;
+}
+
+interface Props {
+  connection: ConnectionArgs;
+  name: string;
+  values: Record<string, string | number>;
+  /** Live values before this set first changed them (restored at delete). */
+  previous?: Record<string, string>;
+  /** False when refresh found /etc/sysctl.d/<name>.conf missing or edited by hand (drift). */
+  persisted?: boolean;
+}
+
+const SEP = "__PULUMI_LVS_SEP__";
+
+/** Reads the live values of `keys` in one command; fails naming unknown keys. */
+async function readLive(t: Transport, keys: string[]): Promise<Record<string, string>> {
+  const script = keys.map((k) => `if [ -e ${command(procPath(k))} ]; then cat ${command(procPath(k))}; else echo "missing ${k}" >&2; exit 4; fi; echo ${SEP}`).join("; ");
+  const r = await t.exec(script);
+  if (r.code === 4) throw new Error(`ssh ${t.target}: unknown sysctl key: ${r.stderr.trim().replace(/^missing /, "")} (no ${procPath(r.stderr.trim().replace(/^missing /, ""))})`);
+  if (r.code !== 0) throw new Error(`ssh ${t.target}: reading sysctls failed (exit ${r.code}): ${r.stderr.trim()}`);
+  const parts = r.stdout.split(`${SEP}\n`);
+  return Object.fromEntries(keys.map((k, i) => [k, (parts[i] ?? "").trim()]));
+}
+
+async function apply(t: Transport, values: Record<string, string>): Promise<void> {
+  const lines = Object.entries(values).map(([k, v]) => `printf '%s\\n' ${command(v)} > ${command(procPath(k))}`);
+  if (lines.length) await t.run(lines.join(" && "));
+}
+
+export const sysctlSetProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async check(_olds, news) {
+    const failures = checkSysctl(news);
+    return failures.length ? { failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const own = changedProps({ ...olds, values: normalizeValues(olds.values) }, { ...news, values: normalizeValues(news.values) }, { replace: ["name"], update: ["values"] });
+    const conn = changedProps(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, CONNECTION_DIFF);
+    return {
+      changes: own.changed.length + conn.changed.length > 0 || olds.persisted === false,
+      replaces: [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])],
+    };
+  },
+
+  async create(inputs) {
+    const t = sshTransport(inputs.connection);
+    const values = normalizeValues(inputs.values);
+    const previous = await readLive(t, Object.keys(values));
+    await t.writeFileAtomic(confPath(inputs.name), renderSysctlConf(inputs.name, values));
+    await apply(t, Object.fromEntries(Object.entries(values).filter(([k, v]) => !sameValue(previous[k], v))));
+    return { id: `${t.target}/${confPath(inputs.name)}`, outs: { ...inputs, values, previous, persisted: true } };
+  },
+
+  async read(id, props) {
+    if (!props) throw importUnsupported("SysctlSet", id);
+    const t = sshTransport(props.connection);
+    const desired = normalizeValues(props.values);
+    const [live, file] = await Promise.all([readLive(t, Object.keys(desired)), t.readFile(confPath(props.name))]);
+    if (file === undefined && Object.entries(desired).every(([k, v]) => !sameValue(live[k], v))) return { id: "", props };
+    // Live values that match keep the declared spelling; others show as drift.
+    const values = Object.fromEntries(Object.entries(desired).map(([k, v]) => [k, sameValue(live[k], v) ? v : live[k]]));
+    return { id, props: { ...props, values, persisted: file === renderSysctlConf(props.name, desired) } };
+  },
+
+  async update(_id, olds, news) {
+    const t = sshTransport(news.connection);
+    const values = normalizeValues(news.values);
+    const previous = { ...(olds.previous ?? {}) };
+    const added = Object.keys(values).filter((k) => !(k in previous));
+    Object.assign(previous, await readLive(t, added));
+    const live = await readLive(t, Object.keys(values));
+    await t.writeFileAtomic(confPath(news.name), renderSysctlConf(news.name, values));
+    await apply(t, Object.fromEntries(Object.entries(values).filter(([k, v]) => !sameValue(live[k], v))));
+    // Keys no longer declared go back to their recorded values.
+    const dropped = Object.fromEntries(Object.entries(previous).filter(([k]) => !(k in values)));
+    await apply(t, dropped);
+    for (const k of Object.keys(dropped)) delete previous[k];
+    return { outs: { ...news, values, previous, persisted: true } };
+  },
+
+  async delete(_id, props) {
+    const t = sshTransport(props.connection);
+    await t.run(`rm -f ${command(confPath(props.name))}`);
+    await apply(t, props.previous ?? {});
+  },
+};
+
+/** Kernel parameters on one host, live and persisted. */
+export class SysctlSet extends pulumi.dynamic.Resource {
+  declare readonly values: pulumi.Output<Record<string, string>>;
+  declare readonly previous: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: SysctlSetArgs, opts?: pulumi.CustomResourceOptions) {
+    super(sysctlSetProvider, name, { ...args, previous: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SysctlSet");
+  }
+}

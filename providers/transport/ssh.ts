@@ -1,0 +1,239 @@
+// The SSH transport (ssh2): one connection per host per process, shared by
+// every resource; channels limited below sshd's MaxSessions; host keys pinned;
+// retries on network errors only.
+//
+// Dynamic-provider code is serialized by value per resource, so module-level
+// state would not be shared between resources: the pool lives on globalThis,
+// and ssh2 is required inside the functions.
+import type { Client, ConnectConfig } from "ssh2";
+import { quote } from "./shell";
+import { CommandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
+
+/** sshd's default MaxSessions is 10; stay below it. */
+const MAX_CHANNELS = 8;
+
+interface PoolEntry {
+  client?: Promise<Client>;
+  active: number;
+  waiting: (() => void)[];
+  locks: Map<string, Promise<unknown>>;
+  /** Connections opened to this host by this process (for figures and tests). */
+  opened: number;
+  commands: number;
+}
+
+interface Pool {
+  entries: Map<string, PoolEntry>;
+}
+
+function pool(): Pool {
+  const g = globalThis as { __pulumiLvsSshPool?: Pool };
+  g.__pulumiLvsSshPool ??= { entries: new Map() };
+  return g.__pulumiLvsSshPool;
+}
+
+function entryFor(key: string): PoolEntry {
+  const p = pool();
+  let e = p.entries.get(key);
+  if (!e) {
+    e = { active: 0, waiting: [], locks: new Map(), opened: 0, commands: 0 };
+    p.entries.set(key, e);
+  }
+  return e;
+}
+
+/** OpenSSH-style SHA256 fingerprint of a raw host key. */
+export function fingerprintOf(key: Buffer): string {
+  const crypto = require("node:crypto") as typeof import("node:crypto");
+  return "SHA256:" + crypto.createHash("sha256").update(key).digest("base64").replace(/=+$/, "");
+}
+
+function isNetworkError(err: unknown): boolean {
+  const e = err as { level?: string; code?: string };
+  if (e.level === "client-authentication") return false;
+  if (e.level === "client-timeout" || e.level === "client-socket") return true;
+  return ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"].includes(e.code ?? "");
+}
+
+function connectOnce(c: ConnectionArgs, sock?: NodeJS.ReadableStream): Promise<Client> {
+  const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+  const target = targetOf(c);
+  return new Promise((resolve, reject) => {
+    const client = new SshClient();
+    let keyError: Error | undefined;
+    const cfg: ConnectConfig = {
+      host: c.host,
+      port: c.port ?? 22,
+      username: c.user ?? "root",
+      privateKey: c.privateKey,
+      passphrase: c.privateKeyPassphrase,
+      password: c.password,
+      agent: c.agent,
+      readyTimeout: c.connectTimeoutMs ?? 20000,
+      keepaliveInterval: c.keepaliveIntervalMs ?? 15000,
+      keepaliveCountMax: 4,
+      sock: sock as ConnectConfig["sock"],
+      hostVerifier: (key: Buffer) => {
+        const got = fingerprintOf(key);
+        if (c.hostKeySha256) {
+          if (got === c.hostKeySha256) return true;
+          keyError = new Error(`ssh ${target}: host key mismatch: expected ${c.hostKeySha256}, got ${got}; refusing to connect`);
+          return false;
+        }
+        if (c.trustOnFirstUse) return true;
+        keyError = new Error(`ssh ${target}: no host key pin (hostKeySha256) given; the host offers ${got}. Pin it, or set trustOnFirstUse`);
+        return false;
+      },
+    };
+    client.once("ready", () => resolve(client));
+    client.once("error", (err: Error) => reject(keyError ?? err));
+    client.connect(cfg);
+  });
+}
+
+async function connectWithRetry(c: ConnectionArgs): Promise<Client> {
+  const attempts = Math.max(1, c.retries ?? 4);
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      if (c.jump) {
+        const jump = await connectWithRetry(c.jump);
+        const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+          jump.forwardOut("127.0.0.1", 0, c.host, c.port ?? 22, (err, ch) => (err ? reject(err) : resolve(ch))),
+        );
+        return await connectOnce(c, stream);
+      }
+      return await connectOnce(c);
+    } catch (err) {
+      last = err;
+      if (!isNetworkError(err) || i === attempts - 1) break;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+    }
+  }
+  const msg = last instanceof Error ? last.message : String(last);
+  throw new Error(msg.startsWith("ssh ") ? msg : `ssh ${targetOf(c)}: cannot connect: ${msg}`);
+}
+
+/** The pooled connection of a host: opened on first use, reopened after it closes. */
+function client(c: ConnectionArgs, e: PoolEntry): Promise<Client> {
+  if (!e.client) {
+    e.opened++;
+    const p = connectWithRetry(c).then((cl) => {
+      const drop = () => {
+        if (e.client === p) e.client = undefined;
+      };
+      cl.on("close", drop);
+      cl.on("error", drop);
+      // Let the process exit while the connection is idle.
+      (cl as unknown as { _sock?: { unref?: () => void } })._sock?.unref?.();
+      return cl;
+    });
+    p.catch(() => {
+      if (e.client === p) e.client = undefined;
+    });
+    e.client = p;
+  }
+  return e.client;
+}
+
+async function withChannel<T>(e: PoolEntry, fn: () => Promise<T>): Promise<T> {
+  while (e.active >= MAX_CHANNELS) await new Promise<void>((r) => e.waiting.push(r));
+  e.active++;
+  try {
+    return await fn();
+  } finally {
+    e.active--;
+    e.waiting.shift()?.();
+  }
+}
+
+function execOn(cl: Client, line: string, stdin: string | undefined): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    cl.exec(line, (err, stream) => {
+      if (err) return reject(err);
+      const out: Buffer[] = [];
+      const errb: Buffer[] = [];
+      let code = -1;
+      stream.on("data", (d: Buffer) => out.push(d));
+      stream.stderr.on("data", (d: Buffer) => errb.push(d));
+      stream.on("exit", (c: number | null) => (code = c ?? -1));
+      stream.on("close", () => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString() }));
+      if (stdin !== undefined) stream.end(stdin);
+      else stream.end();
+    });
+  });
+}
+
+/** The transport for a connection: pooled per user@host:port in this process. */
+export function sshTransport(c: ConnectionArgs): Transport {
+  const target = targetOf(c);
+  const e = entryFor(target);
+  const sudo = c.sudo ?? (c.user ?? "root") !== "root";
+  const wrap = (line: string) => (sudo ? `sudo -n sh -c ${quote(line)}` : line);
+
+  const t: Transport = {
+    target,
+    async exec(line, stdin) {
+      e.commands++;
+      return withChannel(e, async () => {
+        const cl = await client(c, e);
+        try {
+          return await execOn(cl, wrap(line), stdin);
+        } catch (err) {
+          // A dropped connection: reopen once, then fail naming the host.
+          e.client = undefined;
+          const again = await client(c, e);
+          return execOn(again, wrap(line), stdin).catch((err2: unknown) => {
+            throw new Error(`ssh ${target}: "${line}" could not run: ${err2 instanceof Error ? err2.message : String(err2)} (first: ${String(err)})`);
+          });
+        }
+      });
+    },
+    async run(line, stdin) {
+      const r = await t.exec(line, stdin);
+      if (r.code !== 0) throw new CommandError(target, line, r.code, r.stderr);
+      return r.stdout;
+    },
+    async readFile(path) {
+      const r = await t.exec(`if [ -e ${quote(path)} ]; then cat ${quote(path)}; else exit 3; fi`);
+      if (r.code === 3) return undefined;
+      if (r.code !== 0) throw new CommandError(target, `cat ${path}`, r.code, r.stderr);
+      return r.stdout;
+    },
+    async writeFileAtomic(path, content, opts: WriteOptions = {}) {
+      const dir = path.replace(/\/[^/]*$/, "") || "/";
+      const tmp = `${dir}/.${path.slice(dir.length + 1)}.pulumi-lvs.tmp`;
+      const steps = [
+        `mkdir -p ${quote(dir)}`,
+        `cat > ${quote(tmp)}`,
+        `chmod ${quote(opts.mode ?? "0644")} ${quote(tmp)}`,
+        ...(opts.owner ? [`chown ${quote(opts.owner)} ${quote(tmp)}`] : []),
+        `mv -f ${quote(tmp)} ${quote(path)}`,
+      ];
+      await t.run(steps.join(" && "), content);
+    },
+    async lock(key, fn) {
+      const prev = e.locks.get(key) ?? Promise.resolve();
+      const next = prev.catch(() => undefined).then(fn);
+      e.locks.set(key, next.catch(() => undefined));
+      return next;
+    },
+  };
+  return t;
+}
+
+/** Connections opened and commands run per host by this process. */
+export function sshStats(): Record<string, { opened: number; commands: number }> {
+  const out: Record<string, { opened: number; commands: number }> = {};
+  for (const [k, e] of pool().entries) out[k] = { opened: e.opened, commands: e.commands };
+  return out;
+}
+
+/** Closes every pooled connection (tests; the provider process exits on its own). */
+export async function closeAll(): Promise<void> {
+  for (const e of pool().entries.values()) {
+    const c = e.client;
+    e.client = undefined;
+    if (c) (await c.catch(() => undefined))?.end();
+  }
+}

@@ -1,0 +1,80 @@
+// The transport seam: what every provider needs from a host. One SSH
+// implementation (ssh.ts); tests of command planning use recording.ts.
+
+/** How to reach a host over SSH. */
+export interface ConnectionArgs {
+  /** Address or name to connect to. */
+  host: string;
+  /** SSH port. Default 22. */
+  port?: number;
+  /** Login user. Default "root"; other users need `sudo`. */
+  user?: string;
+  /** Private key (PEM/OpenSSH text). Keep it secret: pass a `pulumi.secret`. */
+  privateKey?: string;
+  /** Passphrase of the private key. */
+  privateKeyPassphrase?: string;
+  /** Password authentication. */
+  password?: string;
+  /** ssh-agent socket path (e.g. process.env.SSH_AUTH_SOCK). */
+  agent?: string;
+  /** The host key pin as OpenSSH prints it (`SHA256:...`). A different key is refused. */
+  hostKeySha256?: string;
+  /** Accept any host key when no pin is given. Default false: an unpinned host is refused. */
+  trustOnFirstUse?: boolean;
+  /** Connect through this host (like ssh -J). */
+  jump?: ConnectionArgs;
+  /** Run commands through `sudo -n` (for a non-root user). Default: true when user is not root. */
+  sudo?: boolean;
+  /** Time to establish the connection, ms. Default 20000. */
+  connectTimeoutMs?: number;
+  /** Attempts on network errors (never on authentication errors). Default 4. */
+  retries?: number;
+  /** SSH keepalive interval, ms. Default 15000. */
+  keepaliveIntervalMs?: number;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface WriteOptions {
+  /** Octal mode such as "0644". Default "0644". */
+  mode?: string;
+  /** owner[:group]. Default: unchanged (root for new files). */
+  owner?: string;
+}
+
+export interface Transport {
+  /** user@host:port, for messages. */
+  readonly target: string;
+  /** Runs a shell command line; never throws on a non-zero exit. */
+  exec(commandLine: string, stdin?: string): Promise<ExecResult>;
+  /** Runs a shell command line; throws CommandError on a non-zero exit. Returns stdout. */
+  run(commandLine: string, stdin?: string): Promise<string>;
+  /** A file's content, or undefined when it does not exist. */
+  readFile(path: string): Promise<string | undefined>;
+  /** Writes a file atomically (temp file in the same directory, then rename). */
+  writeFileAtomic(path: string, content: string, opts?: WriteOptions): Promise<void>;
+  /** Runs fn while holding this host's lock named `key` (read-modify-write of shared files). */
+  lock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** A command that exited non-zero: names the host, the command, the exit code and stderr. */
+export class CommandError extends Error {
+  constructor(
+    readonly target: string,
+    readonly commandLine: string,
+    readonly code: number,
+    readonly stderr: string,
+  ) {
+    super(`ssh ${target}: "${commandLine}" exited ${code}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+    this.name = "CommandError";
+  }
+}
+
+/** user@host:port of a connection, with defaults applied. */
+export function targetOf(c: ConnectionArgs): string {
+  return `${c.user ?? "root"}@${c.host}:${c.port ?? 22}`;
+}

@@ -1,0 +1,108 @@
+// VipAlias: an address on an interface with an ifconfig-style label
+// (ens33:0 on a director, lo:0 on a DR real server), an optional host route
+// and gratuitous ARP, persisted by a systemd unit so it comes back at boot.
+//
+// Replaces on: connection host/port, address, prefix, interface, label.
+// In place: hostRoute, gratuitousArp. Refresh reports an address removed by
+// hand as drift (assigned: false); `up` puts it back.
+import * as pulumi from "@pulumi/pulumi";
+import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { importUnsupported } from "../common/errors";
+import { command } from "../transport/shell";
+import { sshTransport } from "../transport/ssh";
+import { ConnectionArgs } from "../transport/types";
+import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
+
+export interface VipAliasArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  /** The VIP. Replaces. */
+  address: pulumi.Input<string>;
+  /** Prefix length; default 32 (IPv4) or 128 (IPv6). Replaces. */
+  prefix?: pulumi.Input<number>;
+  /** Interface: ens33 on a director, lo on a DR real server. Replaces. */
+  interface: pulumi.Input<string>;
+  /** Label such as ens33:0 or lo:0 (IPv4). Replaces. */
+  label?: pulumi.Input<string>;
+  /** Add a host route to the VIP via the interface. Default false. In place. */
+  hostRoute?: pulumi.Input<boolean>;
+  /** Send gratuitous ARP when adding. Default false. In place. */
+  gratuitousArp?: pulumi.Input<boolean>;
+}
+
+type Props = Partial<VipSpec> & {
+  connection: ConnectionArgs;
+  /** Refresh: is the address on the interface? */
+  assigned?: boolean;
+  /** Refresh: is the boot-time unit in place and enabled? */
+  persisted?: boolean;
+};
+
+const SEP = "__PULUMI_LVS_SEP__";
+
+function unitPath(v: VipSpec): string {
+  return `/etc/systemd/system/${unitName(v)}`;
+}
+
+export const vipAliasProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async check(_olds, news) {
+    const failures = checkVip(news as Record<string, unknown>);
+    return failures.length ? { failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const a = { ...olds, ...normalizeVip(olds) } as Record<string, unknown>;
+    const b = { ...news, ...normalizeVip(news) } as Record<string, unknown>;
+    const own = changedProps(a, b, { replace: ["address", "prefix", "interface", "label"], update: ["hostRoute", "gratuitousArp"] });
+    const conn = changedProps(a, b, CONNECTION_DIFF);
+    const drift = olds.assigned === false || olds.persisted === false;
+    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces: [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])] };
+  },
+
+  async create(inputs) {
+    const t = sshTransport(inputs.connection);
+    const v = normalizeVip(inputs);
+    await t.writeFileAtomic(unitPath(v), renderUnit(v));
+    await t.run(`systemctl daemon-reload && systemctl enable ${command(unitName(v))} >/dev/null 2>&1 && ${addCommand(v)}`);
+    return { id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`, outs: { ...inputs, ...v, assigned: true, persisted: true } };
+  },
+
+  async read(id, props) {
+    if (!props) throw importUnsupported("VipAlias", id);
+    const t = sshTransport(props.connection);
+    const v = normalizeVip(props);
+    const out = await t.run(
+      `ip -o addr show dev ${command(v.interface)}; echo ${SEP}; cat ${command(unitPath(v))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(unitName(v))} 2>/dev/null || true`,
+    );
+    const [addrs, unit = "", enabled = ""] = out.split(`${SEP}\n`);
+    const live = parseIpAddr(addrs).find((a) => a.address === v.address && a.prefix === v.prefix);
+    const persisted = unit === renderUnit(v) && enabled.trim() === "enabled";
+    if (!live && unit === "") return { id: "", props };
+    return { id, props: { ...props, ...v, label: live?.label ?? v.label, assigned: !!live, persisted } };
+  },
+
+  async update(_id, olds, news) {
+    const t = sshTransport(news.connection);
+    const v = normalizeVip(news);
+    const old = normalizeVip(olds);
+    if (old.hostRoute && !v.hostRoute) await t.run(delCommand({ ...old, hostRoute: true }).split("; ")[0]);
+    await t.writeFileAtomic(unitPath(v), renderUnit(v));
+    await t.run(`systemctl daemon-reload && systemctl enable ${command(unitName(v))} >/dev/null 2>&1 && ${addCommand(v)}`);
+    return { outs: { ...news, ...v, assigned: true, persisted: true } };
+  },
+
+  async delete(_id, props) {
+    const t = sshTransport(props.connection);
+    const v = normalizeVip(props);
+    await t.run(`systemctl disable ${command(unitName(v))} >/dev/null 2>&1; rm -f ${command(unitPath(v))}; systemctl daemon-reload; ${delCommand(v)}`);
+  },
+};
+
+/** A VIP on an interface, persisted across reboots. */
+export class VipAlias extends pulumi.dynamic.Resource {
+  declare readonly address: pulumi.Output<string>;
+  declare readonly assigned: pulumi.Output<boolean>;
+
+  constructor(name: string, args: VipAliasArgs, opts?: pulumi.CustomResourceOptions) {
+    super(vipAliasProvider, name, { ...args, assigned: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "VipAlias");
+  }
+}
