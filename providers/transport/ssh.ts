@@ -7,7 +7,7 @@
 // and ssh2 is required inside the functions.
 import type { Client, ConnectConfig } from "ssh2";
 import { quote } from "./shell";
-import { CommandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
+import { commandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
 
 /** sshd's default MaxSessions is 10; stay below it. */
 const MAX_CHANNELS = 8;
@@ -191,13 +191,13 @@ export function sshTransport(c: ConnectionArgs): Transport {
     },
     async run(line, stdin) {
       const r = await t.exec(line, stdin);
-      if (r.code !== 0) throw new CommandError(target, line, r.code, r.stderr);
+      if (r.code !== 0) throw commandError(target, line, r.code, r.stderr);
       return r.stdout;
     },
     async readFile(path) {
       const r = await t.exec(`if [ -e ${quote(path)} ]; then cat ${quote(path)}; else exit 3; fi`);
       if (r.code === 3) return undefined;
-      if (r.code !== 0) throw new CommandError(target, `cat ${path}`, r.code, r.stderr);
+      if (r.code !== 0) throw commandError(target, `cat ${path}`, r.code, r.stderr);
       return r.stdout;
     },
     async writeFileAtomic(path, content, opts: WriteOptions = {}) {

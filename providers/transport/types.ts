@@ -61,17 +61,27 @@ export interface Transport {
   lock<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
-/** A command that exited non-zero: names the host, the command, the exit code and stderr. */
-export class CommandError extends Error {
-  constructor(
-    readonly target: string,
-    readonly commandLine: string,
-    readonly code: number,
-    readonly stderr: string,
-  ) {
-    super(`ssh ${target}: "${commandLine}" exited ${code}${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
-    this.name = "CommandError";
-  }
+/** A command that exited non-zero. */
+export interface CommandError extends Error {
+  target: string;
+  commandLine: string;
+  code: number;
+  stderr: string;
+}
+
+/**
+ * The error for a command that exited non-zero: names the host, the command,
+ * the exit code and stderr. A plain Error with fields (not a subclass): it is
+ * built inside serialized dynamic-provider code.
+ */
+export function commandError(target: string, commandLine: string, code: number, stderr: string): CommandError {
+  const err = new Error(`ssh ${target}: "${commandLine}" exited ${code}${stderr.trim() ? `: ${stderr.trim()}` : ""}`) as CommandError;
+  err.name = "CommandError";
+  err.target = target;
+  err.commandLine = commandLine;
+  err.code = code;
+  err.stderr = stderr;
+  return err;
 }
 
 /** user@host:port of a connection, with defaults applied. */

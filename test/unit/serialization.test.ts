@@ -1,0 +1,37 @@
+// Dynamic-provider code runs from its serialized form (pulumi.runtime.serializeFunction),
+// where class field initializers and module state are lost. Each provider is
+// serialized here, loaded back, and its check() run, as the engine would.
+import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
+import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+import { ipvsRealServerProvider } from "../../providers/ipvs/realServer";
+import { ipvsServiceProvider } from "../../providers/ipvs/service";
+import { sysctlSetProvider } from "../../providers/sysctl/sysctlSet";
+import { vipAliasProvider } from "../../providers/vip/vipAlias";
+
+async function roundTrip(p: ResourceProvider): Promise<ResourceProvider> {
+  const sf = await pulumi.runtime.serializeFunction(() => p, { isFactoryFunction: true });
+  const m: { exports: Record<string, unknown> } = { exports: {} };
+  new Function("module", "exports", "require", sf.text)(m, m.exports, require);
+  const f = m.exports[sf.exportName];
+  return (typeof f === "function" ? (f as () => ResourceProvider)() : f) as ResourceProvider;
+}
+
+const conn = { host: "127.0.0.1", port: 2202, hostKeySha256: "SHA256:" + "A".repeat(43) };
+
+const cases: [string, ResourceProvider, Record<string, unknown>, RegExp][] = [
+  ["IpvsService", ipvsServiceProvider, { connection: conn, address: "12.0.0.300", port: 80 }, /address must be an IPv4 or IPv6 address; got "12\.0\.0\.300"/],
+  ["IpvsRealServer", ipvsRealServerProvider, { connection: conn, service: { protocol: "tcp", address: "12.0.0.20", port: 80 }, address: "192.168.118.30", weight: 70000 }, /weight must be an integer 0\.\.65535; got 70000/],
+  ["SysctlSet", sysctlSetProvider, { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1; reboot" } }, /sysctl value must be/],
+  ["VipAlias", vipAliasProvider, { connection: conn, address: "12.0.0.100", interface: "ens36", label: "eth0:0" }, /label must be "ens36:<suffix>"/],
+];
+
+describe("providers survive serialization", () => {
+  for (const [name, provider, bad, message] of cases) {
+    it(`${name}: the serialized check() refuses bad input with its message`, async () => {
+      const p = await roundTrip(provider);
+      const r = await p.check!({}, bad);
+      assert.ok(r.failures?.some((f) => message.test(f.reason)), JSON.stringify(r.failures));
+    });
+  }
+});
