@@ -52,14 +52,14 @@ export async function changeIpvs(t: Transport, args: string[]): Promise<void> {
 /** Where the distro's restore service reads the rules, and how to enable it. */
 export function persistencePlan(family: "debian" | "rhel" | "other"): { rulesFile: string; enable: string } {
   if (family === "rhel") {
-    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl enable ipvsadm.service >/dev/null 2>&1 || true" };
+    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl enable ipvsadm.service >/dev/null 2>&1 || true" };
   }
   // Debian's /etc/init.d/ipvsadm restores /etc/ipvsadm.rules at boot when AUTO="true".
   return {
     rulesFile: "/etc/ipvsadm.rules",
     enable:
-      "if [ -f /etc/default/ipvsadm ]; then sed -i 's/^AUTO=.*/AUTO=\"true\"/' /etc/default/ipvsadm; fi; " +
-      "systemctl enable ipvsadm >/dev/null 2>&1 || update-rc.d ipvsadm enable >/dev/null 2>&1 || true",
+      "if [ -f /etc/default/ipvsadm ] && ! grep -q '^AUTO=\"true\"' /etc/default/ipvsadm; then sed -i 's/^AUTO=.*/AUTO=\"true\"/' /etc/default/ipvsadm; fi; " +
+      "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable ipvsadm >/dev/null 2>&1 || update-rc.d ipvsadm enable >/dev/null 2>&1 || true",
   };
 }
 

@@ -65,7 +65,7 @@ function normalized(p: Props): Record<string, unknown> {
   return { ...p, ...rs, port: rs.service && typeof rs.service === "object" ? effectivePort(rs) : p.port };
 }
 
-function describe(rs: RealServer): string {
+function serverText(rs: RealServer): string {
   return `${hostPort(rs.address, effectivePort(rs))} of ${serviceKeyText(rs.service)}`;
 }
 
@@ -98,12 +98,12 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
     const existing = table.servers.find((s) => sameServer(s, rs));
     if (existing && !sameSettings(existing, rs)) {
       throw new Error(
-        `ssh ${t.target}: real server ${describe(rs)} already exists with different settings ` +
+        `ssh ${t.target}: real server ${serverText(rs)} already exists with different settings ` +
           `(method ${existing.method}, weight ${existing.weight}); delete it on the host or import it first`,
       );
     }
     if (!existing) await changeIpvs(t, serverArgs("-a", rs));
-    return { id: `${t.target}/${describe(rs)}`, outs: { ...inputs, ...rs, port: effectivePort(rs) } };
+    return { id: `${t.target}/${serverText(rs)}`, outs: { ...inputs, ...rs, port: effectivePort(rs) } };
   },
 
   async read(id, props) {

@@ -101,7 +101,7 @@ export function parseIpAddr(text: string): LiveAddress[] {
   for (const line of text.split("\n")) {
     const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+(inet6?)\s+([0-9a-fA-F.:]+)\/(\d+)\s+(.*)$/.exec(line.trim());
     if (!m) continue;
-    const rest = m[5].split(/\s+/);
+    const rest = m[5].replace(/\\/g, " ").split(/\s+/);
     const label = m[2] === "inet" ? rest.find((w) => w.startsWith(`${m[1]}:`)) : undefined;
     out.push({ interface: m[1], address: m[3], prefix: Number(m[4]), ...(label ? { label } : {}) });
   }
