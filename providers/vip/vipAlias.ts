@@ -2,7 +2,8 @@
 // (ens33:0 on a director, lo:0 on a DR real server), an optional host route
 // and gratuitous ARP, persisted by a systemd unit so it comes back at boot.
 //
-// Replaces on: connection host/port, address, prefix, interface, label.
+// Replaces on: connection host/port, address, prefix, interface, label
+// (deleting first when the label, and so the boot unit, stays the same).
 // In place: hostRoute, gratuitousArp. Refresh reports an address removed by
 // hand as drift (assigned: false); `up` puts it back.
 import * as pulumi from "@pulumi/pulumi";
@@ -55,7 +56,11 @@ export const vipAliasProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     const own = changedProps(a, b, { replace: ["address", "prefix", "interface", "label"], update: ["hostRoute", "gratuitousArp"] });
     const conn = changedProps(a, b, CONNECTION_DIFF);
     const drift = olds.assigned === false || olds.persisted === false;
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces: [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])] };
+    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
+    // The boot unit is named after the label: a replacement that keeps the
+    // label must remove the old unit before writing the new one.
+    const sameUnit = !conn.replaces.length && unitName(normalizeVip(olds)) === unitName(normalizeVip(news));
+    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && sameUnit };
   },
 
   async create(inputs) {

@@ -114,7 +114,7 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
 
   it("scheduler and weight changes are in-place edits; the service never disappears", async () => {
     // Poll the table on the host while the update runs.
-    const poll = lab.exec("director", "nohup sh -c 'for i in $(seq 1 600); do ipvsadm -Ln -t 12.0.0.20:80 >/dev/null 2>&1 || echo missing; sleep 0.05; done > /tmp/poll.log 2>&1' >/dev/null 2>&1 &");
+    const poll = lab.exec("director", "rm -f /tmp/poll.stop; nohup sh -c 'while [ ! -e /tmp/poll.stop ]; do ipvsadm -Ln -t 12.0.0.20:80 >/dev/null 2>&1 || echo missing; sleep 0.05; done > /tmp/poll.log 2>&1' >/dev/null 2>&1 &");
     assert.equal(poll.code, 0);
     const up = await deploy({ scheduler: "wrr", weights: [2, 3], vip: "12.0.0.100" });
     assert.deepEqual(up.summary.resourceChanges, { same: 3, update: 3 });
@@ -122,7 +122,7 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
       director("ipvsadm -Sn"),
       ["-A -t 12.0.0.20:80 -s wrr", "-a -t 12.0.0.20:80 -r 192.168.118.30:80 -m -w 2", "-a -t 12.0.0.20:80 -r 192.168.118.40:80 -m -w 3", ""].join("\n"),
     );
-    director("sleep 1; pkill -f 'seq 1 600' || true");
+    director("touch /tmp/poll.stop; sleep 1");
     assert.equal(director("grep -c missing /tmp/poll.log || true").trim(), "0", "the service was never absent");
   });
 
@@ -138,13 +138,15 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
     const addrs = director("ip -o addr show dev ens36");
     assert.match(addrs, /12\.0\.0\.101\/24/);
     assert.doesNotMatch(addrs, /12\.0\.0\.100\//);
+    assert.match(director("systemctl is-enabled pulumi-lvs-vip-ens36-0.service"), /enabled/, "the boot unit of the new VIP is in place");
+    assert.match(director("cat /etc/systemd/system/pulumi-lvs-vip-ens36-0.service"), /12\.0\.0\.101\/24/);
   });
 
   it("hand-made changes show as drift on refresh and up repairs them", async () => {
     director("ipvsadm -d -t 12.0.0.20:80 -r 192.168.118.40:80 && sysctl -qw net.ipv4.ip_forward=0 && ip addr del 12.0.0.101/24 dev ens36");
     const refresh = await stack.refresh();
     const changes = refresh.summary.resourceChanges ?? {};
-    assert.equal(changes.delete, 1, "the removed real server is gone from state");
+    assert.equal(changes.delete, 1, `the removed real server is gone from state: ${JSON.stringify(changes)}\n${refresh.stdout}`);
     assert.equal(changes.update, 2, "sysctl and VIP drift");
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
