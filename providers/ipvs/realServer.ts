@@ -12,6 +12,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { RealServer, ServiceKey, canonicalAddress, hostPort, sameKey, serviceKeyText } from "./model";
 import { changeIpvs, readIpvs } from "./host";
+import { planServer, sameServer } from "./plan";
 import { deleteServerArgs, effectivePort, serverArgs } from "./render";
 import { checkServer, normalizeServer, ServerInputs } from "./validate";
 
@@ -44,20 +45,6 @@ type Props = ServerInputs & { connection: ConnectionArgs; gracefulDeleteTimeoutS
 
 const IDENTITY = ["service", "address", "port"];
 const IN_PLACE = ["method", "weight", "upperThreshold", "lowerThreshold", "tunType", "tunPort"];
-
-function sameServer(a: RealServer, b: RealServer): boolean {
-  return sameKey(a.service, b.service) && canonicalAddress(a.address) === canonicalAddress(b.address) && effectivePort(a) === effectivePort(b);
-}
-
-function sameSettings(a: RealServer, b: RealServer): boolean {
-  return (
-    a.method === b.method &&
-    a.weight === b.weight &&
-    a.upperThreshold === b.upperThreshold &&
-    a.lowerThreshold === b.lowerThreshold &&
-    (a.method !== "tunnel" || ((a.tunType ?? "ipip") === (b.tunType ?? "ipip") && a.tunPort === b.tunPort))
-  );
-}
 
 /** The declared fields with defaults, for diffs (port resolved to the service port). */
 function normalized(p: Props): Record<string, unknown> {
@@ -95,14 +82,15 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
     if (!table.services.some((s) => sameKey(s, rs.service))) {
       throw new Error(`ssh ${t.target}: IPVS service ${serviceKeyText(rs.service)} does not exist; create the IpvsService first`);
     }
-    const existing = table.servers.find((s) => sameServer(s, rs));
-    if (existing && !sameSettings(existing, rs)) {
+    const plan = planServer(table, rs, "create");
+    const existing = plan.live;
+    if (plan.action === "conflict" && existing) {
       throw new Error(
         `ssh ${t.target}: real server ${serverText(rs)} already exists with different settings ` +
           `(method ${existing.method}, weight ${existing.weight}); delete it on the host or import it first`,
       );
     }
-    if (!existing) await changeIpvs(t, serverArgs("-a", rs));
+    if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs));
     return { id: `${t.target}/${serverText(rs)}`, outs: { ...inputs, ...rs, port: effectivePort(rs) } };
   },
 
@@ -119,10 +107,9 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
   async update(_id, _olds, news) {
     const t = sshTransport(news.connection);
     const rs = normalizeServer(news);
-    const { table } = await readIpvs(t);
-    const live = table.servers.find((s) => sameServer(s, rs));
-    if (!live) await changeIpvs(t, serverArgs("-a", rs));
-    else if (!sameSettings(live, rs)) await changeIpvs(t, serverArgs("-e", rs));
+    const plan = planServer((await readIpvs(t)).table, rs, "update");
+    if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs));
+    else if (plan.action === "edit") await changeIpvs(t, serverArgs("-e", rs));
     return { outs: { ...news, ...rs, port: effectivePort(rs) } };
   },
 

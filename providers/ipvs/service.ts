@@ -11,6 +11,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { ServiceKey, VirtualService, sameKey, serviceKeyText } from "./model";
 import { changeIpvs, readIpvs } from "./host";
+import { planService } from "./plan";
 import { deleteServiceArgs, serviceArgs } from "./render";
 import { checkService, normalizeService, ServiceInputs } from "./validate";
 
@@ -44,16 +45,6 @@ type Props = ServiceInputs & { connection: ConnectionArgs; key?: ServiceKey };
 const IDENTITY = ["protocol", "address", "port", "fwmark", "family"];
 const IN_PLACE = ["scheduler", "schedFlags", "persistence", "netmask", "onePacket"];
 
-function sameSettings(a: VirtualService, b: VirtualService): boolean {
-  return (
-    a.scheduler === b.scheduler &&
-    [...a.schedFlags].sort().join(",") === [...b.schedFlags].sort().join(",") &&
-    a.persistence === b.persistence &&
-    (a.netmask ?? "") === (b.netmask ?? "") &&
-    a.onePacket === b.onePacket
-  );
-}
-
 function keyOf(s: VirtualService): ServiceKey {
   return s.protocol === "fwmark"
     ? { protocol: "fwmark", fwmark: s.fwmark, ...(s.family ? { family: s.family } : {}) }
@@ -83,15 +74,16 @@ export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
     const t = sshTransport(inputs.connection);
     const svc = normalizeService(inputs);
     const { table } = await readIpvs(t);
-    const existing = table.services.find((s) => sameKey(s, svc));
-    if (existing && !sameSettings(existing, svc)) {
+    const plan = planService(table, svc, "create");
+    const existing = plan.live;
+    if (plan.action === "conflict" && existing) {
       throw new Error(
         `ssh ${t.target}: IPVS service ${serviceKeyText(svc)} already exists with different settings ` +
           `(scheduler ${existing.scheduler}${existing.persistence !== undefined ? `, persistence ${existing.persistence}` : ""}); ` +
           `delete it on the host or import it into the stack first`,
       );
     }
-    if (!existing) await changeIpvs(t, serviceArgs("-A", svc));
+    if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc));
     return { id: `${t.target}/${serviceKeyText(svc)}`, outs: outputs(inputs, svc) };
   },
 
@@ -109,10 +101,9 @@ export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
   async update(_id, _olds, news) {
     const t = sshTransport(news.connection);
     const svc = normalizeService(news);
-    const { table } = await readIpvs(t);
-    const live = table.services.find((s) => sameKey(s, svc));
-    if (!live) await changeIpvs(t, serviceArgs("-A", svc));
-    else if (!sameSettings(live, svc)) await changeIpvs(t, serviceArgs("-E", svc));
+    const plan = planService((await readIpvs(t)).table, svc, "update");
+    if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc));
+    else if (plan.action === "edit") await changeIpvs(t, serviceArgs("-E", svc));
     return { outs: outputs(news, svc) };
   },
 

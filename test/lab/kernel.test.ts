@@ -9,7 +9,9 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { connectionArgs, loadInventory } from "../../lab/inventory";
 import * as lab from "../../lab/lab";
 import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../providers";
-import { inlineStack, testBackend, TestBackend } from "../support/engine";
+import { closeAll, sshTransport } from "../../providers/transport/ssh";
+import { inlineStack } from "../support/engine";
+import { useLabStacks } from "../support/labStack";
 
 interface Knobs {
   scheduler: string;
@@ -48,14 +50,8 @@ async function connectionsDuring(fn: () => Promise<unknown>): Promise<number> {
 
 describe("kernel-level resources on the nat preset (real engine)", function () {
   this.timeout(900000);
-  let backend: TestBackend;
-  let stack: Stack;
   let base: { ipvs: string; forward: string; addrs: string };
-
-  before(async function () {
-    this.timeout(600000);
-    await lab.up("nat");
-    backend = testBackend();
+  const ctx = useLabStacks("nat", () => {
     base = {
       ipvs: director("ipvsadm -Sn"),
       forward: director("sysctl -n net.ipv4.ip_forward"),
@@ -63,19 +59,11 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
     };
   });
 
-  after(async () => {
-    try {
-      if (stack) await stack.destroy().catch(() => undefined);
-    } finally {
-      backend?.dispose();
-      await lab.down();
-    }
-  });
-
   async function deploy(k: Knobs) {
-    stack = await inlineStack(backend, "kernel", "nat", natProgram(k));
-    return stack.up();
+    ctx.stack = await inlineStack(ctx.backend, "kernel", "nat", natProgram(k));
+    return ctx.stack.up();
   }
+  const stack = () => ctx.stack as Stack;
 
   it("up creates exactly the seed's director state, over one SSH connection", async () => {
     const t0 = Date.now();
@@ -97,17 +85,17 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
   it("a second up changes nothing and does not touch the host", async () => {
     const t0 = Date.now();
     let changes: Record<string, number> | undefined;
-    const conns = await connectionsDuring(async () => (changes = (await stack.up()).summary.resourceChanges));
+    const conns = await connectionsDuring(async () => (changes = (await stack().up()).summary.resourceChanges));
     console.log(`      no-op up: ${((Date.now() - t0) / 1000).toFixed(1)}s, SSH connections: ${conns}`);
     assert.deepEqual(changes, { same: 6 });
     assert.equal(conns, 0, "no-op up opens no SSH connection");
-    const pre = await stack.preview({ expectNoChanges: true });
+    const pre = await stack().preview({ expectNoChanges: true });
     assert.deepEqual(pre.changeSummary, { same: 6 });
   });
 
   it("refresh of an unchanged host finds no drift, reading the IPVS table once", async () => {
     const t0 = Date.now();
-    const conns = await connectionsDuring(() => stack.refresh({ expectNoChanges: true }));
+    const conns = await connectionsDuring(() => stack().refresh({ expectNoChanges: true }));
     console.log(`      refresh: ${((Date.now() - t0) / 1000).toFixed(1)}s, SSH connections: ${conns}`);
     assert.equal(conns, 1);
   });
@@ -144,16 +132,16 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
 
   it("hand-made changes show as drift on refresh and up repairs them", async () => {
     director("ipvsadm -d -t 12.0.0.20:80 -r 192.168.118.40:80 && sysctl -qw net.ipv4.ip_forward=0 && ip addr del 12.0.0.101/24 dev ens36");
-    const refresh = await stack.refresh();
+    const refresh = await stack().refresh();
     const changes = refresh.summary.resourceChanges ?? {};
     assert.equal(changes.delete, 1, `the removed real server is gone from state: ${JSON.stringify(changes)}\n${refresh.stdout}`);
     assert.equal(changes.update, 2, "sysctl and VIP drift");
-    const up = await stack.up();
+    const up = await stack().up();
     assert.equal(up.summary.result, "succeeded");
     assert.match(director("ipvsadm -Sn"), /-r 192\.168\.118\.40:80 -m -w 3/);
     assert.equal(director("sysctl -n net.ipv4.ip_forward").trim(), "1");
     assert.match(director("ip -o addr show dev ens36"), /12\.0\.0\.101\/24/);
-    await stack.preview({ expectNoChanges: true });
+    await stack().preview({ expectNoChanges: true });
   });
 
   it("a stopped and started director gets its rules, VIP and sysctls back on its own", async () => {
@@ -163,12 +151,12 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
     assert.equal(director("ipvsadm -Sn"), want);
     assert.equal(director("sysctl -n net.ipv4.ip_forward").trim(), "1");
     assert.match(director("ip -o addr show dev ens36"), /12\.0\.0\.101\/24/);
-    await stack.refresh({ expectNoChanges: true });
+    await stack().refresh({ expectNoChanges: true });
   });
 
   it("refuses bad input at preview without touching the host", async () => {
     const before = sshLogins() + 1;
-    const bad = await inlineStack(backend, "kernel-bad", "nat", async () => {
+    const bad = await inlineStack(ctx.backend, "kernel-bad", "nat", async () => {
       const conn = connectionArgs(loadInventory().hosts.director);
       new IpvsService("bad", { connection: conn, address: "12.0.0.300", port: 80, scheduler: "fastest" });
     });
@@ -180,9 +168,29 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
     assert.equal(sshLogins() - before, 0);
   });
 
+  it("the transport pins host keys and names host, command, exit code and stderr in errors", async () => {
+    const inv = loadInventory();
+    const conn = connectionArgs(inv.hosts.director);
+    try {
+      await assert.rejects(
+        sshTransport({ ...conn, hostKeySha256: inv.hosts.rs1.hostKeySha256 }).run("true"),
+        new RegExp(`ssh root@127\\.0\\.0\\.1:${conn.port}: host key mismatch: expected ${inv.hosts.rs1.hostKeySha256.replace(/[+/]/g, "\\$&")}, got ${conn.hostKeySha256?.replace(/[+/]/g, "\\$&")}; refusing to connect`),
+      );
+      await assert.rejects(sshTransport({ ...conn, hostKeySha256: undefined }).run("true"), /no host key pin \(hostKeySha256\) given; the host offers SHA256:/);
+      const t = sshTransport(conn);
+      await assert.rejects(t.run("echo oops >&2; exit 3"), new RegExp(`^Error: ssh root@127\\.0\\.0\\.1:${conn.port}: "echo oops >&2; exit 3" exited 3: oops$`));
+      assert.equal((await t.exec("cat", "through stdin")).stdout, "through stdin");
+      await t.writeFileAtomic("/tmp/pulumi-lvs-atomic", "a'b\n$(x)\n", { mode: "0600" });
+      assert.equal(director("stat -c %a /tmp/pulumi-lvs-atomic; cat /tmp/pulumi-lvs-atomic"), "600\na'b\n$(x)\n");
+      assert.equal(await t.readFile("/nonexistent/file"), undefined);
+    } finally {
+      await closeAll();
+    }
+  });
+
   it("destroy leaves the director as the lab made it", async () => {
     const t0 = Date.now();
-    await stack.destroy();
+    await stack().destroy();
     console.log(`      destroy: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     assert.equal(director("ipvsadm -Sn"), base.ipvs);
     assert.equal(director("sysctl -n net.ipv4.ip_forward"), base.forward);

@@ -5,11 +5,11 @@
 // delete drains a real server; destroy leaves the hosts as the lab made them.
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Stack } from "@pulumi/pulumi/automation";
 import { connectionArgs, loadInventory } from "../../lab/inventory";
 import * as lab from "../../lab/lab";
 import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../providers";
-import { inlineStack, testBackend, TestBackend } from "../support/engine";
+import { inlineStack } from "../support/engine";
+import { useLabStacks } from "../support/labStack";
 
 const VIP = "192.168.118.100";
 
@@ -59,31 +59,14 @@ function fetchThroughVip(n: number): string[] {
 
 describe("kernel-level resources on the dr preset (real engine)", function () {
   this.timeout(900000);
-  let backend: TestBackend;
-  let stack: Stack;
   const snapshot = () =>
     ["director1", "rs1", "rs2"].map((h) => lab.run(h, "ipvsadm -Sn; ip -o -4 addr; ip route; sysctl net.ipv4.ip_forward net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce")).join("\n");
   let bare: string;
-
-  before(async function () {
-    this.timeout(600000);
-    await lab.up("dr");
-    backend = testBackend();
-    bare = snapshot();
-  });
-
-  after(async () => {
-    try {
-      if (stack) await stack.destroy().catch(() => undefined);
-    } finally {
-      backend?.dispose();
-      await lab.down();
-    }
-  });
+  const ctx = useLabStacks("dr", () => (bare = snapshot()));
 
   it("up builds the seed's DR cluster and the client's requests alternate between nginx1 and nginx2", async () => {
-    stack = await inlineStack(backend, "kernel-dr", "dr", drProgram(["rs1", "rs2"]));
-    const up = await stack.up();
+    ctx.stack = await inlineStack(ctx.backend, "kernel-dr", "dr", drProgram(["rs1", "rs2"]));
+    const up = await ctx.stack.up();
     assert.equal(up.summary.result, "succeeded");
     assert.match(lab.run("rs1", "ip -o addr show dev lo"), /192\.168\.118\.100\/32 .*lo:0/);
     assert.match(lab.run("rs1", "ip route show 192.168.118.100"), /dev lo/);
@@ -91,19 +74,19 @@ describe("kernel-level resources on the dr preset (real engine)", function () {
     const pages = fetchThroughVip(8);
     assert.deepEqual(new Set(pages), new Set(["this is nginx1", "this is nginx2"]), pages.join(", "));
     for (let i = 1; i < pages.length; i++) assert.notEqual(pages[i], pages[i - 1], `rr alternates: ${pages.join(", ")}`);
-    await stack.preview({ expectNoChanges: true });
+    await ctx.stack.preview({ expectNoChanges: true });
   });
 
   it("removing a real server drains it (weight 0) and then all requests go to the other", async () => {
-    stack = await inlineStack(backend, "kernel-dr", "dr", drProgram(["rs1"]));
-    const up = await stack.up();
+    ctx.stack = await inlineStack(ctx.backend, "kernel-dr", "dr", drProgram(["rs1"]));
+    const up = await ctx.stack.up();
     assert.equal(up.summary.resourceChanges?.delete, 1);
     assert.doesNotMatch(lab.run("director1", "ipvsadm -Sn"), /192\.168\.118\.40/);
     assert.deepEqual(new Set(fetchThroughVip(4)), new Set(["this is nginx1"]));
   });
 
   it("destroy leaves every host as the lab made it", async () => {
-    await stack.destroy();
+    await ctx.stack?.destroy();
     assert.equal(snapshot(), bare);
   });
 });

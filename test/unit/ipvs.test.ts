@@ -1,8 +1,10 @@
 // The IPVS core: parsing ipvsadm's output, rendering complete entries,
 // checking input, with a seeded round-trip property test.
 import { strict as assert } from "node:assert";
+import { prng } from "../support/prng";
 import { IpvsTable, RealServer, SCHEDULERS, VirtualService } from "../../providers/ipvs/model";
 import { parseIpvsSave, parseThresholds, withThresholds } from "../../providers/ipvs/parse";
+import { planServer, planService } from "../../providers/ipvs/plan";
 import { saveLine, saveServerLine, serverArgs, serviceArgs } from "../../providers/ipvs/render";
 import { checkServer, checkService } from "../../providers/ipvs/validate";
 
@@ -34,15 +36,6 @@ FWM  10 rr
 FWM  11 IPv6 rr
 `;
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTable(rand: () => number): IpvsTable {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
@@ -135,6 +128,23 @@ describe("IPVS core", () => {
     assert.deepEqual(serviceArgs("-E", svc), ["-E", "-t", "12.0.0.20:80", "-s", "wrr", "-p", "60"]);
     const rs: RealServer = { service: svc, address: "192.168.118.30", port: 80, method: "masq", weight: 0, upperThreshold: 100, lowerThreshold: 10 };
     assert.deepEqual(serverArgs("-e", rs), ["-e", "-t", "12.0.0.20:80", "-r", "192.168.118.30:80", "-m", "-w", "0", "-x", "100", "-y", "10"]);
+  });
+
+  it("plans nothing, add, edit or conflict against the live table", () => {
+    const table = parseIpvsSave(SAVE);
+    const sh: VirtualService = { ...table.services[1] };
+    assert.equal(planService(table, sh, "create").action, "none", "an identical live service is adopted");
+    assert.equal(planService(table, { ...sh, scheduler: "rr", schedFlags: [] }, "create").action, "conflict");
+    assert.equal(planService(table, { ...sh, scheduler: "rr", schedFlags: [] }, "update").action, "edit");
+    assert.equal(planService(table, { ...sh, port: 81 }, "update").action, "add");
+    assert.equal(planService(table, { ...sh, schedFlags: ["sh-port", "sh-fallback"] }, "update").action, "none", "flag order is not a change");
+    const rs = table.servers[0];
+    assert.equal(planServer(table, { ...rs }, "create").action, "none");
+    assert.equal(planServer(table, { ...rs, weight: 1 }, "update").action, "edit", "weight 0 -> 1 is an edit");
+    assert.equal(planServer(table, { ...rs, port: undefined }, "create").action, "none", "the port defaults to the service port");
+    assert.equal(planServer(table, { ...rs, address: "192.168.118.31" }, "update").action, "add");
+    const v6 = table.servers[2];
+    assert.equal(planServer(table, { ...v6, address: "2001:0db8:0000::0002" }, "create").action, "none", "IPv6 compares canonically");
   });
 
   const serviceCases: [string, Record<string, unknown>, string[]][] = [

@@ -1,16 +1,9 @@
 // The one quoting function: no string can change a command's structure.
 import { strict as assert } from "node:assert";
+import { prng } from "../support/prng";
 import { execFileSync } from "node:child_process";
 import { command, quote } from "../../providers/transport/shell";
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY = ["'", '"', "\\", "$", "`", "$(id)", "\n", ";", "&", "|", ">", "<", "*", "?", "~", "#", " ", "\t", "{", "}", "(", ")", "!", "é", "💥", "--", "-rf", "%", "="];
 

@@ -1,0 +1,54 @@
+// What to do on a host to reach a desired service or real server, given the
+// host's table: nothing, add, edit in place, or refuse a conflicting object.
+import { IpvsTable, RealServer, VirtualService, canonicalAddress, sameKey } from "./model";
+import { effectivePort } from "./render";
+
+export type Action = "none" | "add" | "edit" | "conflict";
+
+export interface Plan<T> {
+  action: Action;
+  /** The live entry with the same identity, if any. */
+  live?: T;
+}
+
+export function sameServiceSettings(a: VirtualService, b: VirtualService): boolean {
+  return (
+    a.scheduler === b.scheduler &&
+    [...a.schedFlags].sort().join(",") === [...b.schedFlags].sort().join(",") &&
+    a.persistence === b.persistence &&
+    (a.netmask ?? "") === (b.netmask ?? "") &&
+    a.onePacket === b.onePacket
+  );
+}
+
+export function sameServer(a: RealServer, b: RealServer): boolean {
+  return sameKey(a.service, b.service) && canonicalAddress(a.address) === canonicalAddress(b.address) && effectivePort(a) === effectivePort(b);
+}
+
+export function sameServerSettings(a: RealServer, b: RealServer): boolean {
+  return (
+    a.method === b.method &&
+    a.weight === b.weight &&
+    a.upperThreshold === b.upperThreshold &&
+    a.lowerThreshold === b.lowerThreshold &&
+    (a.method !== "tunnel" || ((a.tunType ?? "ipip") === (b.tunType ?? "ipip") && a.tunPort === b.tunPort))
+  );
+}
+
+/**
+ * create: an identical live service is adopted (none), a different one is a
+ * conflict. update: a different one is edited in place, a missing one added.
+ */
+export function planService(table: IpvsTable, want: VirtualService, mode: "create" | "update"): Plan<VirtualService> {
+  const live = table.services.find((s) => sameKey(s, want));
+  if (!live) return { action: "add" };
+  if (sameServiceSettings(live, want)) return { action: "none", live };
+  return { action: mode === "create" ? "conflict" : "edit", live };
+}
+
+export function planServer(table: IpvsTable, want: RealServer, mode: "create" | "update"): Plan<RealServer> {
+  const live = table.servers.find((s) => sameServer(s, want));
+  if (!live) return { action: "add" };
+  if (sameServerSettings(live, want)) return { action: "none", live };
+  return { action: mode === "create" ? "conflict" : "edit", live };
+}
