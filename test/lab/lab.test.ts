@@ -48,7 +48,8 @@ function reaches(from: string, addr: string): boolean {
 
 /** Number of VRRP (IP protocol 112) packets `host` sees on ens33 within `seconds`. */
 function vrrpPackets(host: string, seconds: number): number {
-  const r = lab.exec(host, `timeout ${seconds} tcpdump -l -n -i ens33 'ip proto 112' 2>/dev/null | wc -l`);
+  // tcpdump prints a bare newline when timeout stops it: count only VRRP lines.
+  const r = lab.exec(host, `timeout ${seconds} tcpdump -l -n -i ens33 'ip proto 112' 2>/dev/null | grep -c VRRP`);
   return Number(r.stdout.trim());
 }
 
@@ -155,7 +156,6 @@ describe("lab", function () {
       try {
         assert.ok(vrrpPackets("director2", 4) >= 2, "director2 sees director1's adverts");
         lab.cut("director1", "director2");
-        ok("director2", "sleep 1"); // let an advert already on the wire pass
         assert.equal(vrrpPackets("director2", 4), 0, "no adverts cross a cut link");
         assert.ok(reaches("client", "192.168.118.10"), "cut affects only that pair");
         lab.heal();
