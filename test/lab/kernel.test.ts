@@ -178,7 +178,7 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
       );
       await assert.rejects(sshTransport({ ...conn, hostKeySha256: undefined }).run("true"), /no host key pin \(hostKeySha256\) given; the host offers SHA256:/);
       const t = sshTransport(conn);
-      await assert.rejects(t.run("echo oops >&2; exit 3"), new RegExp(`^Error: ssh root@127\\.0\\.0\\.1:${conn.port}: "echo oops >&2; exit 3" exited 3: oops$`));
+      await assert.rejects(t.run("echo oops >&2; exit 3"), new RegExp(`^CommandError: ssh root@127\\.0\\.0\\.1:${conn.port}: "echo oops >&2; exit 3" exited 3: oops$`));
       assert.equal((await t.exec("cat", "through stdin")).stdout, "through stdin");
       await t.writeFileAtomic("/tmp/pulumi-lvs-atomic", "a'b\n$(x)\n", { mode: "0600" });
       assert.equal(director("stat -c %a /tmp/pulumi-lvs-atomic; cat /tmp/pulumi-lvs-atomic"), "600\na'b\n$(x)\n");
