@@ -273,6 +273,19 @@ export function exec(host: string, command: string, input?: string): ExecResult 
   return runSsh(hostPort(s, host), s.image, command, input);
 }
 
+/** Like exec, without blocking: for load loops that run while the engine works. */
+export function execAsync(host: string, command: string): Promise<ExecResult> {
+  const s = requireLab();
+  return new Promise((resolve) => {
+    const p = spawn("ssh", [...sshArgs(hostPort(s, host), s.image), "--", command], { stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on("data", (d: Buffer) => out.push(d));
+    p.stderr.on("data", (d: Buffer) => err.push(d));
+    p.on("close", (code) => resolve({ code: code ?? 255, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
 /** Like exec, but throws (naming the host and command) on a non-zero exit. */
 export function run(host: string, command: string): string {
   const r = exec(host, command);

@@ -1,0 +1,75 @@
+// Package and SystemdService pure core: checks and the commands.
+import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { command } from "../transport/shell";
+
+const PACKAGE = /^[a-z0-9][a-z0-9+.-]{0,127}$/;
+const UNIT = /^[A-Za-z0-9@_.:-]{1,128}$/;
+
+export function checkPackage(i: Record<string, unknown>): CheckFailure[] {
+  const c = new Checker();
+  checkConnection(c, i.connection);
+  if (isUnknown(i.names)) return c.failures;
+  if (!Array.isArray(i.names) || i.names.length === 0) c.fail("names", "names must be a non-empty list of package names, e.g. [\"keepalived\"]");
+  else i.names.forEach((n, k) => c.word(`names[${k}]`, n, PACKAGE, "a Debian/RPM package name: lowercase letters, digits, '+', '-', '.'"));
+  return c.failures;
+}
+
+export function checkService(i: Record<string, unknown>): CheckFailure[] {
+  const c = new Checker();
+  checkConnection(c, i.connection);
+  if (c.required("unit", i.unit)) c.word("unit", i.unit, UNIT, "a systemd unit name such as nginx or tomcat10.service");
+  for (const k of ["enabled", "running"] as const) {
+    if (i[k] !== undefined && !isUnknown(i[k]) && typeof i[k] !== "boolean") c.fail(k, `${k} must be true or false; got ${JSON.stringify(i[k])}`);
+  }
+  return c.failures;
+}
+
+/** Prints one line per package: `<name> installed` or `<name> missing` (dpkg on Debian, rpm elsewhere). */
+export function queryPackagesCommand(names: string[]): string {
+  const list = command(...names);
+  return `for p in ${list}; do if command -v dpkg-query >/dev/null 2>&1; then s=$(dpkg-query -W -f='\${Status}' "$p" 2>/dev/null); case "$s" in *" installed") echo "$p installed";; *) echo "$p missing";; esac; else if rpm -q "$p" >/dev/null 2>&1; then echo "$p installed"; else echo "$p missing"; fi; fi; done`;
+}
+
+export function parsePackages(out: string): Record<string, boolean> {
+  return Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const [n, s] = l.split(" ");
+        return [n, s === "installed"];
+      }),
+  );
+}
+
+/** Installs the missing packages with apt-get (Debian) or yum/dnf (RHEL). */
+export function installCommand(missing: string[]): string {
+  const list = command(...missing);
+  return `if command -v apt-get >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${list} || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${list}; }; elif command -v dnf >/dev/null 2>&1; then dnf install -y ${list}; else yum install -y ${list}; fi`;
+}
+
+export function removeCommand(names: string[]): string {
+  const list = command(...names);
+  return `if command -v apt-get >/dev/null 2>&1; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${list}; elif command -v dnf >/dev/null 2>&1; then dnf remove -y ${list}; else yum remove -y ${list}; fi`;
+}
+
+/** `enabled active` style line for a unit. */
+export function unitStateCommand(unit: string): string {
+  const u = command(unit);
+  return `printf '%s %s\\n' "$(systemctl is-enabled ${u} 2>/dev/null || echo disabled)" "$(systemctl is-active ${u} 2>/dev/null || echo inactive)"`;
+}
+
+export function parseUnitState(out: string): { enabled: boolean; running: boolean } {
+  const [en = "", act = ""] = out.trim().split(/\s+/);
+  return { enabled: en === "enabled", running: act === "active" };
+}
+
+/** Commands that bring a unit to the wanted state (nothing when it is there). */
+export function unitCommands(unit: string, live: { enabled: boolean; running: boolean }, want: { enabled?: boolean; running?: boolean }): string[] {
+  const u = command(unit);
+  const out: string[] = [];
+  if (want.enabled !== undefined && want.enabled !== live.enabled) out.push(`systemctl ${want.enabled ? "enable" : "disable"} -q ${u}`);
+  if (want.running !== undefined && want.running !== live.running) out.push(`systemctl ${want.running ? "start" : "stop"} ${u}`);
+  return out;
+}

@@ -1,0 +1,80 @@
+// Package: packages installed on a host (apt-get on Debian, dnf/yum on RHEL).
+// Present packages are left alone, so a host without network is fine when
+// the packages are there. Delete leaves the packages installed unless
+// removeOnDelete: removing a daemon an operator relies on is never implicit.
+//
+// Replaces on: connection host/port. In place: names, removeOnDelete.
+// Refresh lists the missing ones (drift).
+import * as pulumi from "@pulumi/pulumi";
+import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { importUnsupported } from "../common/errors";
+import { sshTransport } from "../transport/ssh";
+import { ConnectionArgs, Transport } from "../transport/types";
+import { checkPackage, installCommand, parsePackages, queryPackagesCommand, removeCommand } from "./core";
+
+export interface PackageArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  names: pulumi.Input<pulumi.Input<string>[]>;
+  /** Remove the packages on delete (only those this resource installed). Default false. */
+  removeOnDelete?: pulumi.Input<boolean>;
+}
+
+interface Props {
+  connection: ConnectionArgs;
+  names: string[];
+  removeOnDelete?: boolean;
+  /** Packages this resource installed (the others were there before). */
+  installed?: string[];
+  /** Refresh: declared packages that are not installed. */
+  missing?: string[];
+}
+
+async function ensure(t: Transport, names: string[]): Promise<string[]> {
+  const live = parsePackages(await t.run(queryPackagesCommand(names)));
+  const missing = names.filter((n) => !live[n]);
+  if (missing.length) await t.run(installCommand(missing));
+  return missing;
+}
+
+export const packageProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async check(_olds, news) {
+    const failures = checkPackage(news as unknown as Record<string, unknown>);
+    return failures.length ? { failures } : { inputs: news };
+  },
+  async diff(_id, olds, news) {
+    const a = olds as unknown as Record<string, unknown>;
+    const b = { ...news, names: [...news.names].sort() } as unknown as Record<string, unknown>;
+    const own = changedProps({ ...a, names: [...olds.names].sort() }, b, { replace: [], update: ["names", "removeOnDelete"] });
+    const conn = changedProps(a, b, CONNECTION_DIFF);
+    return { changes: own.changed.length + conn.changed.length > 0 || (olds.missing ?? []).length > 0, replaces: conn.replaces.length ? ["connection"] : [] };
+  },
+  async create(inputs) {
+    const t = sshTransport(inputs.connection);
+    const installed = await ensure(t, inputs.names);
+    return { id: `${t.target}:packages:${inputs.names.join(",")}`, outs: { ...inputs, installed, missing: [] } };
+  },
+  async read(id, props) {
+    if (!props) throw importUnsupported("Package", id);
+    const t = sshTransport(props.connection);
+    const live = parsePackages(await t.run(queryPackagesCommand(props.names)));
+    return { id, props: { ...props, missing: props.names.filter((n) => !live[n]) } };
+  },
+  async update(_id, olds, news) {
+    const t = sshTransport(news.connection);
+    const added = await ensure(t, news.names);
+    return { outs: { ...news, installed: [...new Set([...(olds.installed ?? []), ...added])], missing: [] } };
+  },
+  async delete(_id, props) {
+    const ours = (props.installed ?? []).filter((n) => props.names.includes(n));
+    if (props.removeOnDelete && ours.length) await sshTransport(props.connection).run(removeCommand(ours));
+  },
+};
+
+/** Packages present on a host. */
+export class Package extends pulumi.dynamic.Resource {
+  declare readonly installed: pulumi.Output<string[]>;
+
+  constructor(name: string, args: PackageArgs, opts?: pulumi.CustomResourceOptions) {
+    super(packageProvider, name, { ...args, installed: undefined, missing: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Package");
+  }
+}
