@@ -35,11 +35,16 @@ export interface KeepalivedInstanceArgs {
   globalDefs?: pulumi.Input<KeepalivedGlobalDefs>;
   /** vrrp_script blocks (health checks that move priority). In place. */
   scripts?: pulumi.Input<pulumi.Input<VrrpScript>[]>;
-  /** The vrrp_instance. Pass authentication.pass as a secret. In place. */
-  vrrp?: pulumi.Input<VrrpInstance>;
+  /** The vrrp_instance. Pass authentication.pass as a secret (e.g. a GeneratedSecret's value). In place. */
+  vrrp?: pulumi.Input<VrrpInstanceArgs>;
   /** virtual_server blocks (IPVS services with health-checked real servers). In place. */
   virtualServers?: pulumi.Input<pulumi.Input<KeepalivedVirtualServer>[]>;
 }
+
+/** A vrrp_instance whose auth pass may be an output (a secret). */
+export type VrrpInstanceArgs = Omit<VrrpInstance, "authentication"> & {
+  authentication?: pulumi.Input<{ type: "PASS" | "AH"; pass: pulumi.Input<string> }>;
+};
 
 type Props = KeepalivedInstanceSpec & {
   connection: ConnectionArgs;

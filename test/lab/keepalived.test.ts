@@ -1,0 +1,162 @@
+// KeepalivedInstance on the dr preset, through the real engine: the seed's
+// director pair (MASTER 120 / BACKUP 100, VRID 51, auth PASS with a generated
+// secret, VIP 192.168.118.100 on ens33:0, a DR virtual_server with TCP_CHECK
+// on both real servers). The VIP sits on the master, moves to the backup when
+// keepalived stops there, and comes back on restart (preempt). A second
+// instance on one host coexists and leaves without disturbing the first
+// (reload, same PID). A hand edit is drift; destroy restores the stock state.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { connectionArgs, loadInventory } from "../../lab/inventory";
+import * as lab from "../../lab/lab";
+import { GeneratedSecret, KeepalivedInstance } from "../../providers";
+import { inlineStack } from "../support/engine";
+import { useLabStacks } from "../support/labStack";
+
+const VIP = "192.168.118.100";
+const EXTRA_VIP = "192.168.118.101";
+
+function program(extra: boolean) {
+  return async () => {
+    const inv = loadInventory();
+    const conn = (h: string) => pulumi.secret(connectionArgs(inv.hosts[h]));
+    const rip = (h: string) => inv.hosts[h].addresses.ens33.split("/")[0];
+    const authPass = new GeneratedSecret("vrrp-auth", { length: 8 });
+    const directors: [string, "MASTER" | "BACKUP", number][] = [
+      ["director1", "MASTER", 120],
+      ["director2", "BACKUP", 100],
+    ];
+    for (const [host, state, priority] of directors) {
+      new KeepalivedInstance(`${host}-lvs`, {
+        connection: conn(host),
+        name: "lvs",
+        globalDefs: { routerId: `LVS_${host.toUpperCase()}` },
+        vrrp: {
+          name: "VI_1",
+          state,
+          interface: "ens33",
+          virtualRouterId: 51,
+          priority,
+          advertInt: 1,
+          authentication: { type: "PASS", pass: authPass.value },
+          virtualIpaddress: [{ address: VIP, prefix: 24, dev: "ens33", label: "ens33:0" }],
+        },
+        virtualServers: [
+          {
+            address: VIP,
+            port: 80,
+            delayLoop: 6,
+            lbAlgo: "rr",
+            lbKind: "DR",
+            persistenceTimeout: 0,
+            realServers: ["rs1", "rs2"].map((h) => ({
+              address: rip(h),
+              port: 80,
+              weight: 1,
+              check: { type: "TCP_CHECK" as const, connectPort: 80, connectTimeout: 3, retry: 3, delayBeforeRetry: 4 },
+            })),
+          },
+        ],
+      });
+    }
+    if (extra) {
+      new KeepalivedInstance("director1-extra", {
+        connection: conn("director1"),
+        name: "extra",
+        vrrp: { name: "VI_2", state: "BACKUP", interface: "ens33", virtualRouterId: 52, priority: 50, virtualIpaddress: [{ address: EXTRA_VIP, prefix: 24, dev: "ens33" }] },
+      });
+    }
+    return { vip: VIP, authPass: authPass.value };
+  };
+}
+
+const holds = (host: string, vip = VIP) => new RegExp(`inet ${vip.replace(/\./g, "\\.")}/`).test(lab.run(host, "ip -o -4 addr show dev ens33"));
+
+/** Milliseconds from running `action` on `from` until `vip` appears (present) or disappears on `on`. */
+async function timeUntil(on: string, present: boolean, from: string, action: string, limitS = 20): Promise<number> {
+  const test = present ? "" : "!";
+  const waiter = lab.execAsync(
+    on,
+    `end=$(( $(date +%s) + ${limitS} )); while ${test} ip -o -4 addr show dev ens33 | grep -q 'inet ${VIP}/'; [ $? -ne 0 ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done; date +%s%N`,
+  );
+  await new Promise((r) => setTimeout(r, 1500));
+  const t0 = Number(lab.run(from, `date +%s%N; ${action} >/dev/null`).trim().split("\n")[0]);
+  const r = await waiter;
+  return (Number(r.stdout.trim()) - t0) / 1e6;
+}
+
+describe("KeepalivedInstance on the dr preset (real engine)", function () {
+  this.timeout(900000);
+  const hosts = ["director1", "director2"];
+  const snapshot = () =>
+    hosts.map((h) => lab.run(h, "ls -A /etc/keepalived; systemctl is-enabled keepalived || true; systemctl is-active keepalived || true; ip -o -4 addr; ipvsadm -Sn")).join("\n");
+  let bare: string;
+  const ctx = useLabStacks("dr", () => (bare = snapshot()));
+
+  it("up: the VIP is on the master only, keepalived built the IPVS service, the auth secret stays out of the state file", async () => {
+    ctx.stack = await inlineStack(ctx.backend, "keepalived-lab", "dr", program(false));
+    const t0 = Date.now();
+    const up = await ctx.stack.up();
+    console.log(`      up (2 instances + secret): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(up.summary.result, "succeeded");
+    const pass = up.outputs.authPass.value as string;
+    assert.equal(up.outputs.authPass.secret, true);
+    assert.match(pass, /^[A-Za-z0-9]{8}$/);
+    // VRRP elects within a few adverts.
+    for (let i = 0; i < 50 && !holds("director1"); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(holds("director1"), "the master holds the VIP");
+    assert.ok(!holds("director2"), "the backup does not");
+    assert.match(lab.run("director1", "ip -o -4 addr show dev ens33"), /ens33:0/);
+    assert.match(lab.run("director2", "cat /etc/keepalived/conf.d/lvs.conf"), new RegExp(`auth_pass ${pass}`));
+    for (let i = 0; i < 50 && (lab.run("director1", "ipvsadm -Sn").match(/-a -t/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.match(lab.run("director1", "ipvsadm -Sn"), /-a -t 192\.168\.118\.100:80 -r 192\.168\.118\.30:80 -g -w 1[\s\S]*192\.168\.118\.40:80 -g -w 1/);
+    const state = fs.readFileSync(path.join(ctx.backend.dir, "state", ".pulumi", "stacks", "keepalived-lab", "dr.json"), "utf8");
+    assert.ok(!state.includes(pass), "the VRRP auth_pass is not in the state file in plaintext");
+    await ctx.stack.preview({ expectNoChanges: true });
+  });
+
+  it("stopping keepalived on the master moves the VIP to the backup within 3 x advert_int + 1 s; a restart takes it back", async () => {
+    const failover = await timeUntil("director2", true, "director1", "systemctl stop keepalived");
+    console.log(`      failover: VIP on the backup ${failover.toFixed(0)} ms after the master's keepalived stopped`);
+    assert.ok(holds("director2") && !holds("director1"), "the backup holds the VIP alone");
+    assert.ok(failover <= 4000, `failover took ${failover} ms`);
+    const back = await timeUntil("director1", true, "director1", "systemctl start keepalived");
+    console.log(`      preempt: VIP back on the master ${back.toFixed(0)} ms after keepalived started`);
+    for (let i = 0; i < 50 && holds("director2"); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(holds("director1") && !holds("director2"), "the master holds the VIP again");
+    assert.ok(back <= 10000, `preempt took ${back} ms`);
+  });
+
+  it("a second instance on the master coexists, and removing it reloads without touching the first", async () => {
+    ctx.stack = await inlineStack(ctx.backend, "keepalived-lab", "dr", program(true));
+    await ctx.stack.up();
+    for (let i = 0; i < 50 && !holds("director1", EXTRA_VIP); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(holds("director1", EXTRA_VIP) && holds("director1"), "both VIPs on director1");
+    const pid = lab.run("director1", "systemctl show -p MainPID --value keepalived").trim();
+    ctx.stack = await inlineStack(ctx.backend, "keepalived-lab", "dr", program(false));
+    const up = await ctx.stack.up();
+    assert.equal(up.summary.resourceChanges?.delete, 1);
+    for (let i = 0; i < 50 && holds("director1", EXTRA_VIP); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(!holds("director1", EXTRA_VIP), "the removed instance's VIP is gone");
+    assert.ok(holds("director1"), "the first instance's VIP stays");
+    assert.equal(lab.run("director1", "systemctl show -p MainPID --value keepalived").trim(), pid, "reloaded, not restarted");
+  });
+
+  it("a hand edit of the instance file shows as drift on refresh and up repairs it", async () => {
+    const stack = ctx.stack!;
+    lab.run("director2", "sed -i 's/priority 100/priority 110/' /etc/keepalived/conf.d/lvs.conf");
+    const refresh = await stack.refresh();
+    assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
+    await stack.up();
+    assert.match(lab.run("director2", "cat /etc/keepalived/conf.d/lvs.conf"), /priority 100/);
+    await stack.preview({ expectNoChanges: true });
+  });
+
+  it("destroy restores the stock keepalived state on both directors", async () => {
+    await ctx.stack?.destroy();
+    ctx.stack = undefined;
+    assert.equal(snapshot(), bare);
+  });
+});
