@@ -61,7 +61,7 @@ export const haproxyLayout: DaemonLayout = {
   ext: "cfg",
   main: { path: MAIN, content: renderHaproxyMain() },
   settings: [{ path: "/etc/default/haproxy", content: HAPROXY_DEFAULTS }],
-  validateSet: `haproxy -c -q -f ${MAIN} -f "$v"`,
+  validateSet: `haproxy -c -f ${MAIN} -f "$v"`,
 };
 
 const FIELDS = ["style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"] as const;

@@ -20,8 +20,6 @@ const HAPROXY = "192.168.118.50";
 
 interface Shape {
   weights: [number, number];
-  /** Adds a listener whose name clashes with the L4 backend (HAProxy refuses it). */
-  clash?: boolean;
 }
 
 function program(shape: Shape) {
@@ -40,7 +38,6 @@ function program(shape: Shape) {
       servers: servers(shape.weights),
     });
     new HaproxyListener("l4", { connection: conn("haproxy1"), name: "l4", style: "frontend-backend", mode: "tcp", bind: [{ port: 8080 }], balance: "roundrobin", servers: servers([1, 1]) });
-    if (shape.clash) new HaproxyListener("clash", { connection: conn("haproxy1"), name: "l4_servers", bind: [{ port: 8081 }], servers: servers([1, 1]) });
     for (const h of ["rs1", "rs2"]) {
       new NginxSite(`${h}-site`, {
         connection: conn(h),
@@ -118,17 +115,22 @@ describe("HAProxy, nginx and files on the haproxy preset (real engine)", functio
     await ctx.stack.preview({ expectNoChanges: true });
   });
 
-  it("a listener HAProxy refuses changes nothing, and the old config keeps serving without a failed request", async () => {
-    const before = lab.run("haproxy1", "md5sum /etc/haproxy/conf.d/*; systemctl show -p MainPID haproxy");
-    ctx.stack = await inlineStack(ctx.backend, "haproxy-lab", "haproxy", program({ weights: [2, 3], clash: true }));
+  it("a change HAProxy refuses (here: among a hand-made sibling file) changes nothing, and the old config keeps serving without a failed request", async () => {
+    // An operator's unmanaged file declares a second frontend named "web":
+    // every listener set with it fails `haproxy -c`, so our weight change is
+    // refused before it reaches the running HAProxy.
+    lab.run("haproxy1", "printf 'frontend web\\n    bind *:9090\\n' > /etc/haproxy/conf.d/zz-legacy.cfg");
+    const before = lab.run("haproxy1", "md5sum /etc/haproxy/conf.d/web.cfg /etc/haproxy/haproxy.cfg; systemctl show -p MainPID haproxy");
+    ctx.stack = await inlineStack(ctx.backend, "haproxy-lab", "haproxy", program({ weights: [3, 2] }));
     const stack = ctx.stack;
     const load = await loadDuring("client", `http://${HAPROXY}/`, async () => {
-      await assert.rejects(stack.up(), /l4_servers[\s\S]*refused by its validator[\s\S]*same name/);
+      await assert.rejects(stack.up(), /web\.cfg was refused by its validator[\s\S]*has the same name as/);
     });
+    lab.run("haproxy1", "rm -f /etc/haproxy/conf.d/zz-legacy.cfg");
     console.log(`      refused change: ${load.ok} requests ok, ${load.failed} failed`);
     assert.equal(load.failed, 0);
     assert.ok(load.ok > 0, "the load loop ran");
-    assert.equal(lab.run("haproxy1", "md5sum /etc/haproxy/conf.d/*; systemctl show -p MainPID haproxy"), before);
+    assert.equal(lab.run("haproxy1", "md5sum /etc/haproxy/conf.d/web.cfg /etc/haproxy/haproxy.cfg; systemctl show -p MainPID haproxy"), before);
     assert.deepEqual(tally(pages(80, 10)), { "this is nginx1": 4, "this is nginx2": 6 });
   });
 

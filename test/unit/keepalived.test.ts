@@ -106,7 +106,7 @@ const everyOption: KeepalivedInstanceSpec = {
     routerId: "edge-lb-1",
     notificationEmail: ["ops@example.com", "noc+lb@example.org"],
     notificationEmailFrom: "keepalived@lb1.example.com",
-    smtpServer: "smtp.example.com",
+    smtpServer: "192.168.118.25",
     smtpConnectTimeout: 15,
     vrrpSkipCheckAdvAddr: true,
     vrrpStrict: false,
@@ -114,27 +114,27 @@ const everyOption: KeepalivedInstanceSpec = {
     vrrpGarpInterval: 0.001,
     vrrpGnaInterval: 0.5,
     enableScriptSecurity: true,
-    scriptUser: "keepalived_script",
+    scriptUser: "nobody",
   },
   scripts: [
-    { name: "check_haproxy", script: "/usr/bin/pgrep -x haproxy", interval: 2, timeout: 3, weight: -20, fall: 3, rise: 2, user: "keepalived_script" },
+    { name: "check_haproxy", script: "/usr/bin/pgrep -x haproxy", interval: 2, timeout: 3, weight: -20, fall: 3, rise: 2, user: "nobody" },
     { name: "chk_dns", script: "/usr/bin/dig +short @127.0.0.1 example.com", interval: 5 },
   ],
   vrrp: {
     name: "VI_EDGE",
     state: "BACKUP",
-    interface: "ens36",
+    interface: "ens33",
     virtualRouterId: 52,
     priority: 90,
     advertInt: 2,
     authentication: { type: "AH", pass: "k33p-al1" },
     virtualIpaddress: [
-      { address: "12.0.0.100", prefix: 24, dev: "ens36", label: "ens36:0" },
-      { address: "12.0.0.101", prefix: 24, label: "ens36:1" },
+      { address: "12.0.0.100", prefix: 24, dev: "ens33", label: "ens33:0" },
+      { address: "12.0.0.101", prefix: 24, label: "ens33:1" },
       { address: "192.168.118.100", prefix: 32, dev: "ens33" },
     ],
     trackScript: ["check_haproxy", "chk_dns"],
-    trackInterface: ["ens33", "ens36"],
+    trackInterface: ["ens33", "lo"],
     nopreempt: true,
     preemptDelay: 30,
     unicastSrcIp: "12.0.0.20",
@@ -260,7 +260,7 @@ describe("keepalived core", () => {
       // keepalived 2.2 rejects persistence_timeout 0 and vrrp_garp_interval 0 (both are the defaults): not rendered.
       assert.doesNotMatch(master, /persistence_timeout|vrrp_garp_interval|vrrp_gna_interval/);
       const every = renderKeepalivedInstance(everyOption);
-      assert.match(every, /^ {4}12\.0\.0\.100\/24 dev ens36 label ens36:0$/m);
+      assert.match(every, /^ {4}12\.0\.0\.100\/24 dev ens33 label ens33:0$/m);
       assert.match(every, /^ {2}notify_master "\/etc\/keepalived\/notify\.sh master"$/m);
       assert.match(every, /^ {2}script "\/usr\/bin\/pgrep -x haproxy"$/m);
       // Section order: global_defs, vrrp_script(s), vrrp_instance, virtual_server(s).
@@ -299,12 +299,12 @@ describe("keepalived core", () => {
       { what: "no virtual address", path: "vrrp.virtualIpaddress", value: [], property: "vrrp.virtualIpaddress", fragment: "at least 1 virtual addresses" },
       { what: "bad VIP", path: "vrrp.virtualIpaddress[0].address", value: "12.0.0.300", property: "vrrp.virtualIpaddress[0].address", fragment: "IPv4 or IPv6 address" },
       { what: "prefix 33", path: "vrrp.virtualIpaddress[0].prefix", value: 33, property: "vrrp.virtualIpaddress[0].prefix", fragment: "integer 1..32" },
-      { what: "label on another device", path: "vrrp.virtualIpaddress[0].label", value: "ens33:0", property: "vrrp.virtualIpaddress[0].label", fragment: 'must be "ens36:<suffix>"' },
+      { what: "label on another device", path: "vrrp.virtualIpaddress[0].label", value: "eth9:0", property: "vrrp.virtualIpaddress[0].label", fragment: 'must be "ens33:<suffix>"' },
       { what: "label without dev uses the interface", path: "vrrp.virtualIpaddress[1].label", value: "eth0:1", property: "vrrp.virtualIpaddress[1].label", fragment: "vrrp.interface name" },
-      { what: "label too long", path: "vrrp.virtualIpaddress[1].label", value: "ens36:abcdefghij", property: "vrrp.virtualIpaddress[1].label", fragment: "at most 15 characters" },
+      { what: "label too long", path: "vrrp.virtualIpaddress[1].label", value: "ens33:abcdefghij", property: "vrrp.virtualIpaddress[1].label", fragment: "at most 15 characters" },
       { what: "mixed VIP families", path: "vrrp.virtualIpaddress[2]", value: { address: "2001:db8::1" }, property: "vrrp.virtualIpaddress", fragment: "all IPv4 or all IPv6" },
       { what: "authentication on IPv6", path: "vrrp.virtualIpaddress", value: [{ address: "fe80::100" }, { address: "2001:db8::100", prefix: 64 }], property: "vrrp.authentication", fragment: "IPv4 only" },
-      { what: "label on IPv6", path: "vrrp.virtualIpaddress[1]", value: { address: "2001:db8::100", label: "ens36:6" }, property: "vrrp.virtualIpaddress[1].label", fragment: "IPv4 addresses only" },
+      { what: "label on IPv6", path: "vrrp.virtualIpaddress[1]", value: { address: "2001:db8::100", label: "ens33:6" }, property: "vrrp.virtualIpaddress[1].label", fragment: "IPv4 addresses only" },
       { what: "AH on a MASTER", path: "vrrp", value: { ...validEvery().vrrp, nopreempt: false, state: "MASTER" }, property: "vrrp.authentication.type", fragment: 'requires vrrp.state "BACKUP"' },
       { what: "undeclared track script", path: "vrrp.trackScript[1]", value: "check_nginx", property: "vrrp.trackScript[1]", fragment: "declared in scripts (check_haproxy, chk_dns)" },
       { what: "nopreempt with MASTER", path: "vrrp.state", value: "MASTER", property: "vrrp.nopreempt", fragment: 'requires vrrp.state "BACKUP"' },

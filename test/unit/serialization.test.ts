@@ -8,6 +8,14 @@ import { ipvsRealServerProvider } from "../../providers/ipvs/realServer";
 import { ipvsServiceProvider } from "../../providers/ipvs/service";
 import { sysctlSetProvider } from "../../providers/sysctl/sysctlSet";
 import { vipAliasProvider } from "../../providers/vip/vipAlias";
+import { managedFileProvider } from "../../providers/files/managedFile";
+import { keepalivedInstanceProvider } from "../../providers/keepalived/keepalivedInstance";
+import { haproxyListenerProvider } from "../../providers/haproxy/haproxyListener";
+import { nginxSiteProvider } from "../../providers/nginx/nginxSite";
+import { tomcatAppProvider } from "../../providers/tomcat/tomcatApp";
+import { packageProvider } from "../../providers/system/package";
+import { systemdServiceProvider } from "../../providers/system/systemdService";
+import { generatedSecretProvider } from "../../providers/secret/generatedSecret";
 
 async function roundTrip(p: ResourceProvider): Promise<ResourceProvider> {
   const sf = await pulumi.runtime.serializeFunction(() => p, { isFactoryFunction: true });
@@ -24,6 +32,14 @@ const cases: [string, ResourceProvider, Record<string, unknown>, RegExp][] = [
   ["IpvsRealServer", ipvsRealServerProvider, { connection: conn, service: { protocol: "tcp", address: "12.0.0.20", port: 80 }, address: "192.168.118.30", weight: 70000 }, /weight must be an integer 0\.\.65535; got 70000/],
   ["SysctlSet", sysctlSetProvider, { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1; reboot" } }, /sysctl value must be/],
   ["VipAlias", vipAliasProvider, { connection: conn, address: "12.0.0.100", interface: "ens36", label: "eth0:0" }, /label must be "ens36:<suffix>"/],
+  ["ManagedFile", managedFileProvider, { connection: conn, path: "/etc/../shadow", content: "x" }, /path must not contain '\.' or '\.\.' segments/],
+  ["KeepalivedInstance", keepalivedInstanceProvider, { connection: conn, name: "lvs", vrrp: { name: "VI_1", state: "MASTER", interface: "ens33", virtualRouterId: 256, priority: 100, virtualIpaddress: [{ address: "192.168.118.100" }] } }, /virtualRouterId must be an integer 1\.\.255; got 256/],
+  ["HaproxyListener", haproxyListenerProvider, { connection: conn, name: "web", bind: [{ port: 80 }], balance: "fastest", servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }] }, /balance must be one of roundrobin/],
+  ["NginxSite", nginxSiteProvider, { connection: conn, name: "web", locations: [{ match: "/; include /etc/shadow" }] }, /locations\[0\]\.match/],
+  ["TomcatApp", tomcatAppProvider, { connection: conn, name: "app", path: "", docBase: "/srv/app", files: { "../x": "y" } }, /files\["\.\.\/x"\]/],
+  ["Package", packageProvider, { connection: conn, names: ["nginx; reboot"] }, /names\[0\] must be a Debian\/RPM package name/],
+  ["SystemdService", systemdServiceProvider, { connection: conn, unit: "nginx service" }, /unit must be a systemd unit name/],
+  ["GeneratedSecret", generatedSecretProvider, { length: 0 }, /length must be an integer 1\.\.256; got 0/],
 ];
 
 describe("providers survive serialization", () => {
