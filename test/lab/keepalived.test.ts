@@ -4,7 +4,8 @@
 // on both real servers). The VIP sits on the master, moves to the backup when
 // keepalived stops there, and comes back on restart (preempt). A second
 // instance on one host coexists and leaves without disturbing the first
-// (reload, same PID). A hand edit is drift; destroy restores the stock state.
+// (reload, same PID). A hand edit is drift; the golden configs pass
+// `keepalived -t`; destroy restores the stock state.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -152,6 +153,15 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
     await stack.up();
     assert.match(lab.run("director2", "cat /etc/keepalived/conf.d/lvs.conf"), /priority 100/);
     await stack.preview({ expectNoChanges: true });
+  });
+
+  it("the golden keepalived configs pass the real keepalived -t", () => {
+    const dir = path.resolve(__dirname, "../unit/golden/keepalived");
+    for (const f of fs.readdirSync(dir).filter((x) => x !== "keepalived.conf")) {
+      const r = lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f} && keepalived -t -l -f /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8"));
+      assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
+    }
+    lab.run("director2", "rm -rf /tmp/golden");
   });
 
   it("destroy restores the stock keepalived state on both directors", async () => {
