@@ -53,10 +53,14 @@ describe("TomcatApp, Package and SystemdService on the nginx-tomcat preset (real
   this.timeout(900000);
   const snapshot = () => TOMCATS.map((h) => lab.run(h, "ls -A /etc/tomcat10/Catalina/localhost /srv 2>&1; systemctl is-enabled tomcat10; systemctl is-active tomcat10")).join("\n");
   let bare: string;
-  const ctx = useLabStacks("nginx-tomcat", () => (bare = snapshot()));
+  const ctx = useLabStacks("nginx-tomcat");
 
   it("up: each tomcat serves its index.jsp at /; the packages and units already in place are not touched", async () => {
+    // Tomcat creates its Catalina/localhost directory when it first starts:
+    // the bare state is taken once both answer.
     await page("tomcat1", "/");
+    await page("tomcat2", "/");
+    bare = snapshot();
     ctx.stack = await inlineStack(ctx.backend, "tomcat-lab", "tomcats", program());
     const t0 = Date.now();
     const up = await ctx.stack.up();
