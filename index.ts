@@ -3,11 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { stacks } from "./stacks";
 
 const name = pulumi.getStack();
-const program = stacks[name];
-if (!program) {
-  const known = Object.keys(stacks).sort();
-  throw new Error(
-    `pulumi-lvs has no stack named "${name}"; stacks: ${known.length ? known.join(", ") : "(none yet)"}`,
-  );
+const entry = stacks[name];
+if (!entry) {
+  throw new Error(`pulumi-lvs has no stack named "${name}"; stacks: ${Object.keys(stacks).sort().join(", ")}`);
 }
-export = program();
+export = entry.program();

@@ -27,3 +27,7 @@ export { SystemdService } from "./system/systemdService";
 export type { SystemdServiceArgs } from "./system/systemdService";
 export { GeneratedSecret } from "./secret/generatedSecret";
 export type { GeneratedSecretArgs } from "./secret/generatedSecret";
+export { NatRule } from "./nat/natRule";
+export type { NatRuleArgs } from "./nat/natRule";
+export { Route } from "./route/route";
+export type { RouteArgs } from "./route/route";

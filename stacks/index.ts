@@ -1,8 +1,29 @@
-// The registry of stacks: each stack name maps to the function that declares
-// its resources and returns its outputs. index.ts picks one by
-// `pulumi.getStack()`. The seed's topologies (nat-lab, dr, dr-keepalived,
-// lvs-nginx-tomcat, haproxy, keepalived-nginx) are registered here as they land.
+// The registry of stacks: each stack name maps to the lab preset it runs on
+// and the function that declares its resources and returns its outputs.
+// index.ts picks one by `pulumi.getStack()`; `npm run demo -- <stack>` boots
+// the preset first. The names are an interface: users and tests rely on them.
+import { drStack } from "./dr";
+import { drKeepalivedStack } from "./drKeepalived";
+import { haproxyStack } from "./haproxy";
+import { keepalivedNginxStack } from "./keepalivedNginx";
+import { lvsNginxTomcatStack } from "./lvsNginxTomcat";
+import { natLabStack } from "./natLab";
+
 export type StackOutputs = Record<string, unknown>;
 export type StackProgram = () => StackOutputs | Promise<StackOutputs>;
 
-export const stacks: Record<string, StackProgram> = {};
+export interface StackEntry {
+  /** The lab preset whose hosts the stack expects. */
+  preset: string;
+  description: string;
+  program: StackProgram;
+}
+
+export const stacks: Record<string, StackEntry> = {
+  "nat-lab": { preset: "nat", description: "LVS-NAT: director 12.0.0.20 in front of rs1/rs2 (rr; wrr 2:3 by config)", program: natLabStack },
+  dr: { preset: "dr", description: "LVS-DR with one director, VIP 192.168.118.100 on ens33:0", program: drStack },
+  "dr-keepalived": { preset: "dr", description: "LVS-DR with a keepalived director pair (MASTER 120 / BACKUP 100, VRID 51), TCP_CHECK on rs1/rs2", program: drKeepalivedStack },
+  "lvs-nginx-tomcat": { preset: "nginx-tomcat", description: "LVS-DR to nginx rs1/rs2, which pass *.jsp to tomcat1/tomcat2", program: lvsNginxTomcatStack },
+  haproxy: { preset: "haproxy", description: "HAProxy L7 (static-rr 2:3) and L4 on haproxy1/haproxy2, a keepalived VIP with check_haproxy", program: haproxyStack },
+  "keepalived-nginx": { preset: "dr", description: "two nginx hosts sharing a keepalived VIP, moved by the check_nginx track script", program: keepalivedNginxStack },
+};

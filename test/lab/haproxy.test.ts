@@ -15,6 +15,7 @@ import { HaproxyListener, ManagedFile, NginxSite } from "../../providers";
 import { inlineStack } from "../support/engine";
 import { useLabStacks } from "../support/labStack";
 import { countFailures, loadDuring } from "../support/load";
+import { tally } from "../support/stacks";
 
 const HAPROXY = "192.168.118.50";
 
@@ -56,11 +57,6 @@ function pages(port: number, n: number): string[] {
   return lab.run("client", `for i in $(seq 1 ${n}); do curl -s -m 3 http://${HAPROXY}:${port}/ || echo FAILED; done`).trim().split("\n");
 }
 
-function tally(list: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of list) out[p] = (out[p] ?? 0) + 1;
-  return out;
-}
 
 const GOLDEN = path.resolve(__dirname, "../unit/golden");
 

@@ -48,3 +48,31 @@ export async function countFailures(host: string, url: string, work: () => strin
   });
   return { ...counts, output };
 }
+
+/**
+ * Requests `url` from `host` every ~100 ms while `work` runs; returns the
+ * counts and the longest time in seconds between two answered requests.
+ */
+export async function gapDuring(host: string, url: string, work: () => Promise<void>, maxSeconds = 300): Promise<LoadResult & { gapSeconds: number }> {
+  const running = lab.execAsync(
+    host,
+    `rm -f ${STOP}; end=$(( $(date +%s) + ${maxSeconds} )); while [ ! -e ${STOP} ] && [ $(date +%s) -lt $end ]; do ` +
+      `if curl -s -o /dev/null --fail -m 1 ${url}; then echo "$(date +%s.%N) ok"; else echo "$(date +%s.%N) fail"; fi; sleep 0.1; done; rm -f ${STOP}`,
+  );
+  await new Promise((r) => setTimeout(r, 1500));
+  try {
+    await work();
+  } finally {
+    await new Promise((r) => setTimeout(r, 1000));
+    lab.exec(host, `touch ${STOP}`);
+  }
+  const r = await running;
+  const rows = r.stdout.trim().split("\n").map((l) => l.split(" ")).map(([t, s]) => ({ t: Number(t), ok: s === "ok" }));
+  let last: number | undefined;
+  let gap = 0;
+  for (const row of rows.filter((x) => x.ok)) {
+    if (last !== undefined) gap = Math.max(gap, row.t - last);
+    last = row.t;
+  }
+  return { ok: rows.filter((x) => x.ok).length, failed: rows.filter((x) => !x.ok).length, gapSeconds: gap };
+}

@@ -1,0 +1,160 @@
+// NatRule's pure core: checks, the iptables words and commands, and the
+// boot-time unit that puts the rule back (the seed's
+// `iptables -t nat -A POSTROUTING -s 192.168.118.0/24 -o ens36 -j SNAT --to 12.0.0.20`).
+import * as net from "node:net";
+import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { command } from "../transport/shell";
+
+export type NatChain = "POSTROUTING" | "PREROUTING";
+export type NatTarget = "SNAT" | "MASQUERADE" | "DNAT";
+
+export interface NatSpec {
+  /** Identity: the rule carries `-m comment --comment pulumi-lvs:<name>`. */
+  name: string;
+  chain: NatChain;
+  target: NatTarget;
+  source?: string;
+  destination?: string;
+  outInterface?: string;
+  inInterface?: string;
+  protocol?: "tcp" | "udp";
+  port?: number;
+  /** SNAT --to-source / DNAT --to-destination: IPv4[:port]. */
+  to?: string;
+}
+
+const CHAINS: readonly NatChain[] = ["POSTROUTING", "PREROUTING"];
+const TARGETS: readonly NatTarget[] = ["SNAT", "MASQUERADE", "DNAT"];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** An interface name as the kernel allows it (IFNAMSIZ), without iptables' '+' wildcard. */
+export const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
+export const IFACE_RULE = "an interface name of 1..15 letters, digits, '_', '-', '.'";
+const TO = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/;
+
+/** An IPv4 address or CIDR (a.b.c.d or a.b.c.d/n) with the host bits clear. */
+export function checkIpv4Cidr(c: Checker, property: string, v: unknown, allowBare = true): boolean {
+  const what = allowBare ? "an IPv4 address or CIDR such as 192.168.118.0/24" : "an IPv4 CIDR such as 10.0.0.0/8";
+  if (!c.word(property, v, allowBare ? /^[0-9.]+(\/\d{1,2})?$/ : /^[0-9.]+\/\d{1,2}$/, what)) return false;
+  const [addr, len] = (v as string).split("/");
+  const prefix = len === undefined ? 32 : Number(len);
+  if (!net.isIPv4(addr) || prefix > 32) {
+    c.fail(property, `${property} must be ${what}; got ${JSON.stringify(v)}`);
+    return false;
+  }
+  const bits = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
+  // Unsigned AND of two 32-bit values held in doubles.
+  const network = ((bits & mask) >>> 0);
+  if (network !== bits) {
+    const n = [24, 16, 8, 0].map((s) => (network >>> s) & 255).join(".");
+    c.fail(property, `${property} has host bits set after /${prefix}: ${JSON.stringify(v)} (did you mean ${n}/${prefix}?)`);
+    return false;
+  }
+  return true;
+}
+
+export function checkNatRule(i: Record<string, unknown>): CheckFailure[] {
+  const c = new Checker();
+  checkConnection(c, i.connection);
+  if (c.required("name", i.name)) c.word("name", i.name, NAME, "a word of 1..64 letters, digits, '_', '-', '.' (it names the rule's comment pulumi-lvs:<name> and the unit pulumi-lvs-nat-<name>.service)");
+  const chainOk = c.required("chain", i.chain) && c.oneOf("chain", i.chain, CHAINS);
+  const targetOk = c.required("target", i.target) && c.oneOf("target", i.target, TARGETS);
+  if (chainOk && targetOk) {
+    if (i.target === "DNAT" && i.chain !== "PREROUTING") c.fail("target", `DNAT works in the PREROUTING chain only; got chain ${JSON.stringify(i.chain)}`);
+    if (i.target !== "DNAT" && i.chain !== "POSTROUTING") c.fail("target", `${String(i.target)} works in the POSTROUTING chain only; got chain ${JSON.stringify(i.chain)}`);
+  }
+  if (i.source !== undefined) checkIpv4Cidr(c, "source", i.source);
+  if (i.destination !== undefined) checkIpv4Cidr(c, "destination", i.destination);
+  if (c.word("outInterface", i.outInterface, IFACE, IFACE_RULE) && i.chain === "PREROUTING") {
+    c.fail("outInterface", "outInterface (-o) applies to the POSTROUTING chain only; use inInterface in PREROUTING");
+  }
+  if (c.word("inInterface", i.inInterface, IFACE, IFACE_RULE) && i.chain === "POSTROUTING") {
+    c.fail("inInterface", "inInterface (-i) applies to the PREROUTING chain only; use outInterface in POSTROUTING");
+  }
+  c.oneOf("protocol", i.protocol, ["tcp", "udp"] as const);
+  if (c.int("port", i.port, 1, 65535) && i.protocol === undefined) c.fail("port", "port (--dport) needs protocol: tcp or udp");
+  if (i.to !== undefined && !isUnknown(i.to)) {
+    if (i.target === "MASQUERADE") c.fail("to", "to is refused for MASQUERADE (it takes the outgoing interface's address); use SNAT for a fixed address");
+    else {
+      const m = typeof i.to === "string" ? TO.exec(i.to) : null;
+      if (!m || !net.isIPv4(m[1]) || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
+        c.fail("to", `to must be an IPv4 address with an optional port (12.0.0.20 or 192.168.118.30:8080); got ${JSON.stringify(i.to)}`);
+      } else if (m[2] !== undefined && i.protocol === undefined) {
+        c.fail("to", "a port in to needs protocol: tcp or udp");
+      }
+    }
+  } else if (i.to === undefined && (i.target === "SNAT" || i.target === "DNAT")) {
+    c.fail("to", `to is required for ${i.target} (${i.target === "SNAT" ? "--to-source" : "--to-destination"} IPv4[:port])`);
+  }
+  return c.failures;
+}
+
+/** The spec with only the properties that are set. */
+export function normalizeNat(i: Partial<NatSpec>): NatSpec {
+  const s: NatSpec = { name: i.name as string, chain: i.chain as NatChain, target: i.target as NatTarget };
+  if (i.source !== undefined) s.source = i.source;
+  if (i.destination !== undefined) s.destination = i.destination;
+  if (i.outInterface !== undefined) s.outInterface = i.outInterface;
+  if (i.inInterface !== undefined) s.inInterface = i.inInterface;
+  if (i.protocol !== undefined) s.protocol = i.protocol;
+  if (i.port !== undefined) s.port = i.port;
+  if (i.to !== undefined) s.to = i.to;
+  return s;
+}
+
+/** The comment that marks the rule as this resource's. */
+export function natComment(name: string): string {
+  return `pulumi-lvs:${name}`;
+}
+
+/** The iptables words after `-t nat -A|-C|-D CHAIN`, in the order `iptables -S` prints them. */
+export function ruleArgs(s: NatSpec): string[] {
+  const w: string[] = [];
+  if (s.source !== undefined) w.push("-s", s.source);
+  if (s.destination !== undefined) w.push("-d", s.destination);
+  if (s.inInterface !== undefined) w.push("-i", s.inInterface);
+  if (s.outInterface !== undefined) w.push("-o", s.outInterface);
+  if (s.protocol !== undefined) w.push("-p", s.protocol);
+  if (s.port !== undefined) w.push("--dport", String(s.port));
+  w.push("-m", "comment", "--comment", natComment(s.name), "-j", s.target);
+  if (s.to !== undefined) w.push(s.target === "DNAT" ? "--to-destination" : "--to-source", s.to);
+  return w;
+}
+
+/** One iptables command on the rule: -A adds, -C checks (exit 0 present, 1 absent), -D deletes one copy. `-w` waits for the xtables lock. */
+export function natCommand(op: "-A" | "-C" | "-D", s: NatSpec): string {
+  return command("iptables", "-w", "-t", "nat", op, s.chain, ...ruleArgs(s));
+}
+
+/** Adds the rule unless it is already there (never a duplicate). */
+export function ensureNatCommand(s: NatSpec): string {
+  return `${natCommand("-C", s)} >/dev/null 2>&1 || ${natCommand("-A", s)}`;
+}
+
+/** Deletes every copy of the rule; succeeds when there is none. */
+export function removeNatCommand(s: NatSpec): string {
+  return `while ${natCommand("-C", s)} >/dev/null 2>&1; do ${natCommand("-D", s)} || break; done`;
+}
+
+export function natUnitName(name: string): string {
+  return `pulumi-lvs-nat-${name}.service`;
+}
+
+/** A systemd oneshot unit that adds the rule at boot if it is missing (after the firewall services that flush rule sets). */
+export function renderNatUnit(s: NatSpec): string {
+  return [
+    "# Managed by pulumi-lvs (NatRule). Changes here are overwritten.",
+    "[Unit]",
+    `Description=pulumi-lvs NAT rule ${s.name} (${s.chain} -j ${s.target})`,
+    "After=network.target nftables.service netfilter-persistent.service firewalld.service",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    "RemainAfterExit=yes",
+    `ExecStart=/bin/sh -c ${JSON.stringify(ensureNatCommand(s))}`,
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}

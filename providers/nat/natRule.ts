@@ -1,0 +1,133 @@
+// NatRule: one rule in iptables' nat table (the seed's SNAT for the inside
+// net), marked with the comment pulumi-lvs:<name> and put back at boot by a
+// systemd oneshot unit.
+//
+// Every property replaces (deleting first when the name, and so the comment
+// and the boot unit, stays the same); connection credentials update in place.
+// Refresh reports a rule deleted by hand (present: false) or a unit removed
+// or edited (persisted: false) as drift; `up` puts them back.
+import * as pulumi from "@pulumi/pulumi";
+import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { importUnsupported } from "../common/errors";
+import { command } from "../transport/shell";
+import { sshTransport } from "../transport/ssh";
+import { commandError, ConnectionArgs, Transport } from "../transport/types";
+import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
+
+export interface NatRuleArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  /** Identity of the rule: a word; the rule carries `-m comment --comment pulumi-lvs:<name>`; the boot unit is pulumi-lvs-nat-<name>.service. Replaces. */
+  name: pulumi.Input<string>;
+  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). Replaces. */
+  chain: pulumi.Input<"POSTROUTING" | "PREROUTING">;
+  /** Replaces. */
+  target: pulumi.Input<"SNAT" | "MASQUERADE" | "DNAT">;
+  /** Source IPv4 address or CIDR (-s). Replaces. */
+  source?: pulumi.Input<string>;
+  /** Destination IPv4 address or CIDR (-d). Replaces. */
+  destination?: pulumi.Input<string>;
+  /** Outgoing interface (-o), POSTROUTING only. Replaces. */
+  outInterface?: pulumi.Input<string>;
+  /** Incoming interface (-i), PREROUTING only. Replaces. */
+  inInterface?: pulumi.Input<string>;
+  /** tcp or udp; needed with port. Replaces. */
+  protocol?: pulumi.Input<"tcp" | "udp">;
+  /** Destination port (--dport). Replaces. */
+  port?: pulumi.Input<number>;
+  /** SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE. Replaces. */
+  to?: pulumi.Input<string>;
+}
+
+type Props = Partial<NatSpec> & {
+  connection: ConnectionArgs;
+  /** Refresh: is the rule in the kernel? */
+  present?: boolean;
+  /** Refresh: is the boot-time unit in place and enabled? */
+  persisted?: boolean;
+};
+
+const SEP = "__PULUMI_LVS_SEP__";
+const REPLACE = ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"];
+
+function unitPath(s: NatSpec): string {
+  return `/etc/systemd/system/${natUnitName(s.name)}`;
+}
+
+/** Writes and enables the boot unit, then adds the rule if `-C` says it is missing. */
+async function apply(t: Transport, s: NatSpec): Promise<void> {
+  await t.writeFileAtomic(unitPath(s), renderNatUnit(s));
+  await t.run(`systemctl daemon-reload && systemctl enable ${command(natUnitName(s.name))} >/dev/null 2>&1 && { ${ensureNatCommand(s)}; }`);
+}
+
+export const natRuleProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async check(_olds, news) {
+    const failures = checkNatRule(news as Record<string, unknown>);
+    return failures.length ? { failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const a = { ...olds, ...normalizeNat(olds) } as Record<string, unknown>;
+    const b = { ...news, ...normalizeNat(news) } as Record<string, unknown>;
+    const own = changedProps(a, b, { replace: REPLACE, update: [] });
+    const conn = changedProps(a, b, CONNECTION_DIFF);
+    const drift = olds.present === false || olds.persisted === false;
+    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
+    // The comment and the boot unit are named after the name: a replacement
+    // that keeps it must remove the old rule and unit before adding the new.
+    const sameUnit = !conn.replaces.length && olds.name === news.name;
+    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && sameUnit };
+  },
+
+  async create(inputs) {
+    const t = sshTransport(inputs.connection);
+    const s = normalizeNat(inputs);
+    await apply(t, s);
+    return { id: `${t.target}/nat/${s.name}`, outs: { ...inputs, ...s, present: true, persisted: true } };
+  },
+
+  async read(id, props) {
+    if (!props) throw importUnsupported("NatRule", id);
+    const t = sshTransport(props.connection);
+    const s = normalizeNat(props);
+    const probe = natCommand("-C", s);
+    const out = await t.run(
+      `${probe} 2>&1; echo "exit=$?"; echo ${SEP}; cat ${command(unitPath(s))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(natUnitName(s.name))} 2>/dev/null || true`,
+    );
+    const [checked, unit = "", enabled = ""] = out.split(`${SEP}\n`);
+    const m = /exit=(\d+)\s*$/.exec(checked);
+    const code = m ? Number(m[1]) : -1;
+    const said = m ? checked.slice(0, m.index) : checked;
+    // -C exits 1 when the rule (or the nat table) is missing; anything else is an error.
+    if (code !== 0 && (code !== 1 || /permission denied|must be root/i.test(said))) throw commandError(t.target, probe, code, said);
+    const persisted = unit === renderNatUnit(s) && enabled.trim() === "enabled";
+    // Even when neither the rule nor the unit exists the id stays: the
+    // resource is reported as drift and `up` puts it back.
+    return { id, props: { ...props, ...s, present: code === 0, persisted } };
+  },
+
+  async update(_id, _olds, news) {
+    // Only credentials or drift reach here: every declared property replaces.
+    const t = sshTransport(news.connection);
+    const s = normalizeNat(news);
+    await apply(t, s);
+    return { outs: { ...news, ...s, present: true, persisted: true } };
+  },
+
+  async delete(_id, props) {
+    const t = sshTransport(props.connection);
+    const s = normalizeNat(props);
+    await t.run(`${removeNatCommand(s)}; systemctl disable ${command(natUnitName(s.name))} >/dev/null 2>&1; rm -f ${command(unitPath(s))}; systemctl daemon-reload`);
+  },
+};
+
+/** A rule in iptables' nat table, persisted across reboots. */
+export class NatRule extends pulumi.dynamic.Resource {
+  /** Refresh: is the rule in the kernel? */
+  declare readonly present: pulumi.Output<boolean>;
+  /** Refresh: is the boot unit in place and enabled? */
+  declare readonly persisted: pulumi.Output<boolean>;
+
+  constructor(name: string, args: NatRuleArgs, opts?: pulumi.CustomResourceOptions) {
+    super(natRuleProvider, name, { ...args, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NatRule");
+  }
+}

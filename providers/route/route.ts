@@ -1,0 +1,115 @@
+// Route: an IPv4 route set with `ip route replace` (the seed's real servers'
+// default gateway = DIP), persisted by a systemd unit so it comes back at
+// boot. Create records the route it displaces (`previous`); delete puts it back.
+//
+// Replaces on: connection host/port, destination. In place: via, dev.
+// Refresh reports a route changed by hand (present: false) or a unit removed
+// or edited (persisted: false) as drift; `up` puts them back.
+import * as pulumi from "@pulumi/pulumi";
+import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { importUnsupported } from "../common/errors";
+import { command } from "../transport/shell";
+import { sshTransport } from "../transport/ssh";
+import { ConnectionArgs, Transport } from "../transport/types";
+import { checkRoute, normalizeRoute, parseRoute, previousRoute, removeRouteCommand, renderRouteUnit, routeCommand, RouteSpec, routeUnitName } from "./core";
+
+export interface RouteArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  /** "default" or an IPv4 CIDR. Replaces. */
+  destination: pulumi.Input<string>;
+  /** Gateway IPv4 address. In place. */
+  via: pulumi.Input<string>;
+  /** Interface. Optional. In place. */
+  dev?: pulumi.Input<string>;
+}
+
+type Props = Partial<RouteSpec> & {
+  connection: ConnectionArgs;
+  /** The route this one displaced, as `ip route show` printed it; put back on delete. */
+  previous?: string;
+  /** Refresh: is the live route the declared one? */
+  present?: boolean;
+  /** Refresh: is the boot-time unit in place and enabled? */
+  persisted?: boolean;
+};
+
+const SEP = "__PULUMI_LVS_SEP__";
+
+function unitPath(r: RouteSpec): string {
+  return `/etc/systemd/system/${routeUnitName(r.destination)}`;
+}
+
+/** Writes and enables the boot unit, then sets the route. */
+async function apply(t: Transport, r: RouteSpec): Promise<void> {
+  await t.writeFileAtomic(unitPath(r), renderRouteUnit(r));
+  await t.run(`systemctl daemon-reload && systemctl enable ${command(routeUnitName(r.destination))} >/dev/null 2>&1 && ${routeCommand(r)}`);
+}
+
+export const routeProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
+  async check(_olds, news) {
+    const failures = checkRoute(news as Record<string, unknown>);
+    return failures.length ? { failures } : { inputs: news };
+  },
+
+  async diff(_id, olds, news) {
+    const a = { ...olds, ...normalizeRoute(olds) } as Record<string, unknown>;
+    const b = { ...news, ...normalizeRoute(news) } as Record<string, unknown>;
+    const own = changedProps(a, b, { replace: ["destination"], update: ["via", "dev"] });
+    const conn = changedProps(a, b, CONNECTION_DIFF);
+    const drift = olds.present === false || olds.persisted === false;
+    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
+    // The boot unit is named after the destination: a replacement that keeps
+    // it must remove the old unit before writing the new one.
+    const sameUnit = !conn.replaces.length && olds.destination !== undefined && news.destination !== undefined && routeUnitName(olds.destination) === routeUnitName(news.destination);
+    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && sameUnit };
+  },
+
+  async create(inputs) {
+    const t = sshTransport(inputs.connection);
+    const r = normalizeRoute(inputs);
+    const previous = previousRoute(await t.run(`ip route show ${command(r.destination)}`));
+    await apply(t, r);
+    return { id: `${t.target}/route/${r.destination}`, outs: { ...inputs, ...r, ...(previous !== undefined ? { previous } : {}), present: true, persisted: true } };
+  },
+
+  async read(id, props) {
+    if (!props) throw importUnsupported("Route", id);
+    const t = sshTransport(props.connection);
+    const r = normalizeRoute(props);
+    const out = await t.run(
+      `ip route show ${command(r.destination)} || exit 1; echo ${SEP}; cat ${command(unitPath(r))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(routeUnitName(r.destination))} 2>/dev/null || true`,
+    );
+    const [routes, unit = "", enabled = ""] = out.split(`${SEP}\n`);
+    const persisted = unit === renderRouteUnit(r) && enabled.trim() === "enabled";
+    // Even when neither the route nor the unit exists the id stays: the
+    // resource is reported as drift and `up` puts it back.
+    return { id, props: { ...props, ...r, present: parseRoute(routes, r), persisted } };
+  },
+
+  async update(_id, olds, news) {
+    const t = sshTransport(news.connection);
+    const r = normalizeRoute(news);
+    await apply(t, r);
+    return { outs: { ...news, ...r, ...(olds.previous !== undefined ? { previous: olds.previous } : {}), present: true, persisted: true } };
+  },
+
+  async delete(_id, props) {
+    const t = sshTransport(props.connection);
+    const r = normalizeRoute(props);
+    await t.run(`systemctl disable ${command(routeUnitName(r.destination))} >/dev/null 2>&1; rm -f ${command(unitPath(r))}; systemctl daemon-reload; ${removeRouteCommand(r, props.previous)}`);
+  },
+};
+
+/** An IPv4 route (such as a real server's default gateway), persisted across reboots. */
+export class Route extends pulumi.dynamic.Resource {
+  /** Refresh: is the live route the declared one? */
+  declare readonly present: pulumi.Output<boolean>;
+  /** Refresh: is the boot unit in place and enabled? */
+  declare readonly persisted: pulumi.Output<boolean>;
+  /** The route create displaced (`ip route show <destination>` first entry), put back on delete. */
+  declare readonly previous: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: RouteArgs, opts?: pulumi.CustomResourceOptions) {
+    super(routeProvider, name, { ...args, previous: undefined, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Route");
+  }
+}

@@ -1,0 +1,45 @@
+// The seed's nginx + tomcat tier behind LVS: every nginx real server serves
+// its static pages and passes `~ .*\.jsp$` to an upstream of the tomcats
+// (8080, weight 1) with the seed's proxy headers; every tomcat serves an
+// index.jsp naming itself and the client address it was given (X-Real-IP).
+import * as pulumi from "@pulumi/pulumi";
+import { NginxSite, TomcatApp } from "../../providers";
+import { addressOf, Host } from "../hosts";
+
+export interface NginxTomcatArgs {
+  nginx: Host[];
+  tomcats: Host[];
+  tomcatPort?: number;
+}
+
+/** The JSP each tomcat serves: its name, then the X-Real-IP header nginx set. */
+export function indexJsp(name: string): string {
+  return `<%@ page contentType="text/plain" %>this is ${name}\nX-Real-IP: <%= request.getHeader("X-Real-IP") %>\n`;
+}
+
+export class NginxTomcat extends pulumi.ComponentResource {
+  constructor(name: string, args: NginxTomcatArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-lvs:stacks:NginxTomcat", name, {}, opts);
+    const port = args.tomcatPort ?? 8080;
+    const apps = args.tomcats.map(
+      (t) => new TomcatApp(`${name}-${t.name}`, { connection: t.connection, name: "test", path: "", docBase: "/srv/tomcat-test", files: { "index.jsp": indexJsp(t.name) } }, { parent: this }),
+    );
+    for (const n of args.nginx) {
+      new NginxSite(
+        `${name}-${n.name}`,
+        {
+          connection: n.connection,
+          name: "pulumi-lvs-tomcat",
+          defaultServer: true,
+          upstreams: [{ name: "tomcat", servers: args.tomcats.map((t) => ({ address: addressOf(t), port, weight: 1 })) }],
+          locations: [
+            { match: "/", tryFiles: ["$uri", "$uri/", "=404"] },
+            { match: "~ .*\\.jsp$", proxyPass: "http://tomcat", proxyHeaders: true },
+          ],
+        },
+        { parent: this, dependsOn: apps },
+      );
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,87 @@
+// A keepalived VRRP group: one KeepalivedInstance per member sharing the VRID
+// and a generated auth_pass (8 characters, secret), the VIP moving to the
+// highest priority alive. Optionally a track script (written as a file next to
+// keepalived's config) that lowers a member's priority when its service dies,
+// and the same virtual_servers on every member (keepalived then drives IPVS).
+import * as pulumi from "@pulumi/pulumi";
+import { GeneratedSecret, KeepalivedInstance, KeepalivedVirtualServer, ManagedFile } from "../../providers";
+import { assertTopology, vipNotOwned, vrrpPair } from "../checks";
+import { Host } from "../hosts";
+
+export interface VrrpMember {
+  host: Host;
+  state: "MASTER" | "BACKUP";
+  priority: number;
+}
+
+export interface TrackScript {
+  /** vrrp_script name, e.g. check_nginx. */
+  name: string;
+  /** The script's content (a shell script exiting non-zero when the service is down). */
+  content: string;
+  interval: number;
+  /** Priority change while failing (negative). */
+  weight: number;
+  fall?: number;
+  rise?: number;
+}
+
+export interface VrrpGroupArgs {
+  members: VrrpMember[];
+  interface: string;
+  virtualRouterId: number;
+  vip: string;
+  /** Default 32 (keepalived's default for a bare address). */
+  vipPrefix?: number;
+  /** Default `<interface>:0`. */
+  label?: string;
+  advertInt?: number;
+  trackScript?: TrackScript;
+  virtualServers?: KeepalivedVirtualServer[];
+  /** Hosts whose addresses the VIP must not be. */
+  otherHosts?: Host[];
+}
+
+export class VrrpGroup extends pulumi.ComponentResource {
+  readonly instances: KeepalivedInstance[];
+  readonly authPass: pulumi.Output<string>;
+
+  constructor(name: string, args: VrrpGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pulumi-lvs:stacks:VrrpGroup", name, {}, opts);
+    assertTopology(name, [
+      ...vrrpPair(args.members.map((m) => ({ host: m.host.name, state: m.state, priority: m.priority, virtualRouterId: args.virtualRouterId, interface: args.interface }))),
+      ...vipNotOwned(args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])]),
+    ]);
+    const secret = new GeneratedSecret(`${name}-auth`, { length: 8 }, { parent: this });
+    this.authPass = secret.value;
+    const ts = args.trackScript;
+    this.instances = args.members.map((m) => {
+      const script = ts
+        ? new ManagedFile(`${name}-${m.host.name}-${ts.name}`, { connection: m.host.connection, path: `/etc/keepalived/${ts.name}.sh`, content: ts.content, mode: "0755", validate: "sh -n %s" }, { parent: this })
+        : undefined;
+      return new KeepalivedInstance(
+        `${name}-${m.host.name}`,
+        {
+          connection: m.host.connection,
+          name,
+          globalDefs: { routerId: `${name}_${m.host.name}`.replace(/[^A-Za-z0-9_.-]/g, "_") },
+          scripts: ts ? [{ name: ts.name, script: `/etc/keepalived/${ts.name}.sh`, interval: ts.interval, weight: ts.weight, fall: ts.fall ?? 2, rise: ts.rise ?? 2 }] : undefined,
+          vrrp: {
+            name: `VI_${args.virtualRouterId}`,
+            state: m.state,
+            interface: args.interface,
+            virtualRouterId: args.virtualRouterId,
+            priority: m.priority,
+            advertInt: args.advertInt ?? 1,
+            authentication: { type: "PASS", pass: secret.value },
+            virtualIpaddress: [{ address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` }],
+            trackScript: ts ? [ts.name] : undefined,
+          },
+          virtualServers: args.virtualServers,
+        },
+        { parent: this, dependsOn: script ? [script] : [] },
+      );
+    });
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,44 @@
+// Where a stack's hosts come from: an Ansible-style YAML inventory (the lab
+// writes one; for real machines write your own) named by the stack config
+// `pulumi-lvs:inventory` (default: the running lab's). The SSH key is the
+// inventory's key file, or the secret `pulumi-lvs:privateKey` when set.
+import * as pulumi from "@pulumi/pulumi";
+import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../lab/inventory";
+import type { ConnectionArgs } from "../providers";
+
+export interface Host {
+  name: string;
+  /** Secret in state (it carries the private key). */
+  connection: pulumi.Output<ConnectionArgs>;
+  /** nic -> address/prefix, e.g. ens33 -> 192.168.118.30/24. */
+  addresses: Record<string, string>;
+}
+
+/** The address (no prefix) of a host on a nic (default ens33). */
+export function addressOf(h: Host, nic = "ens33"): string {
+  const cidr = h.addresses[nic];
+  if (!cidr) throw new Error(`host ${h.name} has no address on ${nic}; it has ${Object.keys(h.addresses).join(", ") || "none"}`);
+  return cidr.split("/")[0];
+}
+
+export interface HostSource {
+  inventory: Inventory;
+  host(name: string): Host;
+}
+
+/** Hosts of the inventory in the stack config (or the lab's). */
+export function hostsFromConfig(): HostSource {
+  const config = new pulumi.Config("pulumi-lvs");
+  const inventory = loadInventory(config.get("inventory") ?? defaultInventoryPath());
+  const key = config.getSecret("privateKey");
+  return {
+    inventory,
+    host(name: string): Host {
+      const h = inventoryHost(inventory, name);
+      const connection = key
+        ? pulumi.secret(key.apply((privateKey): ConnectionArgs => ({ host: h.sshHost, port: h.port, user: h.user, hostKeySha256: h.hostKeySha256, privateKey })))
+        : pulumi.secret(connectionArgs(h));
+      return { name, connection, addresses: h.addresses };
+    },
+  };
+}

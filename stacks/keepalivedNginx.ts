@@ -1,0 +1,25 @@
+// keepalived-nginx (preset dr): the seed's nginx HA pair. rs1 (MASTER 120) and
+// rs2 (BACKUP 100) share VIP 192.168.118.100; the check_nginx track script
+// (the seed's `curl -I http://localhost`) moves the VIP away from a host whose
+// nginx stopped answering.
+import { VrrpGroup } from "./components/vrrpGroup";
+import { hostsFromConfig } from "./hosts";
+import { topologyOutputs } from "./outputs";
+
+const VIP = "192.168.118.100";
+
+export function keepalivedNginxStack() {
+  const hosts = hostsFromConfig();
+  new VrrpGroup("nginx_vip", {
+    members: [
+      { host: hosts.host("rs1"), state: "MASTER", priority: 120 },
+      { host: hosts.host("rs2"), state: "BACKUP", priority: 100 },
+    ],
+    interface: "ens33",
+    virtualRouterId: 53,
+    vip: VIP,
+    otherHosts: [hosts.host("client"), hosts.host("director1"), hosts.host("director2")],
+    trackScript: { name: "check_nginx", content: "#!/bin/sh\n# Fails when nginx does not answer locally (the seed's check).\nexec curl -s -I -m 2 -o /dev/null http://localhost/\n", interval: 1, weight: -30, fall: 2, rise: 2 },
+  });
+  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" });
+}

@@ -1,0 +1,15 @@
+// nat-lab (preset nat): the seed's LVS-NAT lab. Config: `pulumi-lvs:scheduler`
+// (default rr) and `pulumi-lvs:weights` (e.g. [2, 3] with wrr).
+import * as pulumi from "@pulumi/pulumi";
+import { NatCluster } from "./components/natCluster";
+import { hostsFromConfig } from "./hosts";
+import { topologyOutputs } from "./outputs";
+
+export function natLabStack() {
+  const config = new pulumi.Config("pulumi-lvs");
+  const hosts = hostsFromConfig();
+  const weights = config.getObject<number[]>("weights") ?? [1, 1];
+  const realServers = ["rs1", "rs2"].map((n, i) => ({ host: hosts.host(n), weight: weights[i] ?? 1 }));
+  const cluster = new NatCluster("nat", { director: hosts.host("director"), vip: "12.0.0.20", scheduler: config.get("scheduler") ?? "rr", realServers });
+  return topologyOutputs(cluster.vip, { director: `director (DIP ${cluster.dip})`, rs1: `real server, weight ${realServers[0].weight}`, rs2: `real server, weight ${realServers[1].weight}` });
+}

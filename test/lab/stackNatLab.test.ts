@@ -1,0 +1,43 @@
+// The nat-lab stack on the nat preset, through the real engine: up from bare
+// hosts, 20 requests from the client alternate nginx1/nginx2, preview shows no
+// change, the config switch to wrr 2:3 splits 20 requests 8/12, refresh finds
+// no drift, destroy returns every host to the lab's bare state.
+import { strict as assert } from "node:assert";
+import { useLabStacks } from "../support/labStack";
+import { snapshot } from "../support/snapshot";
+import { answers, assertAlternates, projectStack, tally } from "../support/stacks";
+
+const HOSTS = ["director", "rs1", "rs2", "client"];
+
+describe("stack nat-lab (nat preset, real engine)", function () {
+  this.timeout(900000);
+  let bare: string;
+  const ctx = useLabStacks("nat", () => (bare = snapshot(HOSTS)));
+
+  it("up from bare hosts: the client's 20 requests alternate exactly; preview shows no change", async () => {
+    ctx.stack = await projectStack(ctx.backend, "nat-lab");
+    const t0 = Date.now();
+    const up = await ctx.stack.up();
+    console.log(`      nat-lab up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${Object.values(up.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0)} resources`);
+    assert.equal(up.outputs.vip.value, "12.0.0.20");
+    assert.match(String(up.outputs.try.value), /curl -s http:\/\/12\.0\.0\.20\//);
+    assertAlternates(answers("http://12.0.0.20/", 20), "this is nginx1", "this is nginx2");
+    await ctx.stack.preview({ expectNoChanges: true });
+  });
+
+  it("config scheduler=wrr, weights [2,3]: 20 requests split 8/12; refresh finds no drift", async () => {
+    ctx.stack = await projectStack(ctx.backend, "nat-lab", { scheduler: "wrr", weights: "[2,3]" });
+    const up = await ctx.stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 3, JSON.stringify(up.summary.resourceChanges));
+    assert.deepEqual(tally(answers("http://12.0.0.20/", 20)), { "this is nginx1": 8, "this is nginx2": 12 });
+    await ctx.stack.refresh({ expectNoChanges: true });
+  });
+
+  it("destroy returns every host to the lab's bare state", async () => {
+    const t0 = Date.now();
+    await ctx.stack!.destroy();
+    console.log(`      nat-lab destroy: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    ctx.stack = undefined;
+    assert.equal(snapshot(HOSTS), bare);
+  });
+});

@@ -1,0 +1,56 @@
+// The lvs-nginx-tomcat stack on the nginx-tomcat preset, through the real
+// engine: /index.html is answered by nginx1/nginx2 through the VIP,
+// /index.jsp by tomcat1/tomcat2 through nginx, which pass the client's
+// address in X-Real-IP; preview shows no change; destroy = bare state.
+import { strict as assert } from "node:assert";
+import * as lab from "../../lab/lab";
+import { useLabStacks } from "../support/labStack";
+import { snapshot } from "../support/snapshot";
+import { answers, assertAlternates, projectStack, tally } from "../support/stacks";
+
+const HOSTS = ["director1", "rs1", "rs2", "tomcat1", "tomcat2", "client"];
+const VIP = "192.168.118.100";
+
+async function tomcatsAnswer(): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if (["192.168.118.50", "192.168.118.60"].every((ip) => lab.exec("client", `curl -s -f -m 3 -o /dev/null http://${ip}:8080/`).code === 0)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error("tomcat1/tomcat2 did not answer on :8080 within 120 s");
+}
+
+describe("stack lvs-nginx-tomcat (nginx-tomcat preset, real engine)", function () {
+  this.timeout(1200000);
+  let bare: string;
+  const ctx = useLabStacks("nginx-tomcat");
+
+  it("up from bare hosts: static pages from nginx1/nginx2, JSP from tomcat1/tomcat2 with the client's X-Real-IP", async () => {
+    await tomcatsAnswer();
+    bare = snapshot(HOSTS);
+    ctx.stack = await projectStack(ctx.backend, "lvs-nginx-tomcat");
+    const t0 = Date.now();
+    const up = await ctx.stack.up();
+    console.log(`      lvs-nginx-tomcat up: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(up.outputs.url.value, `http://${VIP}/index.jsp`);
+    await tomcatsAnswer();
+    assertAlternates(answers(`http://${VIP}/index.html`, 20), "this is nginx1", "this is nginx2");
+    // Each nginx round-robins its own upstream, so the tomcats alternate per
+    // nginx host, not strictly in the client's sequence.
+    let jsp: string[] = [];
+    for (let i = 0; i < 60 && new Set(jsp).size < 2; i++) jsp = answers(`http://${VIP}/index.jsp`, 20);
+    const counts = tally(jsp);
+    assert.deepEqual(Object.keys(counts).sort(), ["this is tomcat1", "this is tomcat2"], jsp.join(", "));
+    assert.equal(counts["this is tomcat1"], 10, `20 JSP requests split 10/10: ${jsp.join(", ")}`);
+    assert.match(lab.run("client", `curl -s http://${VIP}/index.jsp`), /X-Real-IP: 192\.168\.118\.20$/m);
+    await ctx.stack.preview({ expectNoChanges: true });
+  });
+
+  it("destroy returns every host to the lab's bare state", async () => {
+    const t0 = Date.now();
+    await ctx.stack!.destroy();
+    console.log(`      lvs-nginx-tomcat destroy: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    ctx.stack = undefined;
+    await tomcatsAnswer();
+    assert.equal(snapshot(HOSTS), bare);
+  });
+});

@@ -1,0 +1,31 @@
+// What "the lab's bare state" means for a host, in one comparable text: IPVS
+// table, addresses, routes, NAT rules, the sysctls the stacks touch, the
+// managed configuration files, pulumi-lvs units and the daemons' states.
+import * as lab from "../../lab/lab";
+
+const SYSCTLS = [
+  "net.ipv4.ip_forward",
+  "net.ipv4.conf.all.arp_ignore",
+  "net.ipv4.conf.all.arp_announce",
+  "net.ipv4.conf.lo.arp_ignore",
+  "net.ipv4.conf.lo.arp_announce",
+  "net.ipv4.conf.all.send_redirects",
+  "net.ipv4.conf.default.send_redirects",
+];
+
+const SCRIPT = [
+  "ipvsadm -Sn",
+  "ip -o -4 addr | sed 's/ valid_lft.*//'",
+  "ip -4 route",
+  "iptables -t nat -S",
+  `sysctl ${SYSCTLS.join(" ")}`,
+  "for f in /etc/keepalived /etc/haproxy /etc/default/haproxy /etc/nginx/conf.d /etc/nginx/sites-enabled /etc/sysctl.d /etc/tomcat10/Catalina/localhost /var/www/html /srv; do echo \"$f: $(ls -A $f 2>/dev/null | tr '\\n' ' ')\"; done",
+  "md5sum /etc/haproxy/haproxy.cfg /etc/default/haproxy 2>/dev/null",
+  "ls /etc/systemd/system | grep pulumi-lvs || true",
+  "for u in keepalived haproxy nginx tomcat10; do echo \"$u $(systemctl is-enabled $u 2>/dev/null) $(systemctl is-active $u 2>/dev/null)\"; done",
+].join("; echo; ");
+
+/** The bare-state text of each host, labelled. */
+export function snapshot(hosts: string[]): string {
+  return hosts.map((h) => `## ${h}\n${lab.run(h, SCRIPT)}`).join("\n");
+}

@@ -1,0 +1,48 @@
+// The project's registered stacks, run through the real engine as inline
+// programs on a test backend (so tests never touch a user's .pulumi-state).
+import { Stack } from "@pulumi/pulumi/automation";
+import * as lab from "../../lab/lab";
+import { stacks } from "../../stacks";
+import { inlineStack, TestBackend } from "./engine";
+
+export async function projectStack(backend: TestBackend, name: string, config: Record<string, string> = {}): Promise<Stack> {
+  const entry = stacks[name];
+  if (!entry) throw new Error(`no stack ${name}`);
+  const stack = await inlineStack(backend, "pulumi-lvs", name, async () => entry.program());
+  for (const [k, v] of Object.entries(config)) await stack.setConfig(`pulumi-lvs:${k}`, { value: v });
+  return stack;
+}
+
+/** First line of each of n answers from the client to url. */
+export function answers(url: string, n: number): string[] {
+  return lab
+    .run("client", `for i in $(seq 1 ${n}); do curl -s -m 3 ${url} | head -n 1 || echo FAILED; done`)
+    .trim()
+    .split("\n");
+}
+
+export function tally(list: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of list) out[p] = (out[p] ?? 0) + 1;
+  return out;
+}
+
+export function assertAlternates(list: string[], a: string, b: string): void {
+  const ok = list.every((x) => x === a || x === b) && list.every((x, i) => i === 0 || x !== list[i - 1]);
+  if (!ok) throw new Error(`expected answers to alternate exactly between "${a}" and "${b}"; got ${list.join(", ")}`);
+}
+
+/** Polls `test` every 250 ms; returns the seconds it took, or throws naming `what`. */
+export async function until(what: string, seconds: number, test: () => boolean): Promise<number> {
+  const t0 = Date.now();
+  while (!test()) {
+    if (Date.now() - t0 > seconds * 1000) throw new Error(`${what}: not within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+/** Does `host` hold `vip` on ens33? */
+export function holdsVip(host: string, vip = "192.168.118.100"): boolean {
+  return new RegExp(`inet ${vip.replace(/\./g, "\\.")}/`).test(lab.run(host, "ip -o -4 addr show dev ens33"));
+}
