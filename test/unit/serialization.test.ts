@@ -16,6 +16,8 @@ import { tomcatAppProvider } from "../../providers/tomcat/tomcatApp";
 import { packageProvider } from "../../providers/system/package";
 import { systemdServiceProvider } from "../../providers/system/systemdService";
 import { generatedSecretProvider } from "../../providers/secret/generatedSecret";
+import { natRuleProvider } from "../../providers/nat/natRule";
+import { routeProvider } from "../../providers/route/route";
 
 async function roundTrip(p: ResourceProvider): Promise<ResourceProvider> {
   const sf = await pulumi.runtime.serializeFunction(() => p, { isFactoryFunction: true });
@@ -40,6 +42,8 @@ const cases: [string, ResourceProvider, Record<string, unknown>, RegExp][] = [
   ["Package", packageProvider, { connection: conn, names: ["nginx; reboot"] }, /names\[0\] must be a Debian\/RPM package name/],
   ["SystemdService", systemdServiceProvider, { connection: conn, unit: "nginx service" }, /unit must be a systemd unit name/],
   ["GeneratedSecret", generatedSecretProvider, { length: 0 }, /length must be an integer 1\.\.256; got 0/],
+  ["NatRule", natRuleProvider, { connection: conn, name: "inside", chain: "POSTROUTING", target: "MASQUERADE", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" }, /to is refused for MASQUERADE/],
+  ["Route", routeProvider, { connection: conn, destination: "default", via: "192.168.118.20", dev: "ens33; reboot" }, /dev must be an interface name/],
 ];
 
 describe("providers survive serialization", () => {
