@@ -8,13 +8,10 @@
 // The last listener removed puts back the stock files and the unit's state.
 //
 // Replaces on: connection host/port, name. In place: everything else.
-// Refresh reads the files' hashes and whether haproxy runs.
+// Refresh reads the files' hashes and whether haproxy runs (files/includeProvider.ts).
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
-import { importUnsupported } from "../common/errors";
-import { sha256 } from "../files/core";
-import { applyInclude, DaemonLayout, readInclude, removeInclude } from "../files/daemon";
-import { sshTransport } from "../transport/ssh";
+import { DaemonLayout } from "../files/daemon";
+import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkHaproxyListener, HaproxyListenerSpec, HaproxyServer, HaproxyTimeouts, renderHaproxyListener, renderHaproxyMain } from "./core";
 
@@ -40,12 +37,7 @@ export interface HaproxyListenerArgs {
   forwardFor?: pulumi.Input<boolean>;
 }
 
-type Props = HaproxyListenerSpec & {
-  connection: ConnectionArgs;
-  sha256?: string;
-  mainInSync?: boolean;
-  running?: boolean;
-};
+type Props = HaproxyListenerSpec & IncludeProps;
 
 const DIR = "/etc/haproxy/conf.d";
 const MAIN = "/etc/haproxy/haproxy.cfg";
@@ -66,54 +58,13 @@ export const haproxyLayout: DaemonLayout = {
 
 const FIELDS = ["style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"] as const;
 
-function spec(p: Props): HaproxyListenerSpec {
-  const out: Record<string, unknown> = { name: p.name };
-  for (const k of FIELDS) if (p[k] !== undefined) out[k] = p[k];
-  return out as unknown as HaproxyListenerSpec;
-}
-
-export const haproxyListenerProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkHaproxyListener(news as unknown as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
-  },
-
-  async diff(_id, olds, news) {
-    const a = olds as unknown as Record<string, unknown>;
-    const b = news as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["name"], update: [...FIELDS] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = olds.sha256 !== sha256(renderHaproxyListener(spec(olds))) || olds.mainInSync === false || olds.running === false;
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
-  },
-
-  async create(inputs) {
-    const t = sshTransport(inputs.connection);
-    const content = renderHaproxyListener(spec(inputs));
-    await applyInclude(t, haproxyLayout, inputs.name, content);
-    return { id: `${t.target}:${DIR}/${inputs.name}.cfg`, outs: { ...inputs, sha256: sha256(content), mainInSync: true, running: true } };
-  },
-
-  async read(id, props) {
-    if (!props) throw importUnsupported("HaproxyListener", id);
-    const t = sshTransport(props.connection);
-    const live = await readInclude(t, haproxyLayout, props.name);
-    const mainInSync = live.main?.sha256 === sha256(renderHaproxyMain()) && live.settings[0]?.sha256 === sha256(HAPROXY_DEFAULTS);
-    return { id, props: { ...props, sha256: live.include.sha256 ?? "absent", mainInSync, running: live.active } };
-  },
-
-  async update(_id, _olds, news) {
-    const t = sshTransport(news.connection);
-    const content = renderHaproxyListener(spec(news));
-    await applyInclude(t, haproxyLayout, news.name, content);
-    return { outs: { ...news, sha256: sha256(content), mainInSync: true, running: true } };
-  },
-
-  async delete(_id, props) {
-    await removeInclude(sshTransport(props.connection), haproxyLayout, props.name);
-  },
-};
+export const haproxyListenerProvider = includeFileProvider<Props>({
+  kind: "HaproxyListener",
+  fields: FIELDS,
+  check: checkHaproxyListener,
+  render: (p) => renderHaproxyListener(pickFields<HaproxyListenerSpec>(p, FIELDS)),
+  layout: () => haproxyLayout,
+});
 
 /** An HAProxy listener (or frontend + backend) on one host. */
 export class HaproxyListener extends pulumi.dynamic.Resource {

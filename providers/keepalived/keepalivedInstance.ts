@@ -10,11 +10,8 @@
 // vrrp, virtualServers. Refresh reads the include and main files' hashes and
 // whether keepalived runs: a hand edit or a stopped daemon shows as drift.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
-import { importUnsupported } from "../common/errors";
-import { sha256 } from "../files/core";
-import { applyInclude, DaemonLayout, readInclude, removeInclude } from "../files/daemon";
-import { sshTransport } from "../transport/ssh";
+import { DaemonLayout } from "../files/daemon";
+import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import {
   checkKeepalivedInstance,
@@ -46,15 +43,7 @@ export type VrrpInstanceArgs = Omit<VrrpInstance, "authentication"> & {
   authentication?: pulumi.Input<{ type: "PASS" | "AH"; pass: pulumi.Input<string> }>;
 };
 
-type Props = KeepalivedInstanceSpec & {
-  connection: ConnectionArgs;
-  /** Hash of the live include file (refresh) or of what was written. */
-  sha256?: string;
-  /** Refresh: the main keepalived.conf is the managed one. */
-  mainInSync?: boolean;
-  /** Refresh: keepalived runs. */
-  running?: boolean;
-};
+type Props = KeepalivedInstanceSpec & IncludeProps;
 
 const DIR = "/etc/keepalived/conf.d";
 const MAIN = "/etc/keepalived/keepalived.conf";
@@ -68,54 +57,15 @@ export const keepalivedLayout: DaemonLayout = {
   validateSet: `printf 'include %s/*.conf\\n' "$v" > "$v/main.cfg" && keepalived -t -l -f "$v/main.cfg"`,
 };
 
-function spec(p: Props): KeepalivedInstanceSpec {
-  return { name: p.name, globalDefs: p.globalDefs, scripts: p.scripts, vrrp: p.vrrp, virtualServers: p.virtualServers };
-}
+const FIELDS = ["globalDefs", "scripts", "vrrp", "virtualServers"] as const;
 
-export const keepalivedInstanceProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkKeepalivedInstance(news as unknown as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
-  },
-
-  async diff(_id, olds, news) {
-    const a = olds as unknown as Record<string, unknown>;
-    const b = news as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["name"], update: ["globalDefs", "scripts", "vrrp", "virtualServers"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = olds.sha256 !== sha256(renderKeepalivedInstance(spec(olds))) || olds.mainInSync === false || olds.running === false;
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
-  },
-
-  async create(inputs) {
-    const t = sshTransport(inputs.connection);
-    const content = renderKeepalivedInstance(spec(inputs));
-    await applyInclude(t, keepalivedLayout, inputs.name, content);
-    return { id: `${t.target}:${DIR}/${inputs.name}.conf`, outs: { ...inputs, sha256: sha256(content), mainInSync: true, running: true } };
-  },
-
-  async read(id, props) {
-    if (!props) throw importUnsupported("KeepalivedInstance", id);
-    const t = sshTransport(props.connection);
-    const live = await readInclude(t, keepalivedLayout, props.name);
-    return {
-      id,
-      props: { ...props, sha256: live.include.sha256 ?? "absent", mainInSync: live.main?.sha256 === sha256(keepalivedLayout.main?.content ?? ""), running: live.active },
-    };
-  },
-
-  async update(_id, _olds, news) {
-    const t = sshTransport(news.connection);
-    const content = renderKeepalivedInstance(spec(news));
-    await applyInclude(t, keepalivedLayout, news.name, content);
-    return { outs: { ...news, sha256: sha256(content), mainInSync: true, running: true } };
-  },
-
-  async delete(_id, props) {
-    await removeInclude(sshTransport(props.connection), keepalivedLayout, props.name);
-  },
-};
+export const keepalivedInstanceProvider = includeFileProvider<Props>({
+  kind: "KeepalivedInstance",
+  fields: FIELDS,
+  check: checkKeepalivedInstance,
+  render: (p) => renderKeepalivedInstance(pickFields<KeepalivedInstanceSpec>(p, FIELDS)),
+  layout: () => keepalivedLayout,
+});
 
 /** A keepalived instance (VRRP and/or IPVS virtual servers) on one host. */
 export class KeepalivedInstance extends pulumi.dynamic.Resource {

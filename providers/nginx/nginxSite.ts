@@ -7,11 +7,8 @@
 // Replaces on: connection host/port, name. In place: everything else.
 // Refresh reads the file's hash and whether nginx runs.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
-import { importUnsupported } from "../common/errors";
-import { sha256 } from "../files/core";
-import { applyInclude, DaemonLayout, readInclude, removeInclude } from "../files/daemon";
-import { sshTransport } from "../transport/ssh";
+import { DaemonLayout } from "../files/daemon";
+import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkNginxSite, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
 
@@ -31,7 +28,7 @@ export interface NginxSiteArgs {
   locations: pulumi.Input<pulumi.Input<NginxLocation>[]>;
 }
 
-type Props = NginxSiteSpec & { connection: ConnectionArgs; sha256?: string; running?: boolean };
+type Props = NginxSiteSpec & IncludeProps;
 
 const DIR = "/etc/nginx/conf.d";
 const STOCK_DEFAULT = "/etc/nginx/sites-enabled/default";
@@ -49,53 +46,13 @@ export function nginxLayout(defaultServer: boolean): DaemonLayout {
   };
 }
 
-function spec(p: Props): NginxSiteSpec {
-  const out: Record<string, unknown> = { name: p.name };
-  for (const k of FIELDS) if (p[k] !== undefined) out[k] = p[k];
-  return out as unknown as NginxSiteSpec;
-}
-
-export const nginxSiteProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkNginxSite(news as unknown as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
-  },
-
-  async diff(_id, olds, news) {
-    const a = olds as unknown as Record<string, unknown>;
-    const b = news as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["name"], update: [...FIELDS] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = olds.sha256 !== sha256(renderNginxSite(spec(olds))) || olds.running === false;
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
-  },
-
-  async create(inputs) {
-    const t = sshTransport(inputs.connection);
-    const content = renderNginxSite(spec(inputs));
-    await applyInclude(t, nginxLayout(!!inputs.defaultServer), inputs.name, content);
-    return { id: `${t.target}:${DIR}/${inputs.name}.conf`, outs: { ...inputs, sha256: sha256(content), running: true } };
-  },
-
-  async read(id, props) {
-    if (!props) throw importUnsupported("NginxSite", id);
-    const t = sshTransport(props.connection);
-    const live = await readInclude(t, nginxLayout(!!props.defaultServer), props.name);
-    return { id, props: { ...props, sha256: live.include.sha256 ?? "absent", running: live.active } };
-  },
-
-  async update(_id, _olds, news) {
-    const t = sshTransport(news.connection);
-    const content = renderNginxSite(spec(news));
-    await applyInclude(t, nginxLayout(!!news.defaultServer), news.name, content);
-    return { outs: { ...news, sha256: sha256(content), running: true } };
-  },
-
-  async delete(_id, props) {
-    await removeInclude(sshTransport(props.connection), nginxLayout(!!props.defaultServer), props.name);
-  },
-};
+export const nginxSiteProvider = includeFileProvider<Props>({
+  kind: "NginxSite",
+  fields: FIELDS,
+  check: checkNginxSite,
+  render: (p) => renderNginxSite(pickFields<NginxSiteSpec>(p, FIELDS)),
+  layout: (p) => nginxLayout(!!p.defaultServer),
+});
 
 /** An nginx server block with its upstreams on one host. */
 export class NginxSite extends pulumi.dynamic.Resource {
@@ -103,6 +60,6 @@ export class NginxSite extends pulumi.dynamic.Resource {
   declare readonly running: pulumi.Output<boolean>;
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(nginxSiteProvider, name, { ...args, sha256: undefined, running: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
+    super(nginxSiteProvider, name, { ...args, sha256: undefined, mainInSync: undefined, running: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
   }
 }

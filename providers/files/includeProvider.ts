@@ -1,0 +1,99 @@
+// The provider shared by the resources that own one include file of a daemon
+// (KeepalivedInstance, HaproxyListener, NginxSite): check with the kind's
+// pure check, render with its pure renderer, apply through daemon.ts.
+//
+// Replaces on: connection host/port, name. In place: the kind's fields.
+// Refresh reads the include file's hash, the main and setting files' hashes
+// and whether the daemon runs; any difference shows as drift and `up`
+// repairs it.
+import * as pulumi from "@pulumi/pulumi";
+import { CheckFailure } from "../common/check";
+import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { importUnsupported } from "../common/errors";
+import { sshTransport } from "../transport/ssh";
+import { ConnectionArgs } from "../transport/types";
+import { sha256 } from "./core";
+import { applyInclude, DaemonLayout, IncludeState, readInclude, removeInclude } from "./daemon";
+
+/** What every include-file resource keeps in state besides its own fields. */
+export interface IncludeProps {
+  connection: ConnectionArgs;
+  name: string;
+  /** Hash of the live include file (refresh) or of what was written. */
+  sha256?: string;
+  /** Refresh: the main and setting files are the managed ones. */
+  mainInSync?: boolean;
+  /** Refresh: the daemon runs. */
+  running?: boolean;
+}
+
+export interface IncludeKind<P extends IncludeProps> {
+  /** Resource type name, for messages. */
+  kind: string;
+  /** The fields updated in place (all but name and connection). */
+  fields: readonly string[];
+  check(inputs: Record<string, unknown>): CheckFailure[];
+  /** The include file's content. */
+  render(p: P): string;
+  layout(p: P): DaemonLayout;
+}
+
+/** Are the main and setting files the managed ones? */
+export function mainInSync(l: DaemonLayout, live: IncludeState): boolean {
+  const mainOk = !l.main || live.main?.sha256 === sha256(l.main.content);
+  return mainOk && (l.settings ?? []).every((s, i) => live.settings[i]?.sha256 === sha256(s.content));
+}
+
+export function includeFileProvider<P extends IncludeProps>(k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
+  const written = (p: P, content: string): P => ({ ...p, sha256: sha256(content), mainInSync: true, running: true });
+  const apply = async (p: P): Promise<P> => {
+    const content = k.render(p);
+    await applyInclude(sshTransport(p.connection), k.layout(p), p.name, content);
+    return written(p, content);
+  };
+  return {
+    async check(_olds, news) {
+      const failures = k.check(news as unknown as Record<string, unknown>);
+      return failures.length ? { failures } : { inputs: news };
+    },
+
+    async diff(_id, olds, news) {
+      const a = olds as unknown as Record<string, unknown>;
+      const b = news as unknown as Record<string, unknown>;
+      const own = changedProps(a, b, { replace: ["name"], update: [...k.fields] });
+      const conn = changedProps(a, b, CONNECTION_DIFF);
+      const drift = olds.sha256 !== sha256(k.render(olds)) || olds.mainInSync === false || olds.running === false;
+      const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
+      return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
+    },
+
+    async create(inputs) {
+      const outs = await apply(inputs);
+      const l = k.layout(inputs);
+      return { id: `${sshTransport(inputs.connection).target}:${l.includeDir}/${inputs.name}.${l.ext}`, outs };
+    },
+
+    async read(id, props) {
+      if (!props) throw importUnsupported(k.kind, id);
+      const l = k.layout(props);
+      const live = await readInclude(sshTransport(props.connection), l, props.name);
+      return { id, props: { ...props, sha256: live.include.sha256 ?? "absent", mainInSync: mainInSync(l, live), running: live.active } };
+    },
+
+    async update(_id, _olds, news) {
+      return { outs: await apply(news) };
+    },
+
+    async delete(_id, props) {
+      await removeInclude(sshTransport(props.connection), k.layout(props), props.name);
+    },
+  };
+}
+
+/** The spec of a kind: name plus the declared fields (bookkeeping outputs dropped). */
+export function pickFields<S>(p: IncludeProps, fields: readonly string[]): S {
+  const all = p as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { name: p.name };
+  for (const f of fields) if (all[f] !== undefined) out[f] = all[f];
+  return out as S;
+}
