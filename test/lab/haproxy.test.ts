@@ -13,6 +13,7 @@ import { connectionArgs, loadInventory } from "../../lab/inventory";
 import * as lab from "../../lab/lab";
 import { HaproxyListener, ManagedFile, NginxSite } from "../../providers";
 import { inlineStack } from "../support/engine";
+import { GOLDEN_ROOT } from "../support/golden";
 import { useLabStacks } from "../support/labStack";
 import { countFailures, loadDuring } from "../support/load";
 import { tally } from "../support/stacks";
@@ -58,7 +59,6 @@ function pages(port: number, n: number): string[] {
 }
 
 
-const GOLDEN = path.resolve(__dirname, "../unit/golden");
 
 describe("HAProxy, nginx and files on the haproxy preset (real engine)", function () {
   this.timeout(900000);
@@ -72,19 +72,19 @@ describe("HAProxy, nginx and files on the haproxy preset (real engine)", functio
 
   it("the golden configs pass the real haproxy -c and nginx -t", () => {
     const put = (host: string, dir: string, sub: string) => {
-      for (const f of fs.readdirSync(path.join(GOLDEN, sub))) {
-        const r = lab.exec(host, `mkdir -p ${dir} && cat > ${dir}/${f}`, fs.readFileSync(path.join(GOLDEN, sub, f), "utf8"));
+      for (const f of fs.readdirSync(path.join(GOLDEN_ROOT, sub))) {
+        const r = lab.exec(host, `mkdir -p ${dir} && cat > ${dir}/${f}`, fs.readFileSync(path.join(GOLDEN_ROOT, sub, f), "utf8"));
         assert.equal(r.code, 0, r.stderr);
       }
     };
     put("haproxy1", "/tmp/golden/haproxy", "haproxy");
-    const listeners = fs.readdirSync(path.join(GOLDEN, "haproxy")).filter((f) => f !== "haproxy.cfg");
+    const listeners = fs.readdirSync(path.join(GOLDEN_ROOT, "haproxy")).filter((f) => f !== "haproxy.cfg");
     const hp = lab.exec("haproxy1", `cd /tmp/golden/haproxy && haproxy -c -f haproxy.cfg ${listeners.map((f) => `-f ${f}`).join(" ")}`);
     assert.equal(hp.code, 0, hp.stdout + hp.stderr);
     assert.doesNotMatch(hp.stdout + hp.stderr, /WARNING|ALERT/);
 
     put("rs1", "/tmp/golden/nginx", "nginx");
-    for (const f of fs.readdirSync(path.join(GOLDEN, "nginx"))) {
+    for (const f of fs.readdirSync(path.join(GOLDEN_ROOT, "nginx"))) {
       const r = lab.exec("rs1", `sed -e 's#/etc/nginx/conf.d/\\*.conf#/tmp/golden/nginx/${f}#' -e '\\#sites-enabled#d' /etc/nginx/nginx.conf > /tmp/golden/main-${f} && nginx -t -q -c /tmp/golden/main-${f}`);
       assert.equal(r.code, 0, `${f}: ${r.stderr}`);
     }

@@ -14,6 +14,7 @@ import { connectionArgs, loadInventory } from "../../lab/inventory";
 import * as lab from "../../lab/lab";
 import { GeneratedSecret, KeepalivedInstance } from "../../providers";
 import { inlineStack } from "../support/engine";
+import { GOLDEN_ROOT } from "../support/golden";
 import { useLabStacks } from "../support/labStack";
 
 const VIP = "192.168.118.100";
@@ -156,7 +157,7 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
   });
 
   it("the golden keepalived configs pass the real keepalived -t", () => {
-    const dir = path.resolve(__dirname, "../unit/golden/keepalived");
+    const dir = path.join(GOLDEN_ROOT, "keepalived");
     for (const f of fs.readdirSync(dir).filter((x) => x !== "keepalived.conf")) {
       const r = lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f} && keepalived -t -l -f /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8"));
       assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);

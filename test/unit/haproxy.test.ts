@@ -1,25 +1,12 @@
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
+import { goldenFor } from "../support/golden";
 import { UNKNOWN } from "../../providers/common/check";
 import { checkHaproxyListener, HAPROXY_BALANCE, HaproxyListenerSpec, renderHaproxyListener, renderHaproxyMain } from "../../providers/haproxy/core";
 import { prng } from "../support/prng";
 
-const GOLDEN_DIR = path.join(__dirname, "golden", "haproxy");
 const CONNECTION = { host: "192.168.118.50" };
 
-/** Compares byte for byte with golden/haproxy/<file>; UPDATE_GOLDEN=1 rewrites it instead. */
-function golden(file: string, text: string): void {
-  const p = path.join(GOLDEN_DIR, file);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(p, text);
-    return;
-  }
-  assert.equal(text, fs.readFileSync(p, "utf8"), `${file} differs from the golden file (UPDATE_GOLDEN=1 rewrites it)`);
-}
+const golden = goldenFor("haproxy");
 
 /** The seed's L7 proxy: `listen` with option httpchk GET /index.html, static-rr, weights 2 and 3. */
 const SEED_L7: HaproxyListenerSpec = {

@@ -2,8 +2,7 @@
 // instance using every option, a table of refused inputs, a seeded injection
 // property test over every string field, and unknown values at preview.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { goldenFor } from "../support/golden";
 import { prng } from "../support/prng";
 import { UNKNOWN } from "../../providers/common/check";
 import {
@@ -16,17 +15,8 @@ import {
   renderKeepalivedMain,
 } from "../../providers/keepalived/core";
 
-const GOLDEN_DIR = path.join(__dirname, "golden", "keepalived");
 
-/** Compares with a golden file byte for byte; UPDATE_GOLDEN=1 rewrites it. */
-function golden(file: string, actual: string): void {
-  const f = path.join(GOLDEN_DIR, file);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(f, actual);
-  }
-  assert.equal(actual, fs.readFileSync(f, "utf8"), `render differs from ${f} (UPDATE_GOLDEN=1 rewrites it)`);
-}
+const golden = goldenFor("keepalived");
 
 const clone = <T>(v: T): T => structuredClone(v);
 const connection = { host: "192.168.118.10" };

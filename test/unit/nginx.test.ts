@@ -2,22 +2,13 @@
 // values at preview, and a seeded property test that no string field can
 // change the structure of the rendered file.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { goldenFor } from "../support/golden";
 import { prng } from "../support/prng";
 import { UNKNOWN } from "../../providers/common/check";
 import { checkNginxSite, NginxSiteSpec, nginxSitePath, renderNginxSite } from "../../providers/nginx/core";
 
-const GOLDEN = path.join(__dirname, "golden", "nginx");
 
-function golden(file: string, actual: string): void {
-  const p = path.join(GOLDEN, file);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN, { recursive: true });
-    fs.writeFileSync(p, actual);
-  }
-  assert.equal(actual, fs.readFileSync(p, "utf8"), `${file} differs from its golden file (UPDATE_GOLDEN=1 rewrites it)`);
-}
+const golden = goldenFor("nginx");
 
 const conn = { host: "192.168.118.30" };
 

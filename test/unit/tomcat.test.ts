@@ -1,21 +1,12 @@
 // The TomcatApp core: descriptor names, golden context files, a table of
 // refused inputs, XML escaping and unknown values at preview.
 import { strict as assert } from "node:assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { goldenFor } from "../support/golden";
 import { UNKNOWN } from "../../providers/common/check";
 import { checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec, xmlAttr } from "../../providers/tomcat/core";
 
-const GOLDEN = path.join(__dirname, "golden", "tomcat");
 
-function golden(file: string, actual: string): void {
-  const p = path.join(GOLDEN, file);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN, { recursive: true });
-    fs.writeFileSync(p, actual);
-  }
-  assert.equal(actual, fs.readFileSync(p, "utf8"), `${file} differs from its golden file (UPDATE_GOLDEN=1 rewrites it)`);
-}
+const golden = goldenFor("tomcat");
 
 const conn = { host: "192.168.118.50" };
 
