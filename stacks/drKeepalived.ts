@@ -46,5 +46,11 @@ export function drKeepalivedStack() {
     { dependsOn: sysctls },
   );
   for (const rs of rss) drRealServer("dr-keepalived", rs, VIP, { dependsOn: [group] });
-  return topologyOutputs(VIP, { director1: "director, MASTER 120", director2: "director, BACKUP 100", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" });
+  return topologyOutputs(
+    VIP,
+    { director1: "director, MASTER 120", director2: "director, BACKUP 100", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" },
+    "/",
+    80,
+    { vrrp: [group.description] },
+  );
 }

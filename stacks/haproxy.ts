@@ -12,7 +12,7 @@ export function haproxyStack() {
   const hosts = hostsFromConfig();
   const [h1, h2] = [hosts.host("haproxy1"), hosts.host("haproxy2")];
   const tier = new HaproxyTier("lb", { haproxies: [h1, h2], realServers: [{ host: hosts.host("rs1"), weight: 2 }, { host: hosts.host("rs2"), weight: 3 }] });
-  new VrrpGroup(
+  const group = new VrrpGroup(
     "lb_vip",
     {
       members: [
@@ -29,5 +29,6 @@ export function haproxyStack() {
   );
   return topologyOutputs(VIP, { haproxy1: "HAProxy, keepalived MASTER 120", haproxy2: "HAProxy, keepalived BACKUP 100", rs1: "nginx, weight 2", rs2: "nginx, weight 3" }, "/", 80, {
     l4Url: `http://${VIP}:8080/`,
+    vrrp: [group.description],
   });
 }

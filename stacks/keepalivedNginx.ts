@@ -10,7 +10,7 @@ const VIP = "192.168.118.100";
 
 export function keepalivedNginxStack() {
   const hosts = hostsFromConfig();
-  new VrrpGroup("nginx_vip", {
+  const group = new VrrpGroup("nginx_vip", {
     members: [
       { host: hosts.host("rs1"), state: "MASTER", priority: 120 },
       { host: hosts.host("rs2"), state: "BACKUP", priority: 100 },
@@ -21,5 +21,5 @@ export function keepalivedNginxStack() {
     otherHosts: [hosts.host("client"), hosts.host("director1"), hosts.host("director2")],
     trackScript: { name: "check_nginx", content: "#!/bin/sh\n# Fails when nginx does not answer locally (the seed's check).\nexec curl -s -I -m 2 -o /dev/null http://localhost/\n", interval: 1, weight: -30, fall: 2, rise: 2 },
   });
-  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" });
+  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" }, "/", 80, { vrrp: [group.description] });
 }

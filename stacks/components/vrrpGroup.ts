@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GeneratedSecret, KeepalivedInstance, KeepalivedVirtualServer, ManagedFile } from "../../providers";
 import { assertTopology, vipNotOwned, vrrpPair } from "../checks";
-import { Host } from "../hosts";
+import { addressOf, Host } from "../hosts";
 
 export interface VrrpMember {
   host: Host;
@@ -42,9 +42,20 @@ export interface VrrpGroupArgs {
   otherHosts?: Host[];
 }
 
+/** What `npm run doctor` needs to know of a group (a stack output). */
+export interface VrrpGroupDescription {
+  vip: string;
+  virtualRouterId: number;
+  interface: string;
+  members: { host: string; address: string; state: "MASTER" | "BACKUP"; priority: number }[];
+  /** VIP:port -> real server address:port, for the IPVS and real-server checks. */
+  virtualServers: { address: string; port: number; realServers: { address: string; port: number }[] }[];
+}
+
 export class VrrpGroup extends pulumi.ComponentResource {
   readonly instances: KeepalivedInstance[];
   readonly authPass: pulumi.Output<string>;
+  readonly description: VrrpGroupDescription;
 
   constructor(name: string, args: VrrpGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:VrrpGroup", name, {}, opts);
@@ -82,6 +93,13 @@ export class VrrpGroup extends pulumi.ComponentResource {
         { parent: this, dependsOn: script ? [script] : [] },
       );
     });
+    this.description = {
+      vip: args.vip,
+      virtualRouterId: args.virtualRouterId,
+      interface: args.interface,
+      members: args.members.map((m) => ({ host: m.host.name, address: addressOf(m.host, args.interface), state: m.state, priority: m.priority })),
+      virtualServers: (args.virtualServers ?? []).map((v) => ({ address: v.address, port: v.port, realServers: v.realServers.map((r) => ({ address: r.address, port: r.port })) })),
+    };
     this.registerOutputs({});
   }
 }

@@ -1,0 +1,25 @@
+// Reviewable changes against a stack: collects the engine's step events of a
+// preview or a refresh preview and hands them to the pure core.
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { Drift, driftOf, driftTable, previewChanges, previewMarkdown, ResourceChange, Step } from "./core";
+
+function collector(): { steps: Step[]; onEvent: (e: EngineEvent) => void } {
+  const steps: Step[] = [];
+  return { steps, onEvent: (e) => e.resourcePreEvent && steps.push(e.resourcePreEvent.metadata as Step) };
+}
+
+/** Runs a preview and returns its changes and the pull-request Markdown. */
+export async function previewReport(stack: Stack): Promise<{ changes: ResourceChange[]; markdown: string }> {
+  const c = collector();
+  await stack.preview({ onEvent: c.onEvent });
+  const changes = previewChanges(c.steps);
+  return { changes, markdown: previewMarkdown(stack.name, changes) };
+}
+
+/** Runs a refresh preview (nothing is written to state) and returns the drift. */
+export async function driftReport(stack: Stack): Promise<{ drifts: Drift[]; text: string }> {
+  const c = collector();
+  await stack.previewRefresh({ onEvent: c.onEvent });
+  const drifts = driftOf(c.steps);
+  return { drifts, text: driftTable(drifts) };
+}
