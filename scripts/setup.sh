@@ -8,7 +8,7 @@
 #      the official download, else a build from Go source (module proxy)
 #   4. the Node.js language host and the dynamic-provider shim
 #   5. the provider plugins the npm SDKs request (command, random)
-#   6. the lab's VM image (lab/image/build.sh)
+#   6. the lab's VM image (lab/image/build.sh); PULUMI_LVS_NO_LAB=1 skips it
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PROJECT_ROOT"
@@ -180,7 +180,9 @@ done_step
 
 # ---------------------------------------------------------------- 6. lab
 step "lab VM image"
-if [ -f lab/image/build.sh ]; then
+if [ -n "${PULUMI_LVS_NO_LAB:-}" ]; then
+  note "skipped (PULUMI_LVS_NO_LAB is set: a machine that only previews real hosts)"
+elif [ -f lab/image/build.sh ]; then
   bash lab/image/build.sh >/dev/null
 else
   note "no lab recipe in this checkout"

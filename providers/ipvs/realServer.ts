@@ -19,7 +19,7 @@ import { checkServer, normalizeServer, ServerInputs } from "./validate";
 export interface IpvsRealServerArgs {
   /** The director holding the service. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** The service: an IpvsService's `key` output. Replaces. */
+  /** The service: an IpvsService's `key` output, or the same key written out ({ protocol, address, port }) with `dependsOn` the service, which keeps previews exact while the service itself changes. Replaces. */
   service: pulumi.Input<ServiceKey>;
   /** The RIP. Replaces. */
   address: pulumi.Input<string>;

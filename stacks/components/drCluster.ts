@@ -41,12 +41,15 @@ export class DrCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [sysctls] },
     );
     this.service = new IpvsService(`${name}-service`, { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" }, { parent: this });
+    // The service's identity, known at preview (the service's `key` output is
+    // unknown while the service itself is being updated).
+    const key = { protocol: "tcp" as const, address: args.vip, port: args.port ?? 80 };
     for (const r of args.realServers) {
       const vip = drRealServer(name, r.host, args.vip, { parent: this });
       new IpvsRealServer(
         `${name}-${r.host.name}`,
-        { connection: d.connection, service: this.service.key, address: addressOf(r.host), method: "route", weight: r.weight ?? 1, gracefulDeleteTimeoutSeconds: 20 },
-        { parent: this, dependsOn: [vip] },
+        { connection: d.connection, service: key, address: addressOf(r.host), method: "route", weight: r.weight ?? 1, gracefulDeleteTimeoutSeconds: 20 },
+        { parent: this, dependsOn: [this.service, vip] },
       );
     }
     this.vip = args.vip;

@@ -48,9 +48,11 @@ export class NatCluster extends pulumi.ComponentResource {
     const ownVip = Object.values(d.addresses).some((a) => a.split("/")[0] === args.vip);
     const vipAlias = ownVip ? [] : [new VipAlias(`${name}-vip`, { connection: d.connection, address: args.vip, prefix: Number(d.addresses[wan].split("/")[1]), interface: wan, label: `${wan}:0`, gratuitousArp: true }, { parent: this })];
     const service = new IpvsService(`${name}-service`, { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" }, { parent: this, dependsOn: [fwd, ...vipAlias] });
+    // The service's identity, known at preview (its `key` output is unknown while it is updated).
+    const key = { protocol: "tcp" as const, address: args.vip, port: args.port ?? 80 };
     for (const r of args.realServers) {
       const gw = new Route(`${name}-${r.host.name}-gateway`, { connection: r.host.connection, destination: "default", via: this.dip, dev: lan }, { parent: this });
-      new IpvsRealServer(`${name}-${r.host.name}`, { connection: d.connection, service: service.key, address: addressOf(r.host), method: "masq", weight: r.weight ?? 1 }, { parent: this, dependsOn: [gw] });
+      new IpvsRealServer(`${name}-${r.host.name}`, { connection: d.connection, service: key, address: addressOf(r.host), method: "masq", weight: r.weight ?? 1 }, { parent: this, dependsOn: [service, gw] });
     }
     this.vip = args.vip;
     this.registerOutputs({});

@@ -158,8 +158,10 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
 
   it("the golden keepalived configs pass the real keepalived -t", () => {
     const dir = path.join(GOLDEN_ROOT, "keepalived");
-    for (const f of fs.readdirSync(dir).filter((x) => x !== "keepalived.conf")) {
-      const r = lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f} && keepalived -t -l -f /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8"));
+    const files = fs.readdirSync(dir).filter((x) => x !== "keepalived.conf");
+    for (const f of files) assert.equal(lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8")).code, 0);
+    for (const f of files) {
+      const r = lab.exec("director2", `keepalived -t -l -f /tmp/golden/${f} < /dev/null`);
       assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
     }
     lab.run("director2", "rm -rf /tmp/golden");
