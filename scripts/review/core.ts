@@ -97,6 +97,9 @@ export function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
+/** How many properties of a new resource the comment lists. */
+const CREATE_ROWS = 4;
+
 const OP_WORD: Record<ResourceChange["op"], string> = { create: "create", update: "update in place", replace: "**replace**", delete: "delete" };
 
 /** The pull-request comment: summary counts, then per resource old -> new, replacements flagged. */
@@ -108,14 +111,17 @@ export function previewMarkdown(stack: string, changes: ResourceChange[]): strin
   lines.push("| resource | type | action | property | old | new |", "|---|---|---|---|---|---|");
   for (const c of changes) {
     const action = OP_WORD[c.op] + (c.replacedBy.length ? ` (${c.replacedBy.join(", ")} changed)` : "");
-    if (!c.changes.length || c.op === "create" || c.op === "delete") {
-      lines.push(`| \`${c.name}\` | ${c.kind} | ${action} | ${c.op === "create" ? `${c.changes.length} properties` : ""} | | |`);
+    if (!c.changes.length || c.op === "delete") {
+      lines.push(`| \`${c.name}\` | ${c.kind} | ${action} | | | |`);
       continue;
     }
-    c.changes.forEach((ch, i) => {
+    // A new resource lists its first properties; an update all that change.
+    const shown = c.op === "create" ? c.changes.filter((ch) => !ch.path.startsWith("connection")).slice(0, CREATE_ROWS) : c.changes;
+    shown.forEach((ch, i) => {
       const head = i === 0 ? `| \`${c.name}\` | ${c.kind} | ${action} ` : "| | | ";
-      lines.push(`${head}| \`${ch.path}\` | \`${show(ch.old)}\` | \`${show(ch.new)}\` |`);
+      lines.push(`${head}| \`${ch.path}\` | ${c.op === "create" ? "" : `\`${show(ch.old)}\``} | \`${show(ch.new)}\` |`);
     });
+    if (c.op === "create" && c.changes.length > shown.length) lines.push(`| | | | … ${c.changes.length - shown.length} more | | |`);
   }
   if (count("replace")) lines.push("", "Replacements remove the object on the host and create it again (connections to it are cut).");
   return lines.join("\n") + "\n";

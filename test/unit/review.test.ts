@@ -57,6 +57,7 @@ describe("preview report", () => {
     assert.match(md, /\| `dr-service` \| IpvsService \| update in place \| `scheduler` \| `rr` \| `wrr` \|/);
     assert.match(md, /\| `dr-director-vip` \| VipAlias \| \*\*replace\*\* \(address changed\) \| `address` \| `192\.168\.118\.100` \| `192\.168\.118\.101` \|/);
     assert.match(md, /\| `lvs_dr-director2` \| KeepalivedInstance \| update in place \| `vrrp\.priority` \| `100` \| `110` \|/);
+    assert.match(md, /\| `lb-haproxy1-l7` \| HaproxyListener \| create \| `name` \|  \| `web` \|\n\| \| \| \| `servers\[0\]\.name` \|  \| `rs3` \|/);
     assert.doesNotMatch(md, /__provider|sha256/);
     assert.match(previewMarkdown("dr", []), /No changes/);
   });
