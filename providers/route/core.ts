@@ -39,8 +39,10 @@ export function routeCommand(r: RouteSpec): string {
 }
 
 /** Flags `ip route show` prints that `ip route replace` does not accept. */
-const OUTPUT_ONLY = new Set(["linkdown", "dead", "offload", "trap", "offload_failed", "rt_offload", "rt_trap", "rt_offload_failed", "pervasive", "notify", "unresolved"]);
-const TYPES = new Set(["unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast"]);
+// Arrays, not Sets: provider code is serialized, and a module-level Set
+// arrives as a plain object.
+const OUTPUT_ONLY: readonly string[] = ["linkdown", "dead", "offload", "trap", "offload_failed", "rt_offload", "rt_trap", "rt_offload_failed", "pervasive", "notify", "unresolved"];
+const TYPES: readonly string[] = ["unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast"];
 
 /** The routes in `ip route show` output, one per entry (multipath `nexthop` lines joined to their route), as words. */
 export function routeEntries(text: string): string[][] {
@@ -65,7 +67,7 @@ interface LiveRoute {
 
 function liveRoute(words: string[]): LiveRoute {
   const w = [...words];
-  const type = TYPES.has(w[0]) ? (w.shift() as string) : "unicast";
+  const type = TYPES.includes(w[0]) ? (w.shift() as string) : "unicast";
   const r: LiveRoute = { type, destination: w[0] ?? "", metric: 0, multipath: w.includes("nexthop") };
   for (let k = 1; k < w.length - 1; k++) {
     if (w[k] === "nexthop") break;
@@ -92,7 +94,7 @@ export function parseRoute(text: string, r: RouteSpec): boolean {
 /** The first route of `ip route show <destination>` output, in a form `ip route replace` takes back; undefined when there is none. */
 export function previousRoute(text: string): string | undefined {
   const first = routeEntries(text)[0];
-  return first ? first.filter((w) => !OUTPUT_ONLY.has(w)).join(" ") : undefined;
+  return first ? first.filter((w) => !OUTPUT_ONLY.includes(w)).join(" ") : undefined;
 }
 
 /**

@@ -55,3 +55,26 @@ describe("providers survive serialization", () => {
     });
   }
 });
+
+describe("provider modules hold no module-level Set or Map", () => {
+  // The serializer captures a module-level Set/Map as a plain object, and the
+  // provider then fails at run time ("Set.prototype.has called on
+  // incompatible receiver"): keep such constants as arrays or records.
+  it("no top-level `const X = new Set(...)` / `new Map(...)` under providers/", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const path = require("node:path") as typeof import("node:path");
+    const root = path.resolve(__dirname, "../../providers");
+    const files: string[] = [];
+    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith(".ts") && files.push(path.join(d, e.name))));
+    walk(root);
+    const offenders = files.flatMap((f) =>
+      fs
+        .readFileSync(f, "utf8")
+        .split("\n")
+        .map((line, i) => ({ line, where: `${path.relative(root, f)}:${i + 1}` }))
+        .filter((x) => /^(export )?const \w+(: [^=]+)? = new (Set|Map)\b/.test(x.line))
+        .map((x) => x.where),
+    );
+    assert.deepEqual(offenders, []);
+  });
+});
