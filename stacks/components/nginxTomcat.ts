@@ -2,8 +2,9 @@
 // its static pages and passes `~ .*\.jsp$` to an upstream of the tomcats
 // (8080, weight 1) with the seed's proxy headers; every tomcat serves an
 // index.jsp naming itself and the client address it was given (X-Real-IP).
+// The packages and units are declared too (no-ops where they are in place).
 import * as pulumi from "@pulumi/pulumi";
-import { NginxSite, TomcatApp } from "../../providers";
+import { NginxSite, Package, SystemdService, TomcatApp } from "../../providers";
 import { addressOf, Host } from "../hosts";
 
 export interface NginxTomcatArgs {
@@ -21,8 +22,18 @@ export class NginxTomcat extends pulumi.ComponentResource {
   constructor(name: string, args: NginxTomcatArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:NginxTomcat", name, {}, opts);
     const port = args.tomcatPort ?? 8080;
+    // Each host gets its server (installed when missing, enabled and running), then its site or app.
+    const server = (h: Host, pkg: string) => {
+      const p = new Package(`${name}-${h.name}-pkg`, { connection: h.connection, names: [pkg] }, { parent: this });
+      return new SystemdService(`${name}-${h.name}-svc`, { connection: h.connection, unit: pkg }, { parent: this, dependsOn: [p] });
+    };
     const apps = args.tomcats.map(
-      (t) => new TomcatApp(`${name}-${t.name}`, { connection: t.connection, name: "test", path: "", docBase: "/srv/tomcat-test", files: { "index.jsp": indexJsp(t.name) } }, { parent: this }),
+      (t) =>
+        new TomcatApp(
+          `${name}-${t.name}`,
+          { connection: t.connection, name: "test", path: "", docBase: "/srv/tomcat-test", files: { "index.jsp": indexJsp(t.name) } },
+          { parent: this, dependsOn: [server(t, "tomcat10")] },
+        ),
     );
     for (const n of args.nginx) {
       new NginxSite(
@@ -37,7 +48,7 @@ export class NginxTomcat extends pulumi.ComponentResource {
             { match: "~ .*\\.jsp$", proxyPass: "http://tomcat", proxyHeaders: true },
           ],
         },
-        { parent: this, dependsOn: apps },
+        { parent: this, dependsOn: [...apps, server(n, "nginx")] },
       );
     }
     this.registerOutputs({});

@@ -3,6 +3,9 @@
 // change, the config switch to wrr 2:3 splits 20 requests 8/12, refresh finds
 // no drift, destroy returns every host to the lab's bare state.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadInventory } from "../../lab/inventory";
 import { useLabStacks } from "../support/labStack";
 import { snapshot } from "../support/snapshot";
 import { answers, assertAlternates, projectStack, tally } from "../support/stacks";
@@ -23,6 +26,10 @@ describe("stack nat-lab (nat preset, real engine)", function () {
     assert.match(String(up.outputs.try.value), /curl -s http:\/\/12\.0\.0\.20\//);
     assertAlternates(answers("http://12.0.0.20/", 20), "this is nginx1", "this is nginx2");
     await ctx.stack.preview({ expectNoChanges: true });
+    // The SSH private key reaches the providers but never the state file in plaintext.
+    const state = fs.readFileSync(path.join(ctx.backend.dir, "state", ".pulumi", "stacks", "pulumi-lvs", "nat-lab.json"), "utf8");
+    const key = fs.readFileSync(loadInventory().hosts.director.privateKeyPath, "utf8");
+    assert.ok(!state.includes("PRIVATE KEY") && !state.includes(key.split("\n")[1]), "no private key in the state file");
   });
 
   it("config scheduler=wrr, weights [2,3]: 20 requests split 8/12; refresh finds no drift", async () => {

@@ -1,7 +1,9 @@
 // The lvs-nginx-tomcat stack on the nginx-tomcat preset, through the real
 // engine: /index.html is answered by nginx1/nginx2 through the VIP,
 // /index.jsp by tomcat1/tomcat2 through nginx, which pass the client's
-// address in X-Real-IP; preview shows no change; destroy = bare state.
+// address in X-Real-IP; preview shows no change; a no-op up leaves Tomcat
+// running (no restart); a hand-edited JSP is drift that up repairs; destroy =
+// bare state (packages and units as they were).
 import { strict as assert } from "node:assert";
 import * as lab from "../../lab/lab";
 import { useLabStacks } from "../support/labStack";
@@ -45,7 +47,21 @@ describe("stack lvs-nginx-tomcat (nginx-tomcat preset, real engine)", function (
     await ctx.stack.preview({ expectNoChanges: true });
   });
 
-  it("destroy returns every host to the lab's bare state", async () => {
+  it("a no-op up does not restart Tomcat; a hand edit of index.jsp is drift that up repairs", async () => {
+    const stack = ctx.stack!;
+    const pid = lab.run("tomcat1", "systemctl show -p MainPID --value tomcat10").trim();
+    const noop = await stack.up();
+    assert.equal(Object.keys(noop.summary.resourceChanges ?? {}).join(), "same");
+    assert.equal(lab.run("tomcat1", "systemctl show -p MainPID --value tomcat10").trim(), pid, "Tomcat was not restarted");
+    lab.run("tomcat2", "echo tampered > /srv/tomcat-test/index.jsp");
+    const refresh = await stack.refresh();
+    assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
+    await stack.up();
+    await tomcatsAnswer();
+    assert.match(lab.run("tomcat2", "cat /srv/tomcat-test/index.jsp"), /this is tomcat2/);
+  });
+
+  it("destroy returns every host to the lab's bare state, packages and units as they were", async () => {
     const t0 = Date.now();
     await ctx.stack!.destroy();
     console.log(`      lvs-nginx-tomcat destroy: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
