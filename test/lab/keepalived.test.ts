@@ -100,7 +100,8 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
   it("up: the VIP is on the master only, keepalived built the IPVS service, the auth secret stays out of the state file", async () => {
     ctx.stack = await inlineStack(ctx.backend, "keepalived-lab", "dr", program(false));
     const t0 = Date.now();
-    const up = await ctx.stack.up();
+    let log = "";
+    const up = await ctx.stack.up({ onOutput: (o) => (log += o) });
     console.log(`      up (2 instances + secret): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(up.summary.result, "succeeded");
     const pass = up.outputs.authPass.value as string;
@@ -116,6 +117,7 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
     assert.match(lab.run("director1", "ipvsadm -Sn"), /-a -t 192\.168\.118\.100:80 -r 192\.168\.118\.30:80 -g -w 1[\s\S]*192\.168\.118\.40:80 -g -w 1/);
     const state = fs.readFileSync(path.join(ctx.backend.dir, "state", ".pulumi", "stacks", "keepalived-lab", "dr.json"), "utf8");
     assert.ok(!state.includes(pass), "the VRRP auth_pass is not in the state file in plaintext");
+    assert.ok(!log.includes(pass), "nor in the output of up");
     await ctx.stack.preview({ expectNoChanges: true });
   });
 
@@ -156,7 +158,15 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
     await stack.preview({ expectNoChanges: true });
   });
 
-  it("the golden keepalived configs pass the real keepalived -t", () => {
+  it("a restarted director comes back with keepalived running its config, and refresh finds no drift", async () => {
+    lab.stop("director2");
+    await lab.start("director2");
+    for (let i = 0; i < 40 && lab.exec("director2", "systemctl is-active -q keepalived").code !== 0; i++) await new Promise((r) => setTimeout(r, 500));
+    await ctx.stack!.refresh({ expectNoChanges: true });
+    assert.ok(holds("director1") && !holds("director2"), "the master keeps the VIP");
+  });
+
+    it("the golden keepalived configs pass the real keepalived -t", () => {
     const dir = path.join(GOLDEN_ROOT, "keepalived");
     const files = fs.readdirSync(dir).filter((x) => x !== "keepalived.conf");
     for (const f of files) assert.equal(lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8")).code, 0);

@@ -1,0 +1,145 @@
+// Reliability on the dr preset, through the real engine, with figures: no
+// failed request during a weight change or a graceful real-server removal
+// under load; an SSH connection killed in the middle of `up` leaves a state
+// the next `up` converges from, without duplicates; a host stopped during
+// `refresh` is an error and nothing leaves the state; a restarted host comes
+// back with its VIP, sysctls and nginx and refresh finds no drift; a failing
+// reload puts the old file back; 20 runs of parallel changes to one director
+// keep the saved IPVS rules equal to the kernel's.
+import { strict as assert } from "node:assert";
+import * as lab from "../../lab/lab";
+import { IpvsRealServer, IpvsService, ManagedFile } from "../../providers";
+import { DrCluster } from "../../stacks/components/drCluster";
+import { hostsFromConfig } from "../../stacks/hosts";
+import { inlineStack } from "../support/engine";
+import { loadDuring } from "../support/load";
+import { useLabStacks } from "../support/labStack";
+import { snapshot } from "../support/snapshot";
+import { answers, assertAlternates, tally } from "../support/stacks";
+
+const URL = "http://192.168.118.100/";
+const HOSTS = ["director1", "rs1", "rs2", "client"];
+const BULK = Array.from({ length: 12 }, (_, i) => `192.168.118.${201 + i}`);
+
+interface Shape {
+  scheduler: string;
+  weights: Record<string, number>;
+  /** Weight of the 12 real servers of the bulk service (absent: no bulk service). */
+  bulk?: number;
+  /** nginx snippet on rs2 written without a validator, reloaded with systemctl. */
+  snippet?: string;
+}
+
+function program(s: Shape) {
+  return async () => {
+    const hosts = hostsFromConfig();
+    const d = hosts.host("director1");
+    new DrCluster("dr", { director: d, vip: "192.168.118.100", scheduler: s.scheduler, realServers: Object.entries(s.weights).map(([h, weight]) => ({ host: hosts.host(h), weight })) });
+    if (s.bulk !== undefined) {
+      const svc = new IpvsService("bulk", { connection: d.connection, address: "192.168.118.150", port: 8080, scheduler: "wrr" });
+      for (const a of BULK) {
+        new IpvsRealServer(`bulk-${a}`, { connection: d.connection, service: { protocol: "tcp", address: "192.168.118.150", port: 8080 }, address: a, method: "route", weight: s.bulk }, { dependsOn: [svc] });
+      }
+    }
+    if (s.snippet !== undefined) {
+      new ManagedFile("rs2-snippet", { connection: hosts.host("rs2").connection, path: "/etc/nginx/conf.d/zz-snippet.conf", content: s.snippet, reload: "systemctl reload nginx" });
+    }
+    return {};
+  };
+}
+
+const BASE: Shape = { scheduler: "rr", weights: { rs1: 1, rs2: 1 } };
+
+describe("reliability on the dr preset (real engine)", function () {
+  this.timeout(1500000);
+  let bare: string;
+  const ctx = useLabStacks("dr", () => (bare = snapshot(HOSTS)));
+  const up = async (s: Shape) => {
+    ctx.stack = await inlineStack(ctx.backend, "reliability", "dr", program(s));
+    return ctx.stack.up();
+  };
+
+  it("under load, a weight change and a graceful removal of a real server fail no request", async () => {
+    await up(BASE);
+    assertAlternates(answers(URL, 10), "this is nginx1", "this is nginx2");
+    const weight = await loadDuring("client", URL, async () => {
+      await up({ ...BASE, weights: { rs1: 3, rs2: 1 } });
+    });
+    console.log(`      weight change under load: ${weight.ok} requests ok, ${weight.failed} failed`);
+    assert.equal(weight.failed, 0);
+    const t0 = Date.now();
+    const removal = await loadDuring("client", URL, async () => {
+      const r = await up({ ...BASE, weights: { rs1: 3 } });
+      assert.equal(r.summary.resourceChanges?.delete, 1);
+    });
+    console.log(`      graceful removal of rs2 under load (${((Date.now() - t0) / 1000).toFixed(1)} s): ${removal.ok} requests ok, ${removal.failed} failed`);
+    assert.equal(removal.failed, 0);
+    assert.deepEqual(tally(answers(URL, 6)), { "this is nginx1": 6 });
+  });
+
+  it("an SSH connection killed in the middle of up: the next up converges, with no duplicate or orphan", async () => {
+    await up(BASE);
+    // Kill every SSH session on director1 except the killer's own, for 6 s,
+    // while up edits the service and both real servers.
+    const killer = lab.execAsync("director1", "end=$(( $(date +%s) + 6 )); n=0; while [ $(date +%s) -lt $end ]; do for p in $(pgrep -f 'sshd: root@notty'); do [ $p != $PPID ] && kill $p && n=$((n+1)); done; sleep 0.2; done; echo $n");
+    let first: string;
+    try {
+      await up({ scheduler: "wrr", weights: { rs1: 2, rs2: 3 } });
+      first = "succeeded (the transport reconnected)";
+    } catch (err) {
+      first = `failed: ${(err instanceof Error ? err.message : String(err)).split("\n").find((l) => /ssh |error:/.test(l)) ?? ""}`;
+    }
+    const killed = (await killer).stdout.trim();
+    console.log(`      ${killed} sessions killed during up; up ${first}`);
+    const again = await up({ scheduler: "wrr", weights: { rs1: 2, rs2: 3 } });
+    assert.equal(again.summary.result, "succeeded");
+    const table = lab.run("director1", "ipvsadm -Sn");
+    assert.equal(table, "-A -t 192.168.118.100:80 -s wrr\n-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 2\n-a -t 192.168.118.100:80 -r 192.168.118.40:80 -g -w 3\n");
+    assert.equal(lab.run("director1", "cat /etc/ipvsadm.rules"), table, "the saved rules equal the kernel's");
+    await ctx.stack!.preview({ expectNoChanges: true });
+  });
+
+  it("a host stopped during refresh is an error naming it, and nothing leaves the state; restarted, it comes back with no drift", async () => {
+    await up(BASE);
+    const before = (await ctx.stack!.exportStack()).deployment.resources.length;
+    lab.stop("rs1");
+    try {
+      await assert.rejects(ctx.stack!.refresh(), /ssh root@127\.0\.0\.1:\d+.*(cannot connect|ECONNREFUSED|timed out|could not run)/i);
+      assert.equal((await ctx.stack!.exportStack()).deployment.resources.length, before, "no resource left the state");
+    } finally {
+      await lab.start("rs1");
+    }
+    // The VIP on lo:0 (boot unit), the ARP sysctls (sysctl.d) and nginx come back by themselves.
+    await ctx.stack!.refresh({ expectNoChanges: true });
+    assertAlternates(answers(URL, 10), "this is nginx1", "this is nginx2");
+  });
+
+  it("a reload that fails puts the old file back and nginx keeps serving", async () => {
+    await up({ ...BASE, snippet: "# snippet v1\n" });
+    await assert.rejects(up({ ...BASE, snippet: "this is not nginx syntax\n" }), /reloading after writing \/etc\/nginx\/conf\.d\/zz-snippet\.conf failed[\s\S]*previous file was put back/);
+    assert.equal(lab.run("rs2", "cat /etc/nginx/conf.d/zz-snippet.conf"), "# snippet v1\n");
+    assert.equal(lab.run("rs2", "systemctl is-active nginx").trim(), "active");
+    assertAlternates(answers(URL, 6), "this is nginx1", "this is nginx2");
+  });
+
+  it("20 runs of 12 real servers changed in parallel keep /etc/ipvsadm.rules equal to the kernel's table", async () => {
+    const t0 = Date.now();
+    for (let run = 0; run < 20; run++) {
+      const w = run % 2 === 0 ? 2 : 5;
+      await up({ ...BASE, bulk: w });
+      const table = lab.run("director1", "ipvsadm -Sn");
+      assert.equal(lab.run("director1", "cat /etc/ipvsadm.rules"), table, `run ${run}: saved rules differ from the kernel's`);
+      const bulk = table.split("\n").filter((l) => l.startsWith("-a -t 192.168.118.150:8080"));
+      assert.equal(bulk.length, BULK.length, `run ${run}: ${bulk.length} bulk real servers`);
+      assert.ok(bulk.every((l) => l.endsWith(`-w ${w}`)), `run ${run}: every weight is ${w}`);
+    }
+    console.log(`      20 runs of 12 parallel weight changes: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  it("destroy returns every host to the lab's bare state", async () => {
+    await ctx.stack!.destroy();
+    ctx.stack = undefined;
+    assert.equal(snapshot(HOSTS), bare);
+  });
+});
+
