@@ -69,7 +69,8 @@ function restoreDirAbsence(dir: string): string {
 export function activateCommand(unit: string, restart = false): string {
   const u = quote(unit);
   const go = restart ? `systemctl restart ${u}` : `if systemctl is-active -q ${u}; then systemctl reload ${u}; else systemctl start ${u}; fi`;
-  return `systemctl daemon-reload && systemctl enable -q ${u} 2>/dev/null; ${go} && sleep 0.3 && systemctl is-active -q ${u}`;
+  // No daemon-reload: the layouts manage configuration files, never unit files.
+  return `systemctl enable -q ${u} 2>/dev/null; ${go} && sleep 0.3 && systemctl is-active -q ${u}`;
 }
 
 /**
@@ -107,7 +108,7 @@ export async function removeInclude(t: Transport, l: DaemonLayout, name: string)
   await t.lock(`daemon:${l.unit}`, async () => {
     const owned = [...(l.main ? [l.main.path] : []), ...(l.settings ?? []).map((s) => s.path), ...new Set([...(l.removes ?? []), ...(l.restores ?? [])])];
     const dir = quote(l.includeDir);
-    const last = [...owned.map(restoreStockCommand), restoreDirAbsence(l.includeDir), "systemctl daemon-reload", restoreUnitState(l.unit)].join("; ");
+    const last = [...owned.map(restoreStockCommand), restoreDirAbsence(l.includeDir), restoreUnitState(l.unit)].join("; ");
     await t.run(
       `rm -f ${quote(includePath(l, name))}; ` +
         `if ls ${dir}/*.${l.ext} >/dev/null 2>&1; then if systemctl is-active -q ${quote(l.unit)}; then systemctl reload ${quote(l.unit)}; fi; else ${last}; fi`,
