@@ -13,10 +13,10 @@ export async function projectStack(backend: TestBackend, name: string, config: R
   return stack;
 }
 
-/** First line of each of n answers from the client to url. */
+/** First line of each of n answers from the client to url (FAILED for a failed request). */
 export function answers(url: string, n: number): string[] {
   return lab
-    .run("client", `for i in $(seq 1 ${n}); do curl -s -m 3 ${url} | head -n 1 || echo FAILED; done`)
+    .run("client", `for i in $(seq 1 ${n}); do (curl -s -f -m 3 ${url} || echo FAILED) | head -n 1; done`)
     .trim()
     .split("\n");
 }
