@@ -75,7 +75,8 @@ export interface CommandError extends Error {
  * built inside serialized dynamic-provider code.
  */
 export function commandError(target: string, commandLine: string, code: number, stderr: string): CommandError {
-  const err = new Error(`ssh ${target}: "${commandLine}" exited ${code}${stderr.trim() ? `: ${stderr.trim()}` : ""}`) as CommandError;
+  const what = code === -1 ? "was cut off: the SSH session closed before the command reported an exit status (connection dropped or sshd killed)" : `exited ${code}`;
+  const err = new Error(`ssh ${target}: "${commandLine}" ${what}${stderr.trim() ? `: ${stderr.trim()}` : ""}`) as CommandError;
   err.name = "CommandError";
   err.target = target;
   err.commandLine = commandLine;

@@ -89,7 +89,10 @@ describe("reliability on the dr preset (real engine)", function () {
       await up({ scheduler: "wrr", weights: { rs1: 2, rs2: 3 } });
       first = "succeeded (the transport reconnected)";
     } catch (err) {
-      first = `failed: ${(err instanceof Error ? err.message : String(err)).split("\n").find((l) => /ssh |error:/.test(l)) ?? ""}`;
+      const msg = err instanceof Error ? err.message : String(err);
+      // The error names the host and says the session was cut.
+      assert.match(msg, /ssh root@127\.0\.0\.1:\d+: [\s\S]*(was cut off|could not run|cannot connect)/);
+      first = `failed: ${msg.split("\n").find((l) => /ssh root@/.test(l))?.replace(/.*(ssh root@)/, "$1") ?? ""}`;
     }
     const killed = (await killer).stdout.trim();
     console.log(`      ${killed} sessions killed during up; up ${first}`);
