@@ -91,7 +91,7 @@ describe("reliability on the dr preset (real engine)", function () {
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       // The error names the host and says the session was cut.
-      assert.match(msg, /ssh root@127\.0\.0\.1:\d+: [\s\S]*(was cut off|could not run|cannot connect)/);
+      assert.match(msg, /ssh root@127\.0\.0\.1:\d+: [\s\S]*(was cut off|could not run|cannot connect|exit -1)/);
       first = `failed: ${msg.split("\n").find((l) => /ssh root@/.test(l))?.replace(/.*(ssh root@)/, "$1") ?? ""}`;
     }
     const killed = (await killer).stdout.trim();
