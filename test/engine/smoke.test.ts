@@ -47,6 +47,21 @@ describe("toolchain smoke test (real engine)", function () {
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it("runs a program of a stack without any configuration (the language host sends {} rather than null)", async () => {
+    const stack = await localStack({ dir: tmp, env: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` }, dispose: () => undefined }, programDir, "noconfig");
+    const stackFile = path.join(programDir, "Pulumi.noconfig.yaml");
+    try {
+      // The program reaches its own config.require: the SDK parsed the (empty) configuration.
+      await assert.rejects(stack.preview(), (err: Error) => {
+        assert.match(err.message, /Missing required configuration variable 'pulumi-lvs-smoke:markerPath'/);
+        assert.doesNotMatch(err.message, /Cannot convert undefined or null to object/);
+        return true;
+      });
+    } finally {
+      fs.rmSync(stackFile, { force: true });
+    }
+  });
+
   it("runs preview, up, refresh, preview and destroy of a dynamic resource", async () => {
     const stack = await newStack(env, tmp);
     const marker = path.join(tmp, "marker.txt");
