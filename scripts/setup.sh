@@ -41,7 +41,8 @@ with_progress() {
 }
 
 # ---------------------------------------------------------------- 1. Debian
-DEB_PACKAGES=(git curl ca-certificates openssh-client qemu-system-x86 qemu-utils debootstrap e2fsprogs iproute2)
+# ansible: the peer `npm run bench` times against.
+DEB_PACKAGES=(git curl ca-certificates openssh-client qemu-system-x86 qemu-utils debootstrap e2fsprogs iproute2 ansible)
 step "Debian packages"
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

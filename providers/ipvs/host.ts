@@ -1,74 +1,127 @@
-// The IPVS table of one host: read once per operation (one `ipvsadm -Sn` and
-// one `ipvsadm -Ln --thresholds`, shared by every resource of that host in
-// this process), changed with ipvsadm, saved where the distro restores it.
-import { command } from "../transport/shell";
-import { hostFacts } from "../transport/facts";
+// The IPVS table of one host during one operation (one provider process):
+//
+// - read once (with the host's facts, in one command) and shared by every
+//   resource of that host: a refresh of 500 real servers reads it once;
+// - changes from resources running at the same time are queued and run as
+//   one batch: one SSH command with one ipvsadm per change (each resource gets
+//   its own result), one save for boot when the table changed, and the table
+//   read back, so the cache stays exact without another read.
+//
+// State lives on globalThis: dynamic-provider code is serialized per resource.
+import { FACTS_PROBE, hostFacts, parseFactsOutput, seedFacts } from "../transport/facts";
 import { Transport } from "../transport/types";
 import { IpvsTable } from "./model";
 import { parseIpvsSave, parseThresholds, ServerCounters, withThresholds } from "./parse";
+import { batchScript, parseBatch, persistencePlan, READ_TABLE, SEP } from "./batch";
 
-/** Reads within this window share one read (a refresh reads each host once). */
-const READ_TTL_MS = 3000;
-
-interface Cached {
-  at: number;
-  read: Promise<{ table: IpvsTable; counters: ServerCounters[] }>;
+export interface IpvsState {
+  table: IpvsTable;
+  counters: ServerCounters[];
 }
 
-function cache(): Map<string, Cached> {
-  const g = globalThis as { __pulumiLvsIpvs?: Map<string, Cached> };
+interface Pending {
+  args: string[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+interface HostIpvs {
+  state?: Promise<IpvsState>;
+  queue: Pending[];
+  /** A batch is scheduled or running. */
+  busy: boolean;
+}
+
+/** How long the first change of a batch waits for others from resources running alongside. */
+const BATCH_WINDOW_MS = 15;
+
+function hostState(target: string): HostIpvs {
+  const g = globalThis as { __pulumiLvsIpvs?: Map<string, HostIpvs> };
   g.__pulumiLvsIpvs ??= new Map();
-  return g.__pulumiLvsIpvs;
+  let h = g.__pulumiLvsIpvs.get(target);
+  if (!h) {
+    h = { queue: [], busy: false };
+    g.__pulumiLvsIpvs.set(target, h);
+  }
+  return h;
 }
 
-const SEP = "__PULUMI_LVS_SEP__";
+/** Parses READ_TABLE's output. */
+export function parseTableRead(out: string): IpvsState {
+  const [save, thresholds = ""] = out.split(`${SEP}\n`);
+  const counters = parseThresholds(thresholds);
+  return { table: withThresholds(parseIpvsSave(save), counters), counters };
+}
 
-/** The host's table with thresholds, and the connection counters. */
-export function readIpvs(t: Transport): Promise<{ table: IpvsTable; counters: ServerCounters[] }> {
-  const c = cache();
-  const hit = c.get(t.target);
-  if (hit && Date.now() - hit.at < READ_TTL_MS) return hit.read;
-  const read = t.run(`ipvsadm -Sn && echo ${SEP} && ipvsadm -Ln --thresholds`).then((out) => {
-    const [save, thresholds = ""] = out.split(`${SEP}\n`);
-    const counters = parseThresholds(thresholds);
-    return { table: withThresholds(parseIpvsSave(save), counters), counters };
+const FACTS_SEP = "__PULUMI_LVS_FACTS__";
+
+/**
+ * The host's table with thresholds, and the connection counters: read once
+ * per operation. `fresh` reads again (counters while draining a server).
+ */
+export function readIpvs(t: Transport, opts: { fresh?: boolean } = {}): Promise<IpvsState> {
+  const h = hostState(t.target);
+  if (h.state && !opts.fresh) return h.state;
+  const read = t.run(`${FACTS_PROBE}; echo ${FACTS_SEP}; ${READ_TABLE}`).then((out) => {
+    const at = out.indexOf(`${FACTS_SEP}\n`);
+    seedFacts(t.target, parseFactsOutput(out.slice(0, at)));
+    return parseTableRead(out.slice(at + FACTS_SEP.length + 1));
   });
-  read.catch(() => c.delete(t.target));
-  c.set(t.target, { at: Date.now(), read });
+  read.catch(() => {
+    if (h.state === read) h.state = undefined;
+  });
+  h.state = read;
   return read;
 }
 
-/** Runs one ipvsadm change and saves the table for boot. */
-export async function changeIpvs(t: Transport, args: string[]): Promise<void> {
-  cache().delete(t.target);
+/** Runs one ipvsadm change (in a batch with the host's other pending changes); rejects with that change's own error. */
+export function changeIpvs(t: Transport, args: string[]): Promise<void> {
+  const h = hostState(t.target);
+  return new Promise<void>((resolve, reject) => {
+    h.queue.push({ args, resolve, reject });
+    if (!h.busy) {
+      h.busy = true;
+      setTimeout(() => void drain(t, h), BATCH_WINDOW_MS);
+    }
+  });
+}
+
+/** Runs batches until the queue is empty; changes queued during a batch form the next one. */
+async function drain(t: Transport, h: HostIpvs): Promise<void> {
   try {
-    await t.run(command("ipvsadm", ...args));
+    while (h.queue.length) {
+      const batch = h.queue.splice(0);
+      await runBatch(t, h, batch);
+    }
   } finally {
-    cache().delete(t.target);
+    h.busy = false;
   }
-  await saveIpvs(t);
 }
 
-/** Where the distro's restore service reads the rules, and how to enable it. */
-export function persistencePlan(family: "debian" | "rhel" | "other"): { rulesFile: string; enable: string } {
-  if (family === "rhel") {
-    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl enable ipvsadm.service >/dev/null 2>&1 || true" };
+async function runBatch(t: Transport, h: HostIpvs, batch: Pending[]): Promise<void> {
+  let out: string;
+  try {
+    const persist = persistencePlan((await hostFacts(t)).family);
+    const r = await t.exec(batchScript(batch.map((p) => p.args), persist));
+    out = r.stdout;
+  } catch (err) {
+    h.state = undefined;
+    for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+    return;
   }
-  // Debian's /etc/init.d/ipvsadm restores /etc/ipvsadm.rules at boot when AUTO="true".
-  return {
-    rulesFile: "/etc/ipvsadm.rules",
-    enable:
-      "if [ -f /etc/default/ipvsadm ] && ! grep -q '^AUTO=\"true\"' /etc/default/ipvsadm; then sed -i 's/^AUTO=.*/AUTO=\"true\"/' /etc/default/ipvsadm; fi; " +
-      "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable ipvsadm >/dev/null 2>&1 || update-rc.d ipvsadm enable >/dev/null 2>&1 || true",
-  };
-}
-
-/** Saves the whole table (atomic write, under the host's lock) and makes sure it is restored at boot. */
-export async function saveIpvs(t: Transport): Promise<void> {
-  const facts = await hostFacts(t);
-  const plan = persistencePlan(facts.family);
-  await t.lock("ipvs-rules", async () => {
-    const tmp = `${plan.rulesFile}.pulumi-lvs.tmp`;
-    await t.run(`ipvsadm-save -n > ${command(tmp)} && mv -f ${command(tmp)} ${command(plan.rulesFile)} && { ${plan.enable}; }`);
+  const parsed = parseBatch(out, batch.length);
+  h.state = parsed.table !== undefined ? Promise.resolve(parseTableRead(parsed.table)) : undefined;
+  const saveFailed = parsed.save && parsed.save.code !== 0;
+  batch.forEach((p, i) => {
+    const r = parsed.results[i];
+    const line = ["ipvsadm", ...p.args].join(" ");
+    if (r.code === 0 && !saveFailed) return p.resolve();
+    const what =
+      r.code === -1
+        ? "was cut off: the SSH session ended before it reported a status"
+        : r.code !== 0
+          ? `exited ${r.code}${r.output ? `: ${r.output}` : ""}`
+          : `ran, but saving the table for boot (ipvsadm-save) failed: ${parsed.save?.output || `exit ${parsed.save?.code}`}`;
+    p.reject(new Error(`ssh ${t.target}: "${line}" ${what}`));
   });
 }

@@ -123,7 +123,7 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
       await changeIpvs(t, serverArgs("-e", { ...rs, weight: 0 }));
       const until = Date.now() + timeout * 1000;
       for (;;) {
-        const { counters } = await readIpvs(t);
+        const { counters } = await readIpvs(t, { fresh: true });
         const c = counters.find((x) => sameKey(x.service, rs.service) && canonicalAddress(x.address) === canonicalAddress(rs.address) && x.port === effectivePort(rs));
         if (!c || c.activeConn + c.inactConn === 0 || Date.now() >= until) break;
         await new Promise((r) => setTimeout(r, 1000));

@@ -24,18 +24,26 @@ export function parseFacts(osLine: string, systemdLine: string): HostFacts {
   return { family, systemd: systemdLine.trim() === "systemd" };
 }
 
+/** Prints two lines: "$ID $ID_LIKE" and the init system; parseFactsOutput reads them. */
+export const FACTS_PROBE = `. /etc/os-release; echo "$ID $ID_LIKE"; if [ -d /run/systemd/system ]; then echo systemd; else echo other; fi`;
+
+export function parseFactsOutput(out: string): HostFacts {
+  const [os = "", init = ""] = out.split("\n");
+  return parseFacts(os, init);
+}
+
 export function hostFacts(t: Transport): Promise<HostFacts> {
   const c = cache();
   let f = c.get(t.target);
   if (!f) {
-    f = t
-      .run(`. /etc/os-release; echo "$ID $ID_LIKE"; if [ -d /run/systemd/system ]; then echo systemd; else echo other; fi`)
-      .then((out) => {
-        const [os = "", init = ""] = out.split("\n");
-        return parseFacts(os, init);
-      });
+    f = t.run(FACTS_PROBE).then(parseFactsOutput);
     f.catch(() => c.delete(t.target));
     c.set(t.target, f);
   }
   return f;
+}
+
+/** Records facts read as part of another command (saves a round trip). */
+export function seedFacts(target: string, facts: HostFacts): void {
+  if (!cache().has(target)) cache().set(target, Promise.resolve(facts));
 }

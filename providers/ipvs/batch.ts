@@ -1,0 +1,86 @@
+// Batched IPVS changes, as pure functions: the one shell script that runs a
+// batch of ipvsadm changes on a host (each with its own exit status), saves
+// the table for boot when it changed, and reads the table back; and the
+// parser of that script's output.
+import { command } from "../transport/shell";
+
+/** Where the distro's restore service reads the rules, and how to enable it. */
+export interface Persistence {
+  rulesFile: string;
+  enable: string;
+}
+
+/** Persistence for a distro family (Debian's init script restores /etc/ipvsadm.rules when AUTO="true"). */
+export function persistencePlan(family: "debian" | "rhel" | "other"): Persistence {
+  if (family === "rhel") {
+    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl enable ipvsadm.service >/dev/null 2>&1 || true" };
+  }
+  return {
+    rulesFile: "/etc/ipvsadm.rules",
+    enable:
+      "if [ -f /etc/default/ipvsadm ] && ! grep -q '^AUTO=\"true\"' /etc/default/ipvsadm; then sed -i 's/^AUTO=.*/AUTO=\"true\"/' /etc/default/ipvsadm; fi; " +
+      "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable ipvsadm >/dev/null 2>&1 || update-rc.d ipvsadm enable >/dev/null 2>&1 || true",
+  };
+}
+
+export const RC_MARK = "__PULUMI_LVS_RC__";
+export const SAVE_MARK = "__PULUMI_LVS_SAVE__";
+export const TABLE_MARK = "__PULUMI_LVS_TABLE__";
+export const SEP = "__PULUMI_LVS_SEP__";
+
+/** Reads the table with -Sn (exact entries) and the thresholds view (-x/-y and counters). */
+export const READ_TABLE = `ipvsadm -Sn && echo ${SEP} && ipvsadm -Ln --thresholds`;
+
+/**
+ * One script for a batch: every change runs even when an earlier one fails
+ * (they belong to different resources), each reports its exit status and
+ * output; the rules file is rewritten only when a change succeeded and the
+ * saved text differs; the table is read back for the rest of the operation.
+ */
+export function batchScript(changes: string[][], persist: Persistence): string {
+  const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
+  const lines = ["ok=0"];
+  changes.forEach((args, i) => {
+    lines.push(`o=$(${command("ipvsadm", ...args)} 2>&1); rc=$?; [ $rc -ne 0 ] || ok=$((ok+1)); echo "${RC_MARK} ${i} $rc"; [ -z "$o" ] || printf '%s\\n' "$o"`);
+  });
+  lines.push(
+    `if [ $ok -gt 0 ]; then ` +
+      `s=$( { ipvsadm-save -n > ${command(tmp)} && { cmp -s ${command(tmp)} ${command(persist.rulesFile)} && rm -f ${command(tmp)} || mv -f ${command(tmp)} ${command(persist.rulesFile)}; } && { ${persist.enable}; }; } 2>&1); ` +
+      `echo "${SAVE_MARK} $?"; [ -z "$s" ] || printf '%s\\n' "$s"; fi`,
+  );
+  lines.push(`echo ${TABLE_MARK}`, READ_TABLE);
+  return lines.join("\n");
+}
+
+export interface BatchResult {
+  /** Exit status and output of each change, in order. */
+  results: { code: number; output: string }[];
+  /** The save's exit status and output, when a save ran. */
+  save?: { code: number; output: string };
+  /** The table read after the batch (ipvsadm -Sn, SEP, thresholds); undefined when the read did not complete. */
+  table?: string;
+}
+
+/** Parses batchScript's stdout; a change without a status line (cut off) gets code -1. */
+export function parseBatch(stdout: string, count: number): BatchResult {
+  const results = Array.from({ length: count }, () => ({ code: -1, output: "" }));
+  let save: BatchResult["save"];
+  const tableAt = stdout.indexOf(`${TABLE_MARK}\n`);
+  const head = tableAt >= 0 ? stdout.slice(0, tableAt) : stdout;
+  let current: { code: number; output: string } | undefined;
+  for (const line of head.split("\n")) {
+    const rc = line.match(new RegExp(`^${RC_MARK} (\\d+) (\\d+)$`));
+    const sv = line.match(new RegExp(`^${SAVE_MARK} (\\d+)$`));
+    if (rc && Number(rc[1]) < count) {
+      current = results[Number(rc[1])];
+      current.code = Number(rc[2]);
+    } else if (sv) {
+      save = { code: Number(sv[1]), output: "" };
+      current = save;
+    } else if (current && line !== "") {
+      current.output += (current.output ? "\n" : "") + line;
+    }
+  }
+  const table = tableAt >= 0 ? stdout.slice(tableAt + TABLE_MARK.length + 1) : undefined;
+  return { results, save, table: table && table.includes(SEP) ? table : undefined };
+}
