@@ -8,6 +8,7 @@ import { haproxyStack } from "./haproxy";
 import { keepalivedNginxStack } from "./keepalivedNginx";
 import { lvsNginxTomcatStack } from "./lvsNginxTomcat";
 import { natLabStack } from "./natLab";
+import { scaleStack } from "./scale";
 
 export type StackOutputs = Record<string, unknown>;
 export type StackProgram = () => StackOutputs | Promise<StackOutputs>;
@@ -25,5 +26,6 @@ export const stacks: Record<string, StackEntry> = {
   "dr-keepalived": { preset: "dr", description: "LVS-DR with a keepalived director pair (MASTER 120 / BACKUP 100, VRID 51), TCP_CHECK on rs1/rs2", program: drKeepalivedStack },
   "lvs-nginx-tomcat": { preset: "nginx-tomcat", description: "LVS-DR to nginx rs1/rs2, which pass *.jsp to tomcat1/tomcat2", program: lvsNginxTomcatStack },
   haproxy: { preset: "haproxy", description: "HAProxy L7 (static-rr 2:3) and L4 on haproxy1/haproxy2, a keepalived VIP with check_haproxy", program: haproxyStack },
+  scale: { preset: "dr", description: "benchmark: 10 IPVS services x 50 DR real servers on director1 (config services, serversPerService, reweightPercent)", program: scaleStack },
   "keepalived-nginx": { preset: "dr", description: "two nginx hosts sharing a keepalived VIP, moved by the check_nginx track script", program: keepalivedNginxStack },
 };

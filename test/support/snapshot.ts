@@ -25,7 +25,8 @@ const SCRIPT = [
   "for u in keepalived haproxy nginx tomcat10; do echo \"$u $(systemctl is-enabled $u 2>/dev/null) $(systemctl is-active $u 2>/dev/null)\"; done",
 ].join("; echo; ");
 
-/** The bare-state text of each host, labelled. */
-export function snapshot(hosts: string[]): string {
-  return hosts.map((h) => `## ${h}\n${lab.run(h, SCRIPT)}`).join("\n");
+/** The bare-state text of each host, labelled; `extra` adds lines to the script (e.g. file checksums). */
+export function snapshot(hosts: string[], extra: string[] = []): string {
+  const script = [SCRIPT, ...extra].join("; echo; ");
+  return hosts.map((h) => `## ${h}\n${lab.run(h, script)}`).join("\n");
 }

@@ -1,0 +1,197 @@
+// The benchmark's pure core: samples in, summary rows, the Markdown report
+// and the SVG chart out. No I/O here; bench/run.ts measures and writes.
+
+/** What the hosts' sshd logged during one operation. */
+export interface HostCount {
+  /** SSH connections accepted ("Accepted publickey"). */
+  connections: number;
+  /** Sessions started: one per command, file transfer or shell ("Starting session:"). */
+  sessions: number;
+}
+
+export interface Sample {
+  tool: "pulumi" | "ansible";
+  /** nat-lab, dr-keepalived, scale-50, scale-500. */
+  stack: string;
+  /** up, noop-up, preview, refresh, reweight, destroy; for Ansible: apply, noop-apply, check-diff, teardown. */
+  op: string;
+  seconds: number;
+  hosts: Record<string, HostCount>;
+}
+
+export interface Row {
+  tool: Sample["tool"];
+  stack: string;
+  op: string;
+  runs: number;
+  min: number;
+  median: number;
+  max: number;
+  /** Largest count of connections to one host in one run. */
+  maxConnectionsPerHost: number;
+  /** Median over runs of the sessions on all hosts. */
+  sessions: number;
+}
+
+export function median(xs: number[]): number {
+  if (!xs.length) throw new Error("median of no values");
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One row per (tool, stack, op), in the order first seen. */
+export function summarize(samples: Sample[]): Row[] {
+  const groups = new Map<string, Sample[]>();
+  for (const s of samples) {
+    const k = `${s.tool}\0${s.stack}\0${s.op}`;
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  return [...groups.values()].map((g) => {
+    const secs = g.map((s) => s.seconds);
+    return {
+      tool: g[0].tool,
+      stack: g[0].stack,
+      op: g[0].op,
+      runs: g.length,
+      min: Math.min(...secs),
+      median: median(secs),
+      max: Math.max(...secs),
+      maxConnectionsPerHost: Math.max(0, ...g.flatMap((s) => Object.values(s.hosts).map((h) => h.connections))),
+      sessions: median(g.map((s) => Object.values(s.hosts).reduce((a, h) => a + h.sessions, 0))),
+    };
+  });
+}
+
+/** Pulumi operations and the Ansible runs they compare with. */
+export const PEER_OP: Record<string, string> = { up: "apply", "noop-up": "noop-apply", refresh: "check-diff", destroy: "teardown" };
+
+export interface Comparison {
+  stack: string;
+  op: string;
+  pulumi: Row;
+  ansible: Row;
+  /** Ansible's median over Pulumi's median. */
+  speedup: number;
+}
+
+export function compare(rows: Row[]): Comparison[] {
+  const out: Comparison[] = [];
+  for (const p of rows.filter((r) => r.tool === "pulumi")) {
+    const a = rows.find((r) => r.tool === "ansible" && r.stack === p.stack && r.op === PEER_OP[p.op]);
+    if (a) out.push({ stack: p.stack, op: p.op, pulumi: p, ansible: a, speedup: a.median / p.median });
+  }
+  return out;
+}
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+export function rowsTable(rows: Row[]): string {
+  const lines = [
+    "| tool | stack | operation | runs | min s | median s | max s | SSH connections per host (max) | sessions on all hosts (median) |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.tool} | ${r.stack} | ${r.op} | ${r.runs} | ${f2(r.min)} | ${f2(r.median)} | ${f2(r.max)} | ${r.maxConnectionsPerHost} | ${r.sessions} |`);
+  }
+  return lines.join("\n");
+}
+
+export function comparisonTable(cs: Comparison[]): string {
+  const lines = [
+    "| stack | Pulumi | median s | Ansible | median s | Ansible / Pulumi | sessions Pulumi / Ansible |",
+    "|---|---|---:|---|---:|---:|---:|",
+  ];
+  for (const c of cs) {
+    lines.push(`| ${c.stack} | ${c.op} | ${f2(c.pulumi.median)} | ${c.ansible.op} | ${f2(c.ansible.median)} | ${f1(c.speedup)}x | ${c.pulumi.sessions} / ${c.ansible.sessions} |`);
+  }
+  return lines.join("\n");
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export interface Bar {
+  label: string;
+  series: string;
+  min: number;
+  median: number;
+  max: number;
+}
+
+/**
+ * A horizontal bar chart (median bars, min-max whiskers), one group per
+ * label, one colour per series, as standalone SVG.
+ */
+export function barChart(title: string, unit: string, bars: Bar[], width = 760): string {
+  const series = [...new Set(bars.map((b) => b.series))];
+  const labels = [...new Set(bars.map((b) => b.label))];
+  const colours = ["#1f6fb2", "#d9822b", "#3a9d5d", "#8e44ad"];
+  const barH = 14;
+  const gap = 10;
+  const left = 190;
+  const right = 70;
+  const top = 44;
+  const groupH = series.length * barH + gap;
+  const height = top + labels.length * groupH + 30;
+  const maxV = Math.max(...bars.map((b) => b.max), 1e-9);
+  const scale = (v: number) => ((width - left - right) * v) / maxV;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="10" y="20" font-size="15" font-weight="bold">${esc(title)}</text>`,
+  ];
+  series.forEach((s, i) => {
+    const x = left + i * 130;
+    out.push(`<rect x="${x}" y="28" width="12" height="10" fill="${colours[i % colours.length]}"/>`, `<text x="${x + 16}" y="37">${esc(s)}</text>`);
+  });
+  labels.forEach((label, li) => {
+    const y0 = top + li * groupH;
+    out.push(`<text x="${left - 8}" y="${y0 + (series.length * barH) / 2 + 4}" text-anchor="end">${esc(label)}</text>`);
+    series.forEach((s, si) => {
+      const b = bars.find((x) => x.label === label && x.series === s);
+      if (!b) return;
+      const y = y0 + si * barH;
+      const c = colours[si % colours.length];
+      out.push(
+        `<rect x="${left}" y="${y + 1}" width="${scale(b.median).toFixed(1)}" height="${barH - 2}" fill="${c}"/>`,
+        `<line x1="${(left + scale(b.min)).toFixed(1)}" x2="${(left + scale(b.max)).toFixed(1)}" y1="${y + barH / 2}" y2="${y + barH / 2}" stroke="#222"/>`,
+        `<text x="${(left + scale(b.max) + 4).toFixed(1)}" y="${y + barH - 3}" font-size="11">${b.median.toFixed(1)} ${esc(unit)}</text>`,
+      );
+    });
+  });
+  out.push(`<line x1="${left}" x2="${left}" y1="${top - 4}" y2="${height - 26}" stroke="#888"/>`, "</svg>");
+  return out.join("\n");
+}
+
+/** Stacks two SVG documents vertically into one. */
+export function stackSvgs(svgs: string[]): string {
+  const sizes = svgs.map((s) => {
+    const m = s.match(/^<svg [^>]*width="(\d+)" height="(\d+)"/);
+    if (!m) throw new Error("stackSvgs: not an SVG from barChart");
+    return { w: Number(m[1]), h: Number(m[2]) };
+  });
+  const width = Math.max(...sizes.map((s) => s.w));
+  const height = sizes.reduce((a, s) => a + s.h, 0);
+  let y = 0;
+  const parts = svgs.map((s, i) => {
+    const inner = s.replace(/^<svg [^>]*>\n?/, "").replace(/<\/svg>\s*$/, "");
+    const g = `<g transform="translate(0 ${y})">\n${inner}</g>`;
+    y += sizes[i].h;
+    return g;
+  });
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`, ...parts, "</svg>"].join("\n");
+}
+
+/** Counts from the sshd log lines of one host (journal text, one message per line). */
+export function countSshd(log: string): HostCount {
+  let connections = 0;
+  let sessions = 0;
+  for (const line of log.split("\n")) {
+    if (/Accepted (publickey|password|keyboard-interactive)/.test(line)) connections++;
+    else if (/Starting session: /.test(line)) sessions++;
+  }
+  return { connections, sessions };
+}

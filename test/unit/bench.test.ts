@@ -1,0 +1,70 @@
+// The benchmark's pure core: sshd log counting, summaries, the Pulumi/Ansible
+// pairing, the PLAY RECAP parser and the SVG chart.
+import { strict as assert } from "node:assert";
+import { parseRecap } from "../../bench/ansible";
+import { barChart, compare, countSshd, median, Sample, stackSvgs, summarize } from "../../bench/report";
+import { reweighted } from "../../stacks/scale";
+
+const host = (connections: number, sessions: number) => ({ connections, sessions });
+
+describe("benchmark core", () => {
+  it("counts connections and sessions in sshd's VERBOSE log", () => {
+    const log = [
+      "Connection from 10.0.2.15 port 40112 on 192.168.118.10 port 22 rdomain \"\"",
+      "Accepted publickey for root from 10.0.2.15 port 40112 ssh2: ED25519 SHA256:abc",
+      "pam_unix(sshd:session): session opened for user root(uid=0) by (uid=0)",
+      "Starting session: command for root from 10.0.2.15 port 40112 id 0",
+      "Starting session: command for root from 10.0.2.15 port 40112 id 1",
+      "Starting session: subsystem 'sftp' for root from 10.0.2.15 port 40112 id 2",
+      "Close session: user root from 10.0.2.15 port 40112 id 0",
+      "Failed publickey for root from 10.0.2.15 port 40114 ssh2",
+    ].join("\n");
+    assert.deepEqual(countSshd(log), host(1, 3));
+    assert.deepEqual(countSshd(""), host(0, 0));
+  });
+
+  it("summarizes runs: min, median, max, connections per host, sessions", () => {
+    const s = (seconds: number, hosts: Sample["hosts"]): Sample => ({ tool: "pulumi", stack: "nat-lab", op: "up", seconds, hosts });
+    const rows = summarize([s(3, { a: host(1, 4), b: host(1, 2) }), s(1, { a: host(1, 4), b: host(2, 2) }), s(2, { a: host(1, 5), b: host(1, 2) })]);
+    assert.deepEqual(rows, [{ tool: "pulumi", stack: "nat-lab", op: "up", runs: 3, min: 1, median: 2, max: 3, maxConnectionsPerHost: 2, sessions: 6 }]);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.throws(() => median([]), /no values/);
+  });
+
+  it("pairs each Pulumi operation with its Ansible peer", () => {
+    const mk = (tool: Sample["tool"], op: string, seconds: number): Sample => ({ tool, stack: "nat-lab", op, seconds, hosts: {} });
+    const cs = compare(summarize([mk("pulumi", "up", 5), mk("ansible", "apply", 20), mk("pulumi", "preview", 3), mk("pulumi", "noop-up", 2), mk("ansible", "noop-apply", 10)]));
+    assert.deepEqual(cs.map((c) => [c.op, c.ansible.op, c.speedup]), [["up", "apply", 4], ["noop-up", "noop-apply", 5]]);
+  });
+
+  it("sums the PLAY RECAP over hosts and refuses output without one", () => {
+    const out = `PLAY RECAP *********************************************************************
+director                   : ok=9    changed=3    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0
+rs1                        : ok=4    changed=1    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0
+`;
+    assert.deepEqual(parseRecap(out), { ok: 13, changed: 4, failed: 1, unreachable: 0 });
+    assert.throws(() => parseRecap("ERROR! the playbook could not be found"), /no PLAY RECAP/);
+  });
+
+  it("draws one bar per series and label, escapes text, and stacks charts", () => {
+    const svg = barChart("a <b> & c", "s", [
+      { label: "up", series: "x", min: 1, median: 2, max: 3 },
+      { label: "up", series: "y", min: 4, median: 5, max: 6 },
+      { label: "refresh", series: "x", min: 1, median: 1, max: 1 },
+    ]);
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="760" height="\d+"/);
+    assert.equal((svg.match(/<line x1=/g) ?? []).length, 3 + 1, "three whiskers and the axis");
+    assert.ok(svg.includes("a &lt;b&gt; &amp; c"));
+    const both = stackSvgs([svg, svg]);
+    const h = Number(svg.match(/height="(\d+)"/)?.[1]);
+    assert.match(both, new RegExp(`height="${2 * h}"`));
+    assert.equal((both.match(/<svg /g) ?? []).length, 1);
+  });
+
+  it("reweights the given share of the scale stack's real servers", () => {
+    const count = (percent: number) => Array.from({ length: 500 }, (_, i) => i + 1).filter((i) => reweighted(i, percent)).length;
+    assert.equal(count(10), 50);
+    assert.equal(count(0), 0);
+    assert.equal(count(100), 500);
+  });
+});
