@@ -52,8 +52,9 @@ function sshArgs(workDir: string): string {
 }
 
 /** ansible-playbook PLAYBOOK on the lab's inventory; throws on failure with the output's tail. */
-export function runPlaybook(workDir: string, playbook: string, opts: { check?: boolean; diff?: boolean } = {}): Promise<PlaybookRun> {
+export function runPlaybook(workDir: string, playbook: string, opts: { check?: boolean; diff?: boolean; extraVars?: Record<string, string> } = {}): Promise<PlaybookRun> {
   const args = ["-i", path.join(labRunDir(), "inventory.yaml"), path.join(ANSIBLE_DIR, playbook)];
+  if (opts.extraVars) args.push("--extra-vars", JSON.stringify(opts.extraVars));
   if (opts.check) args.push("--check");
   if (opts.diff) args.push("--diff");
   const env = {

@@ -6,6 +6,7 @@
 // and that destroy/teardown return them to bare; then grows the `scale` stack
 // from 50 to 500 real servers. SSH connections and sessions are counted on the
 // hosts. Writes bench/results.md and bench/chart.svg.
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,15 +32,30 @@ const samples: Sample[] = [];
 const notes: string[] = [];
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-/** Host files the stacks manage, by checksum: equal states mean equal bytes. */
+/**
+ * Host files the stacks manage, by checksum: equal states mean equal bytes,
+ * except the VRRP password (generated per stack) and the order of the IPVS
+ * rules (real servers are listed in the order they were added).
+ */
 const STATE_EXTRA = [
-  "md5sum /etc/ipvsadm.rules /etc/keepalived/* /etc/sysctl.d/90-* /etc/systemd/system/pulumi-lvs* 2>/dev/null | sort -k2",
+  "md5sum /etc/keepalived/keepalived.conf /etc/sysctl.d/90-* /etc/systemd/system/pulumi-lvs* 2>/dev/null",
+  "for f in /etc/keepalived/conf.d/*.conf; do [ -f \"$f\" ] && echo \"$(sed 's/auth_pass .*/auth_pass SECRET/' \"$f\" | md5sum | cut -d' ' -f1) $f (auth_pass masked)\"; done; true",
+  "echo \"$(sort /etc/ipvsadm.rules | md5sum | cut -d' ' -f1) /etc/ipvsadm.rules (sorted)\"",
   "for u in $(cd /etc/systemd/system && ls pulumi-lvs* 2>/dev/null); do echo \"$u $(systemctl is-enabled $u 2>/dev/null)\"; done",
-  "grep '^AUTO' /etc/default/ipvsadm 2>/dev/null; systemctl is-enabled ipvsadm 2>/dev/null || true",
+  "grep '^AUTO' /etc/default/ipvsadm 2>/dev/null; ls /etc/rc2.d | grep ipvsadm || true",
 ];
 
+/** The hosts' state for comparing two tools: every line, sorted within each host. */
 function state(hosts: string[]): string {
-  return snapshot(hosts, STATE_EXTRA);
+  return snapshot(hosts, STATE_EXTRA)
+    .split(/^(?=## )/m)
+    .map((h) => h.split("\n").filter((l) => l.trim() !== "").sort().join("\n"))
+    .join("\n");
+}
+
+/** The lab's bare state, as the lab tests define it. */
+function bareState(hosts: string[]): string {
+  return snapshot(hosts);
 }
 
 /** Times fn and counts SSH on `hosts` around it. */
@@ -163,8 +179,10 @@ async function peerBench(p: Peer): Promise<void> {
   say(`\n== ${p.stack} on lab preset ${p.preset}: Pulumi and Ansible, ${RUNS} runs each, interleaved`);
   const boot = await lab.up(p.preset);
   notes.push(`lab preset ${p.preset} booted in ${boot.seconds.total.toFixed(0)} s`);
-  const bare = state(p.hosts);
+  const bare = bareState(p.hosts);
   const stack = await pulumiStack(p.stack);
+  // As from a vault: the VRRP password the playbook uses (Pulumi generates its own).
+  const extraVars = { vrrp_auth_pass: crypto.randomBytes(6).toString("base64").replace(/[^A-Za-z0-9]/g, "x").slice(0, 8) };
   let pulumiState = "";
   let ansibleState = "";
   try {
@@ -174,27 +192,27 @@ async function peerBench(p: Peer): Promise<void> {
         await p.settled();
         if (i === 1) pulumiState = await stableState(p.hosts);
       });
-      const afterDestroy = state(p.hosts);
+      const afterDestroy = bareState(p.hosts);
       if (afterDestroy !== bare) throw new Error(`${p.stack}: pulumi destroy did not return the hosts to bare (${firstDifference(bare, afterDestroy)})`);
 
       await measure("ansible", p.stack, "apply", p.hosts, async () => {
-        const r = await runPlaybook(WORK, p.playbook);
+        const r = await runPlaybook(WORK, p.playbook, { extraVars });
         if (r.changed === 0) throw new Error(`${p.stack}: the Ansible apply on bare hosts changed nothing`);
       });
       await p.settled();
       if (i === 1) ansibleState = await stableState(p.hosts);
       await measure("ansible", p.stack, "noop-apply", p.hosts, async () => {
-        const r = await runPlaybook(WORK, p.playbook);
+        const r = await runPlaybook(WORK, p.playbook, { extraVars });
         if (r.changed !== 0) throw new Error(`${p.stack}: the second Ansible apply changed ${r.changed} things:\n${r.output.slice(-3000)}`);
       });
       await measure("ansible", p.stack, "check-diff", p.hosts, async () => {
-        const r = await runPlaybook(WORK, p.playbook, { check: true, diff: true });
+        const r = await runPlaybook(WORK, p.playbook, { check: true, diff: true, extraVars });
         if (r.changed !== 0) throw new Error(`${p.stack}: ansible --check --diff after apply reports ${r.changed} changes`);
       });
       await measure("ansible", p.stack, "teardown", p.hosts, async () => {
         await runPlaybook(WORK, p.playbook.replace(".yml", "-teardown.yml"));
       });
-      const afterTeardown = state(p.hosts);
+      const afterTeardown = bareState(p.hosts);
       if (afterTeardown !== bare) throw new Error(`${p.stack}: the Ansible teardown did not return the hosts to bare (${firstDifference(bare, afterTeardown)})`);
       if (i === 1) {
         if (pulumiState !== ansibleState) {
@@ -217,7 +235,7 @@ async function scaleBench(): Promise<void> {
   say(`\n== scale: 10 services x 5 and x 50 real servers on director1 (preset dr), ${SCALE_RUNS} runs each`);
   if (lab.labState()?.preset !== "dr") await lab.up("dr");
   const hosts = ["director1"];
-  const bare = state(hosts);
+  const bare = bareState(hosts);
   for (const per of [5, 50]) {
     const label = `scale-${10 * per}`;
     const stack = await pulumiStack("scale", { services: "10", serversPerService: String(per), reweightPercent: "0" });
@@ -236,7 +254,7 @@ async function scaleBench(): Promise<void> {
           const w2 = table.split("\n").filter((l) => / -w 2$/.test(l)).length;
           if (w2 !== per) throw new Error(`${label}: ${w2} real servers have weight 2 on the host; want ${per}`);
         });
-        const after = state(hosts);
+        const after = bareState(hosts);
         if (after !== bare) throw new Error(`${label}: destroy did not return director1 to bare (${firstDifference(bare, after)})`);
       }
     } finally {

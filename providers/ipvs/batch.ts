@@ -13,13 +13,16 @@ export interface Persistence {
 /** Persistence for a distro family (Debian's init script restores /etc/ipvsadm.rules when AUTO="true"). */
 export function persistencePlan(family: "debian" | "rhel" | "other"): Persistence {
   if (family === "rhel") {
-    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl enable ipvsadm.service >/dev/null 2>&1 || true" };
+    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl --no-reload enable ipvsadm.service >/dev/null 2>&1 || true" };
   }
+  // Enabled for boot without a systemd reload (seconds on a busy host); the
+  // rc links answer "is it enabled" without asking systemd.
   return {
     rulesFile: "/etc/ipvsadm.rules",
     enable:
       "if [ -f /etc/default/ipvsadm ] && ! grep -q '^AUTO=\"true\"' /etc/default/ipvsadm; then sed -i 's/^AUTO=.*/AUTO=\"true\"/' /etc/default/ipvsadm; fi; " +
-      "systemctl is-enabled --quiet ipvsadm 2>/dev/null || systemctl enable ipvsadm >/dev/null 2>&1 || update-rc.d ipvsadm enable >/dev/null 2>&1 || true",
+      "ls /etc/rc[2345].d/S*ipvsadm >/dev/null 2>&1 || systemctl is-enabled --quiet ipvsadm 2>/dev/null || " +
+      "systemctl --no-reload enable ipvsadm >/dev/null 2>&1 || update-rc.d ipvsadm enable >/dev/null 2>&1 || true",
   };
 }
 

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { changedProps, CONNECTION_DIFF } from "../common/diff";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
+import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { commandError, ConnectionArgs, Transport } from "../transport/types";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
@@ -55,8 +56,7 @@ function unitPath(s: NatSpec): string {
 
 /** Writes and enables the boot unit, then adds the rule if `-C` says it is missing. */
 async function apply(t: Transport, s: NatSpec): Promise<void> {
-  await t.writeFileAtomic(unitPath(s), renderNatUnit(s));
-  await t.run(`systemctl daemon-reload && systemctl enable ${command(natUnitName(s.name))} >/dev/null 2>&1 && { ${ensureNatCommand(s)}; }`);
+  await t.writeFileAtomic(unitPath(s), renderNatUnit(s), { then: `${enableBootUnitCommand(natUnitName(s.name))} && { ${ensureNatCommand(s)}; }` });
 }
 
 export const natRuleProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
@@ -116,7 +116,7 @@ export const natRuleProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const s = normalizeNat(props);
-    await t.run(`${removeNatCommand(s)}; systemctl disable ${command(natUnitName(s.name))} >/dev/null 2>&1; rm -f ${command(unitPath(s))}; systemctl daemon-reload`);
+    await t.run(`${removeNatCommand(s)}; ${removeBootUnitCommand(natUnitName(s.name), unitPath(s))}`);
   },
 };
 

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { changedProps, CONNECTION_DIFF } from "../common/diff";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
+import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkRoute, normalizeRoute, parseRoute, previousRoute, removeRouteCommand, renderRouteUnit, routeCommand, RouteSpec, routeUnitName } from "./core";
@@ -41,8 +42,7 @@ function unitPath(r: RouteSpec): string {
 
 /** Writes and enables the boot unit, then sets the route. */
 async function apply(t: Transport, r: RouteSpec): Promise<void> {
-  await t.writeFileAtomic(unitPath(r), renderRouteUnit(r));
-  await t.run(`systemctl daemon-reload && systemctl enable ${command(routeUnitName(r.destination))} >/dev/null 2>&1 && ${routeCommand(r)}`);
+  await t.writeFileAtomic(unitPath(r), renderRouteUnit(r), { then: `${enableBootUnitCommand(routeUnitName(r.destination))} && ${routeCommand(r)}` });
 }
 
 export const routeProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
@@ -96,7 +96,7 @@ export const routeProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const r = normalizeRoute(props);
-    await t.run(`systemctl disable ${command(routeUnitName(r.destination))} >/dev/null 2>&1; rm -f ${command(unitPath(r))}; systemctl daemon-reload; ${removeRouteCommand(r, props.previous)}`);
+    await t.run(`${removeBootUnitCommand(routeUnitName(r.destination), unitPath(r))}; ${removeRouteCommand(r, props.previous)}`);
   },
 };
 

@@ -73,3 +73,25 @@ export function unitCommands(unit: string, live: { enabled: boolean; running: bo
   if (want.running !== undefined && want.running !== live.running) out.push(`systemctl ${want.running ? "start" : "stop"} ${u}`);
   return out;
 }
+
+/**
+ * Installs a boot unit that pulumi-lvs writes (a route, a NAT rule, a VIP):
+ * enabled for the next boot without reloading systemd. Nothing starts the
+ * unit now (the provider applies its effect directly), and a reload costs
+ * seconds on a busy host; `systemctl enable` reads the unit file from disk.
+ */
+export function enableBootUnitCommand(unit: string): string {
+  return `systemctl --no-reload enable ${command(unit)} >/dev/null 2>&1`;
+}
+
+/**
+ * Disables and removes a boot unit; reloads systemd only when the manager
+ * holds the unit in memory (it ran at boot), so that no stale unit remains.
+ */
+export function removeBootUnitCommand(unit: string, path: string): string {
+  const u = command(unit);
+  return (
+    `if systemctl list-units --all --no-legend --plain ${u} 2>/dev/null | grep -q .; then loaded=1; else loaded=; fi; ` +
+    `systemctl --no-reload disable ${u} >/dev/null 2>&1; rm -f ${command(path)}; [ -z "$loaded" ] || systemctl daemon-reload`
+  );
+}

@@ -209,6 +209,7 @@ export function sshTransport(c: ConnectionArgs): Transport {
         `chmod ${quote(opts.mode ?? "0644")} ${quote(tmp)}`,
         ...(opts.owner ? [`chown ${quote(opts.owner)} ${quote(tmp)}`] : []),
         `mv -f ${quote(tmp)} ${quote(path)}`,
+        ...(opts.then ? [`{ ${opts.then}; }`] : []),
       ];
       await t.run(steps.join(" && "), content);
     },

@@ -44,6 +44,8 @@ export interface WriteOptions {
   mode?: string;
   /** owner[:group]. Default: unchanged (root for new files). */
   owner?: string;
+  /** A command line run after the file is in place, in the same SSH session (it fails the write when it fails). */
+  then?: string;
 }
 
 export interface Transport {

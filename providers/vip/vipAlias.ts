@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { changedProps, CONNECTION_DIFF } from "../common/diff";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
+import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
@@ -66,8 +67,7 @@ export const vipAliasProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const v = normalizeVip(inputs);
-    await t.writeFileAtomic(unitPath(v), renderUnit(v));
-    await t.run(`systemctl daemon-reload && systemctl enable ${command(unitName(v))} >/dev/null 2>&1 && ${addCommand(v)}`);
+    await t.writeFileAtomic(unitPath(v), renderUnit(v), { then: `${enableBootUnitCommand(unitName(v))} && ${addCommand(v)}` });
     return { id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`, outs: { ...inputs, ...v, assigned: true, persisted: true } };
   },
 
@@ -90,15 +90,14 @@ export const vipAliasProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     const v = normalizeVip(news);
     const old = normalizeVip(olds);
     if (old.hostRoute && !v.hostRoute) await t.run(delCommand({ ...old, hostRoute: true }).split("; ")[0]);
-    await t.writeFileAtomic(unitPath(v), renderUnit(v));
-    await t.run(`systemctl daemon-reload && systemctl enable ${command(unitName(v))} >/dev/null 2>&1 && ${addCommand(v)}`);
+    await t.writeFileAtomic(unitPath(v), renderUnit(v), { then: `${enableBootUnitCommand(unitName(v))} && ${addCommand(v)}` });
     return { outs: { ...news, ...v, assigned: true, persisted: true } };
   },
 
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const v = normalizeVip(props);
-    await t.run(`systemctl disable ${command(unitName(v))} >/dev/null 2>&1; rm -f ${command(unitPath(v))}; systemctl daemon-reload; ${delCommand(v)}`);
+    await t.run(`${removeBootUnitCommand(unitName(v), unitPath(v))}; ${delCommand(v)}`);
   },
 };
 
