@@ -1,16 +1,27 @@
 // The SSH transport (ssh2): one connection per host per process, shared by
 // every resource; channels limited below sshd's MaxSessions; host keys pinned;
-// retries on network errors only.
+// retries on network errors only. Commands without input issued on a host
+// within a few milliseconds of each other run in one session (coalesce.ts).
 //
 // Dynamic-provider code is serialized by value per resource, so module-level
 // state would not be shared between resources: the pool lives on globalThis,
 // and ssh2 is required inside the functions.
 import type { Client, ConnectConfig } from "ssh2";
+import { coalescedScript, parseCoalesced } from "./coalesce";
 import { quote } from "./shell";
 import { commandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
 
 /** sshd's default MaxSessions is 10; stay below it. */
 const MAX_CHANNELS = 8;
+
+/** How long a command without input waits for others to share its session. */
+const COALESCE_MS = 8;
+
+interface Pending {
+  line: string;
+  resolve: (r: ExecResult) => void;
+  reject: (err: unknown) => void;
+}
 
 interface PoolEntry {
   client?: Promise<Client>;
@@ -19,7 +30,12 @@ interface PoolEntry {
   locks: Map<string, Promise<unknown>>;
   /** Connections opened to this host by this process (for figures and tests). */
   opened: number;
+  /** Commands run, and SSH sessions (exec channels) they took. */
   commands: number;
+  sessions: number;
+  /** Commands without input waiting to share a session. */
+  pending: Pending[];
+  flushTimer?: NodeJS.Timeout;
 }
 
 interface Pool {
@@ -36,7 +52,7 @@ function entryFor(key: string): PoolEntry {
   const p = pool();
   let e = p.entries.get(key);
   if (!e) {
-    e = { active: 0, waiting: [], locks: new Map(), opened: 0, commands: 0 };
+    e = { active: 0, waiting: [], locks: new Map(), opened: 0, commands: 0, sessions: 0, pending: [] };
     p.entries.set(key, e);
   }
   return e;
@@ -171,22 +187,49 @@ export function sshTransport(c: ConnectionArgs): Transport {
   const sudo = c.sudo ?? (c.user ?? "root") !== "root";
   const wrap = (line: string) => (sudo ? `sudo -n sh -c ${quote(line)}` : line);
 
+  /** One session for one command line. */
+  const session = (line: string, stdin: string | undefined): Promise<ExecResult> => {
+    e.sessions++;
+    return withChannel(e, async () => {
+      const cl = await client(c, e);
+      try {
+        return await execOn(cl, wrap(line), stdin);
+      } catch (err) {
+        // A dropped connection: reopen once, then fail naming the host.
+        e.client = undefined;
+        const again = await client(c, e);
+        return execOn(again, wrap(line), stdin).catch((err2: unknown) => {
+          throw new Error(`ssh ${target}: "${line}" could not run: ${err2 instanceof Error ? err2.message : String(err2)} (first: ${String(err)})`);
+        });
+      }
+    });
+  };
+
+  /** Runs the commands waiting on this host: alone, or side by side in one session. */
+  const flush = async (): Promise<void> => {
+    e.flushTimer = undefined;
+    const batch = e.pending.splice(0);
+    if (batch.length === 1) {
+      const [p] = batch;
+      return session(p.line, undefined).then(p.resolve, p.reject);
+    }
+    try {
+      const r = await session(coalescedScript(batch.map((p) => p.line)), undefined);
+      if (r.code === 97) throw new Error(`could not create a temporary directory: ${r.stderr.trim()}`);
+      parseCoalesced(r.stdout, batch.length).forEach((res, i) => batch[i].resolve(res));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  };
+
   const t: Transport = {
     target,
     async exec(line, stdin) {
       e.commands++;
-      return withChannel(e, async () => {
-        const cl = await client(c, e);
-        try {
-          return await execOn(cl, wrap(line), stdin);
-        } catch (err) {
-          // A dropped connection: reopen once, then fail naming the host.
-          e.client = undefined;
-          const again = await client(c, e);
-          return execOn(again, wrap(line), stdin).catch((err2: unknown) => {
-            throw new Error(`ssh ${target}: "${line}" could not run: ${err2 instanceof Error ? err2.message : String(err2)} (first: ${String(err)})`);
-          });
-        }
+      if (stdin !== undefined) return session(line, stdin);
+      return new Promise<ExecResult>((resolve, reject) => {
+        e.pending.push({ line, resolve, reject });
+        e.flushTimer ??= setTimeout(() => void flush(), COALESCE_MS);
       });
     },
     async run(line, stdin) {
@@ -223,10 +266,10 @@ export function sshTransport(c: ConnectionArgs): Transport {
   return t;
 }
 
-/** Connections opened and commands run per host by this process. */
-export function sshStats(): Record<string, { opened: number; commands: number }> {
-  const out: Record<string, { opened: number; commands: number }> = {};
-  for (const [k, e] of pool().entries) out[k] = { opened: e.opened, commands: e.commands };
+/** Connections opened, commands run and the sessions they took, per host, by this process. */
+export function sshStats(): Record<string, { opened: number; commands: number; sessions: number }> {
+  const out: Record<string, { opened: number; commands: number; sessions: number }> = {};
+  for (const [k, e] of pool().entries) out[k] = { opened: e.opened, commands: e.commands, sessions: e.sessions };
   return out;
 }
 
