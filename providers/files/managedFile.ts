@@ -13,6 +13,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { applyFile, statFiles } from "./apply";
 import { checkFileInputs, normalizeMode, removeCommand, restoreStockCommand, sameOwner, saveStockCommand, sha256 } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface ManagedFileArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -101,6 +102,6 @@ export class ManagedFile extends pulumi.dynamic.Resource {
   declare readonly sha256: pulumi.Output<string>;
 
   constructor(name: string, args: ManagedFileArgs, opts?: pulumi.CustomResourceOptions) {
-    super(managedFileProvider, name, { ...args, sha256: undefined, liveMode: undefined, liveOwner: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "ManagedFile");
+    super(providerRef(__filename, "managedFileProvider", managedFileProvider), name, { ...args, sha256: undefined, liveMode: undefined, liveOwner: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "ManagedFile");
   }
 }

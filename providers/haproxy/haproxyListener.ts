@@ -14,6 +14,7 @@ import { DaemonLayout } from "../files/daemon";
 import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkHaproxyListener, HaproxyListenerSpec, HaproxyServer, HaproxyTimeouts, renderHaproxyListener, renderHaproxyMain } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface HaproxyListenerArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -73,7 +74,7 @@ export class HaproxyListener extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: HaproxyListenerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      haproxyListenerProvider,
+      providerRef(__filename, "haproxyListenerProvider", haproxyListenerProvider),
       name,
       { ...args, sha256: undefined, mainInSync: undefined, running: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },

@@ -15,6 +15,7 @@ import { changeIpvs, readIpvs } from "./host";
 import { planServer, sameServer } from "./plan";
 import { deleteServerArgs, effectivePort, serverArgs } from "./render";
 import { checkServer, normalizeServer, ServerInputs } from "./validate";
+import { providerRef } from "../common/providerRef";
 
 export interface IpvsRealServerArgs {
   /** The director holding the service. */
@@ -141,6 +142,6 @@ export class IpvsRealServer extends pulumi.dynamic.Resource {
   declare readonly method: pulumi.Output<string>;
 
   constructor(name: string, args: IpvsRealServerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(ipvsRealServerProvider, name, { ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "IpvsRealServer");
+    super(providerRef(__filename, "ipvsRealServerProvider", ipvsRealServerProvider), name, { ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "IpvsRealServer");
   }
 }

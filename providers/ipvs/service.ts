@@ -14,6 +14,7 @@ import { changeIpvs, readIpvs } from "./host";
 import { planService } from "./plan";
 import { deleteServiceArgs, serviceArgs } from "./render";
 import { checkService, normalizeService, ServiceInputs } from "./validate";
+import { providerRef } from "../common/providerRef";
 
 export interface IpvsServiceArgs {
   /** The director. */
@@ -124,6 +125,6 @@ export class IpvsService extends pulumi.dynamic.Resource {
   declare readonly port: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: IpvsServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(ipvsServiceProvider, name, { ...args, key: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "IpvsService");
+    super(providerRef(__filename, "ipvsServiceProvider", ipvsServiceProvider), name, { ...args, key: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "IpvsService");
   }
 }

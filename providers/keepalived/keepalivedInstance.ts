@@ -23,6 +23,7 @@ import {
   VrrpInstance,
   VrrpScript,
 } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface KeepalivedInstanceArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -74,7 +75,7 @@ export class KeepalivedInstance extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: KeepalivedInstanceArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      keepalivedInstanceProvider,
+      providerRef(__filename, "keepalivedInstanceProvider", keepalivedInstanceProvider),
       name,
       { ...args, sha256: undefined, mainInSync: undefined, running: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },

@@ -14,6 +14,7 @@ import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { commandError, ConnectionArgs, Transport } from "../transport/types";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface NatRuleArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -128,6 +129,6 @@ export class NatRule extends pulumi.dynamic.Resource {
   declare readonly persisted: pulumi.Output<boolean>;
 
   constructor(name: string, args: NatRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(natRuleProvider, name, { ...args, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NatRule");
+    super(providerRef(__filename, "natRuleProvider", natRuleProvider), name, { ...args, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NatRule");
   }
 }

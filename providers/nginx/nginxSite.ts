@@ -11,6 +11,7 @@ import { DaemonLayout } from "../files/daemon";
 import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkNginxSite, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface NginxSiteArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -60,6 +61,6 @@ export class NginxSite extends pulumi.dynamic.Resource {
   declare readonly running: pulumi.Output<boolean>;
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(nginxSiteProvider, name, { ...args, sha256: undefined, mainInSync: undefined, running: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
+    super(providerRef(__filename, "nginxSiteProvider", nginxSiteProvider), name, { ...args, sha256: undefined, mainInSync: undefined, running: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
   }
 }

@@ -13,6 +13,7 @@ import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkRoute, normalizeRoute, parseRoute, previousRoute, removeRouteCommand, renderRouteUnit, routeCommand, RouteSpec, routeUnitName } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface RouteArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -110,6 +111,6 @@ export class Route extends pulumi.dynamic.Resource {
   declare readonly previous: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RouteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(routeProvider, name, { ...args, previous: undefined, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Route");
+    super(providerRef(__filename, "routeProvider", routeProvider), name, { ...args, previous: undefined, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Route");
   }
 }

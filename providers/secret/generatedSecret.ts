@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Checker } from "../common/check";
 import { changedProps, stable } from "../common/diff";
+import { providerRef } from "../common/providerRef";
 
 export interface GeneratedSecretArgs {
   /** Length, 1..256. keepalived's auth_pass takes at most 8. */
@@ -64,6 +65,6 @@ export class GeneratedSecret extends pulumi.dynamic.Resource {
   declare readonly value: pulumi.Output<string>;
 
   constructor(name: string, args: GeneratedSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    super(generatedSecretProvider, name, { ...args, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] }, "pulumi-lvs", "GeneratedSecret");
+    super(providerRef(__filename, "generatedSecretProvider", generatedSecretProvider), name, { ...args, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] }, "pulumi-lvs", "GeneratedSecret");
   }
 }

@@ -10,6 +10,7 @@ import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkSysctl, confPath, normalizeValues, procPath, renderSysctlConf, sameValue } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface SysctlSetArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -110,6 +111,6 @@ export class SysctlSet extends pulumi.dynamic.Resource {
   declare readonly previous: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: SysctlSetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(sysctlSetProvider, name, { ...args, previous: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SysctlSet");
+    super(providerRef(__filename, "sysctlSetProvider", sysctlSetProvider), name, { ...args, previous: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SysctlSet");
   }
 }

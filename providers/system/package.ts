@@ -11,6 +11,7 @@ import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkPackage, installCommand, parsePackages, queryPackagesCommand, removeCommand } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface PackageArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -75,6 +76,6 @@ export class Package extends pulumi.dynamic.Resource {
   declare readonly installed: pulumi.Output<string[]>;
 
   constructor(name: string, args: PackageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(packageProvider, name, { ...args, installed: undefined, missing: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Package");
+    super(providerRef(__filename, "packageProvider", packageProvider), name, { ...args, installed: undefined, missing: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Package");
   }
 }

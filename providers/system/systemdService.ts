@@ -9,6 +9,7 @@ import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkService, parseUnitState, unitCommands, unitStateCommand } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface SystemdServiceArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -81,6 +82,6 @@ export class SystemdService extends pulumi.dynamic.Resource {
   declare readonly live: pulumi.Output<{ enabled: boolean; running: boolean }>;
 
   constructor(name: string, args: SystemdServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(systemdServiceProvider, name, { ...args, previous: undefined, live: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SystemdService");
+    super(providerRef(__filename, "systemdServiceProvider", systemdServiceProvider), name, { ...args, previous: undefined, live: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SystemdService");
   }
 }

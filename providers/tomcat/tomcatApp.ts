@@ -14,6 +14,7 @@ import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface TomcatAppArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -109,6 +110,6 @@ export class TomcatApp extends pulumi.dynamic.Resource {
   declare readonly hashes: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: TomcatAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(tomcatAppProvider, name, { ...args, hashes: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "TomcatApp");
+    super(providerRef(__filename, "tomcatAppProvider", tomcatAppProvider), name, { ...args, hashes: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "TomcatApp");
   }
 }

@@ -14,6 +14,7 @@ import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
+import { providerRef } from "../common/providerRef";
 
 export interface VipAliasArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -107,6 +108,6 @@ export class VipAlias extends pulumi.dynamic.Resource {
   declare readonly assigned: pulumi.Output<boolean>;
 
   constructor(name: string, args: VipAliasArgs, opts?: pulumi.CustomResourceOptions) {
-    super(vipAliasProvider, name, { ...args, assigned: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "VipAlias");
+    super(providerRef(__filename, "vipAliasProvider", vipAliasProvider), name, { ...args, assigned: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "VipAlias");
   }
 }
