@@ -1,7 +1,6 @@
 // Batched IPVS changes, as pure functions: the one shell script that runs a
-// batch of ipvsadm changes on a host (each with its own exit status), saves
-// the table for boot when it changed, and reads the table back; and the
-// parser of that script's output.
+// batch of ipvsadm changes on a host (each with its own exit status) and saves
+// the table for boot when it changed; and the parser of that script's output.
 import { command } from "../transport/shell";
 
 /** Where the distro's restore service reads the rules, and how to enable it. */
@@ -28,7 +27,6 @@ export function persistencePlan(family: "debian" | "rhel" | "other"): Persistenc
 
 export const RC_MARK = "__PULUMI_LVS_RC__";
 export const SAVE_MARK = "__PULUMI_LVS_SAVE__";
-export const TABLE_MARK = "__PULUMI_LVS_TABLE__";
 export const SEP = "__PULUMI_LVS_SEP__";
 
 /** Reads the table with -Sn (exact entries) and the thresholds view (-x/-y and counters). */
@@ -38,7 +36,9 @@ export const READ_TABLE = `ipvsadm -Sn && echo ${SEP} && ipvsadm -Ln --threshold
  * One script for a batch: every change runs even when an earlier one fails
  * (they belong to different resources), each reports its exit status and
  * output; the rules file is rewritten only when a change succeeded and the
- * saved text differs; the table is read back for the rest of the operation.
+ * saved text differs. The table is not read back: the provider applies the
+ * successful changes to its cached view (a read costs as much as the batch on
+ * a table of hundreds of servers).
  */
 export function batchScript(changes: string[][], persist: Persistence): string {
   const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
@@ -51,7 +51,6 @@ export function batchScript(changes: string[][], persist: Persistence): string {
       `s=$( { ipvsadm-save -n > ${command(tmp)} && { cmp -s ${command(tmp)} ${command(persist.rulesFile)} && rm -f ${command(tmp)} || mv -f ${command(tmp)} ${command(persist.rulesFile)}; } && { ${persist.enable}; }; } 2>&1); ` +
       `echo "${SAVE_MARK} $?"; [ -z "$s" ] || printf '%s\\n' "$s"; fi`,
   );
-  lines.push(`echo ${TABLE_MARK}`, READ_TABLE);
   return lines.join("\n");
 }
 
@@ -60,18 +59,14 @@ export interface BatchResult {
   results: { code: number; output: string }[];
   /** The save's exit status and output, when a save ran. */
   save?: { code: number; output: string };
-  /** The table read after the batch (ipvsadm -Sn, SEP, thresholds); undefined when the read did not complete. */
-  table?: string;
 }
 
 /** Parses batchScript's stdout; a change without a status line (cut off) gets code -1. */
 export function parseBatch(stdout: string, count: number): BatchResult {
   const results = Array.from({ length: count }, () => ({ code: -1, output: "" }));
   let save: BatchResult["save"];
-  const tableAt = stdout.indexOf(`${TABLE_MARK}\n`);
-  const head = tableAt >= 0 ? stdout.slice(0, tableAt) : stdout;
   let current: { code: number; output: string } | undefined;
-  for (const line of head.split("\n")) {
+  for (const line of stdout.split("\n")) {
     const rc = line.match(new RegExp(`^${RC_MARK} (\\d+) (\\d+)$`));
     const sv = line.match(new RegExp(`^${SAVE_MARK} (\\d+)$`));
     if (rc && Number(rc[1]) < count) {
@@ -84,6 +79,5 @@ export function parseBatch(stdout: string, count: number): BatchResult {
       current.output += (current.output ? "\n" : "") + line;
     }
   }
-  const table = tableAt >= 0 ? stdout.slice(tableAt + TABLE_MARK.length + 1) : undefined;
-  return { results, save, table: table && table.includes(SEP) ? table : undefined };
+  return { results, save };
 }

@@ -4,8 +4,9 @@
 //   resource of that host: a refresh of 500 real servers reads it once;
 // - changes from resources running at the same time are queued and run as
 //   one batch: one SSH command with one ipvsadm per change (each resource gets
-//   its own result), one save for boot when the table changed, and the table
-//   read back, so the cache stays exact without another read.
+//   its own result) and one save for boot when the table changed; each
+//   successful change is applied to the cached table (a failed one drops the
+//   cache, and the next read asks the host).
 //
 // State lives on globalThis: dynamic-provider code is serialized per resource.
 import { FACTS_PROBE, hostFacts, parseFactsOutput, seedFacts } from "../transport/facts";
@@ -13,6 +14,7 @@ import { Transport } from "../transport/types";
 import { IpvsTable } from "./model";
 import { parseIpvsSave, parseThresholds, ServerCounters, withThresholds } from "./parse";
 import { batchScript, parseBatch, persistencePlan, READ_TABLE, SEP } from "./batch";
+import { TableEdit } from "./plan";
 
 export interface IpvsState {
   table: IpvsTable;
@@ -21,6 +23,7 @@ export interface IpvsState {
 
 interface Pending {
   args: string[];
+  edit: TableEdit;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -74,11 +77,15 @@ export function readIpvs(t: Transport, opts: { fresh?: boolean } = {}): Promise<
   return read;
 }
 
-/** Runs one ipvsadm change (in a batch with the host's other pending changes); rejects with that change's own error. */
-export function changeIpvs(t: Transport, args: string[]): Promise<void> {
+/**
+ * Runs one ipvsadm change (in a batch with the host's other pending changes);
+ * rejects with that change's own error. `edit` is the change as the cached
+ * table sees it.
+ */
+export function changeIpvs(t: Transport, args: string[], edit: TableEdit): Promise<void> {
   const h = hostState(t.target);
   return new Promise<void>((resolve, reject) => {
-    h.queue.push({ args, resolve, reject });
+    h.queue.push({ args, edit, resolve, reject });
     if (!h.busy) {
       h.busy = true;
       setTimeout(() => void drain(t, h), BATCH_WINDOW_MS);
@@ -110,7 +117,9 @@ async function runBatch(t: Transport, h: HostIpvs, batch: Pending[]): Promise<vo
     return;
   }
   const parsed = parseBatch(out, batch.length);
-  h.state = parsed.table !== undefined ? Promise.resolve(parseTableRead(parsed.table)) : undefined;
+  const cached = h.state;
+  if (!cached || parsed.results.some((r) => r.code !== 0)) h.state = undefined;
+  else h.state = cached.then((s) => ({ ...s, table: batch.reduce((tb, p) => p.edit(tb), s.table) }));
   const saveFailed = parsed.save && parsed.save.code !== 0;
   batch.forEach((p, i) => {
     const r = parsed.results[i];

@@ -1,6 +1,6 @@
 // What to do on a host to reach a desired service or real server, given the
 // host's table: nothing, add, edit in place, or refuse a conflicting object.
-import { IpvsTable, RealServer, VirtualService, canonicalAddress, sameKey } from "./model";
+import { IpvsTable, RealServer, ServiceKey, VirtualService, canonicalAddress, sameKey } from "./model";
 import { effectivePort } from "./render";
 
 export type Action = "none" | "add" | "edit" | "conflict";
@@ -51,4 +51,28 @@ export function planServer(table: IpvsTable, want: RealServer, mode: "create" | 
   if (!live) return { action: "add" };
   if (sameServerSettings(live, want)) return { action: "none", live };
   return { action: mode === "create" ? "conflict" : "edit", live };
+}
+
+/** A change to the host's table as the provider's cached view sees it (applied after ipvsadm succeeded). */
+export type TableEdit = (t: IpvsTable) => IpvsTable;
+
+/** The service added (-A) or edited (-E). */
+export function putService(svc: VirtualService): TableEdit {
+  return (t) => ({ ...t, services: [...t.services.filter((s) => !sameKey(s, svc)), svc] });
+}
+
+/** The service deleted (-D), with its real servers (the kernel removes them too). */
+export function dropService(key: ServiceKey): TableEdit {
+  return (t) => ({ services: t.services.filter((s) => !sameKey(s, key)), servers: t.servers.filter((r) => !sameKey(r.service, key)) });
+}
+
+/** The real server added (-a) or edited (-e), with its port as the kernel stores it. */
+export function putServer(rs: RealServer): TableEdit {
+  const live = { ...rs, port: effectivePort(rs) };
+  return (t) => ({ ...t, servers: [...t.servers.filter((s) => !sameServer(s, live)), live] });
+}
+
+/** The real server deleted (-d). */
+export function dropServer(rs: RealServer): TableEdit {
+  return (t) => ({ ...t, servers: t.servers.filter((s) => !sameServer(s, rs)) });
 }

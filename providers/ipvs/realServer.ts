@@ -12,7 +12,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { RealServer, ServiceKey, canonicalAddress, hostPort, sameKey, serviceKeyText } from "./model";
 import { changeIpvs, readIpvs } from "./host";
-import { planServer, sameServer } from "./plan";
+import { dropServer, planServer, putServer, sameServer } from "./plan";
 import { deleteServerArgs, effectivePort, serverArgs } from "./render";
 import { checkServer, normalizeServer, ServerInputs } from "./validate";
 import { providerRef } from "../common/providerRef";
@@ -91,7 +91,7 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
           `(method ${existing.method}, weight ${existing.weight}); delete it on the host or import it first`,
       );
     }
-    if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs));
+    if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs), putServer(rs));
     return { id: `${t.target}/${serverText(rs)}`, outs: { ...inputs, ...rs, port: effectivePort(rs) } };
   },
 
@@ -109,8 +109,8 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
     const t = sshTransport(news.connection);
     const rs = normalizeServer(news);
     const plan = planServer((await readIpvs(t)).table, rs, "update");
-    if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs));
-    else if (plan.action === "edit") await changeIpvs(t, serverArgs("-e", rs));
+    if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs), putServer(rs));
+    else if (plan.action === "edit") await changeIpvs(t, serverArgs("-e", rs), putServer(rs));
     return { outs: { ...news, ...rs, port: effectivePort(rs) } };
   },
 
@@ -121,7 +121,7 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
     if (!table.servers.some((s) => sameServer(s, rs))) return;
     const timeout = props.gracefulDeleteTimeoutSeconds ?? 0;
     if (timeout > 0) {
-      await changeIpvs(t, serverArgs("-e", { ...rs, weight: 0 }));
+      await changeIpvs(t, serverArgs("-e", { ...rs, weight: 0 }), putServer({ ...rs, weight: 0 }));
       const until = Date.now() + timeout * 1000;
       for (;;) {
         const { counters } = await readIpvs(t, { fresh: true });
@@ -132,7 +132,7 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
       ({ table } = await readIpvs(t));
       if (!table.servers.some((s) => sameServer(s, rs))) return;
     }
-    await changeIpvs(t, deleteServerArgs(rs));
+    await changeIpvs(t, deleteServerArgs(rs), dropServer(rs));
   },
 };
 

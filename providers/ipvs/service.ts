@@ -11,7 +11,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { ServiceKey, VirtualService, sameKey, serviceKeyText } from "./model";
 import { changeIpvs, readIpvs } from "./host";
-import { planService } from "./plan";
+import { dropService, planService, putService } from "./plan";
 import { deleteServiceArgs, serviceArgs } from "./render";
 import { checkService, normalizeService, ServiceInputs } from "./validate";
 import { providerRef } from "../common/providerRef";
@@ -84,7 +84,7 @@ export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
           `delete it on the host or import it into the stack first`,
       );
     }
-    if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc));
+    if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc), putService(svc));
     return { id: `${t.target}/${serviceKeyText(svc)}`, outs: outputs(inputs, svc) };
   },
 
@@ -103,8 +103,8 @@ export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
     const t = sshTransport(news.connection);
     const svc = normalizeService(news);
     const plan = planService((await readIpvs(t)).table, svc, "update");
-    if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc));
-    else if (plan.action === "edit") await changeIpvs(t, serviceArgs("-E", svc));
+    if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc), putService(svc));
+    else if (plan.action === "edit") await changeIpvs(t, serviceArgs("-E", svc), putService(svc));
     return { outs: outputs(news, svc) };
   },
 
@@ -112,7 +112,7 @@ export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
     const t = sshTransport(props.connection);
     const svc = normalizeService(props);
     const { table } = await readIpvs(t);
-    if (table.services.some((s) => sameKey(s, svc))) await changeIpvs(t, deleteServiceArgs(svc));
+    if (table.services.some((s) => sameKey(s, svc))) await changeIpvs(t, deleteServiceArgs(svc), dropService(svc));
   },
 };
 

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { prng } from "../support/prng";
 import { IpvsTable, RealServer, SCHEDULERS, VirtualService } from "../../providers/ipvs/model";
 import { parseIpvsSave, parseThresholds, withThresholds } from "../../providers/ipvs/parse";
-import { planServer, planService } from "../../providers/ipvs/plan";
+import { dropServer, dropService, planServer, planService, putServer, putService } from "../../providers/ipvs/plan";
 import { saveLine, saveServerLine, serverArgs, serviceArgs } from "../../providers/ipvs/render";
 import { checkServer, checkService } from "../../providers/ipvs/validate";
 
@@ -145,6 +145,30 @@ describe("IPVS core", () => {
     assert.equal(planServer(table, { ...rs, address: "192.168.118.31" }, "update").action, "add");
     const v6 = table.servers[2];
     assert.equal(planServer(table, { ...v6, address: "2001:0db8:0000::0002" }, "create").action, "none", "IPv6 compares canonically");
+  });
+
+  it("applies successful changes to the cached table as the kernel would", () => {
+    const table = parseIpvsSave(SAVE);
+    const svc = table.services[1];
+    const rs = table.servers[0];
+    // An edit replaces the entry; a default port becomes the service port.
+    const edited = putServer({ ...rs, port: undefined, weight: 5 })(table);
+    assert.equal(edited.servers.length, table.servers.length);
+    assert.equal(planServer(edited, { ...rs, weight: 5 }, "update").action, "none");
+    // An add appears; deleting a service takes its real servers with it.
+    const added = putServer({ ...rs, address: "192.168.118.31" })(putService({ ...svc, port: 81 })(table));
+    assert.equal(planServer(added, { ...rs, address: "192.168.118.31" }, "create").action, "none");
+    assert.equal(planService(added, { ...svc, port: 81 }, "create").action, "none");
+    const dropped = dropService(svc)(added);
+    assert.equal(dropped.services.length, table.services.length);
+    assert.ok(!dropped.servers.some((s) => s.service.port === 80 && s.service.address === svc.address));
+    assert.equal(dropServer(table.servers[2])(table).servers.length, table.servers.length - 1);
+    // What the host would print after the same changes parses to the same plan answers.
+    const fromHost = parseIpvsSave(SAVE.replace("-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 0", "-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 5"));
+    assert.deepEqual(
+      edited.servers.map((s) => planServer(fromHost, s, "create").action),
+      edited.servers.map(() => "none"),
+    );
   });
 
   const serviceCases: [string, Record<string, unknown>, string[]][] = [
