@@ -195,3 +195,49 @@ export function countSshd(log: string): HostCount {
   }
   return { connections, sessions };
 }
+
+export interface Goal {
+  goal: string;
+  met: boolean;
+  measured: string;
+}
+
+/** The issue's goals, judged from the rows (medians); a goal without data is not met. */
+export function goals(rows: Row[]): Goal[] {
+  const find = (tool: Row["tool"], stack: string, op: string) => rows.find((r) => r.tool === tool && r.stack === stack && r.op === op);
+  const out: Goal[] = [];
+  const noops = rows.filter((r) => r.tool === "pulumi" && r.op === "noop-up");
+  out.push({
+    goal: "no-op `up` runs no write command and opens at most one SSH connection per host",
+    met: noops.length > 0 && noops.every((r) => r.sessions === 0 && r.maxConnectionsPerHost <= 1),
+    measured: noops.map((r) => `${r.stack}: ${r.sessions} commands, ${r.maxConnectionsPerHost} connections per host`).join("; ") || "no data",
+  });
+  const refresh = find("pulumi", "scale-500", "refresh");
+  const preview = find("pulumi", "scale-500", "preview");
+  out.push({
+    goal: "`refresh` of 500 real servers reads the IPVS table once per host (one command on the director)",
+    met: !!refresh && refresh.sessions === 1 && refresh.maxConnectionsPerHost === 1,
+    measured: refresh ? `${refresh.sessions} command(s), ${refresh.maxConnectionsPerHost} connection(s)` : "no data",
+  });
+  out.push({
+    goal: "`refresh` of 500 real servers takes under 3x a no-op `preview` of the same stack",
+    met: !!refresh && !!preview && refresh.median < 3 * preview.median,
+    measured: refresh && preview ? `${refresh.median.toFixed(2)} s vs 3 x ${preview.median.toFixed(2)} s = ${(3 * preview.median).toFixed(2)} s` : "no data",
+  });
+  for (const stack of ["nat-lab", "dr-keepalived"]) {
+    for (const [op, peer] of [["up", "apply"], ["noop-up", "noop-apply"]]) {
+      const p = find("pulumi", stack, op);
+      const a = find("ansible", stack, peer);
+      out.push({
+        goal: `${stack}: ${op === "up" ? "cold" : "no-op"} \`up\` at least 2x faster than Ansible's ${peer}`,
+        met: !!p && !!a && a.median >= 2 * p.median,
+        measured: p && a ? `${p.median.toFixed(2)} s vs ${a.median.toFixed(2)} s (${(a.median / p.median).toFixed(1)}x)` : "no data",
+      });
+    }
+  }
+  return out;
+}
+
+export function goalsTable(gs: Goal[]): string {
+  return ["| goal | met | measured (medians) |", "|---|---|---|", ...gs.map((g) => `| ${g.goal} | ${g.met ? "yes" : "**no**"} | ${g.measured} |`)].join("\n");
+}

@@ -16,7 +16,7 @@ import { snapshot } from "../test/support/snapshot";
 import { projectRoot, pulumiCommand, toolchainEnv } from "../test/support/toolchain";
 import { closeMasters, runPlaybook } from "./ansible";
 import { countSince, cursors } from "./hostCounts";
-import { barChart, compare, comparisonTable, HostCount, rowsTable, Sample, stackSvgs, summarize } from "./report";
+import { barChart, compare, comparisonTable, goals, goalsTable, HostCount, rowsTable, Sample, stackSvgs, summarize } from "./report";
 
 const WORK = path.join(projectRoot, ".bench-work");
 const argv = process.argv.slice(2);
@@ -256,6 +256,17 @@ async function scaleBench(): Promise<void> {
         });
         const after = bareState(hosts);
         if (after !== bare) throw new Error(`${label}: destroy did not return director1 to bare (${firstDifference(bare, after)})`);
+        // The same cold up and destroy with more operations in flight: larger IPVS batches.
+        await stack.setConfig("pulumi-lvs:reweightPercent", { value: "0" });
+        await measure("pulumi", label, "up-p64", hosts, async () => {
+          const r = await stack.up({ parallel: 64 });
+          if (r.summary.result !== "succeeded") throw new Error(`${label} up --parallel 64: ${r.summary.result}`);
+        });
+        await measure("pulumi", label, "destroy-p64", hosts, async () => {
+          await stack.destroy({ parallel: 64 });
+        });
+        const afterP64 = bareState(hosts);
+        if (afterP64 !== bare) throw new Error(`${label}: destroy --parallel 64 did not return director1 to bare (${firstDifference(bare, afterP64)})`);
       }
     } finally {
       await stack.destroy().catch(() => undefined);
@@ -283,8 +294,14 @@ function write(startedAt: Date, seconds: number): void {
     `Written by \`npm run bench\` on ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC in ${(seconds / 60).toFixed(0)} min: ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ` +
       `the lab VM under qemu TCG (software emulation; every host is a systemd-nspawn container in it). ${RUNS} runs per stack and tool, interleaved; ${SCALE_RUNS} per scale size.`,
     "Times are wall-clock seconds of the whole command (CLI start, program, engine, SSH). Connections and sessions are counted by the hosts' sshd (one session per command, file transfer or shell).",
+    "Pulumi's no-op `up` and `preview` compare the program with the state and contact no host; `refresh` is the operation that reads the hosts (Ansible's no-op apply and `--check --diff` both read them). " +
+      "Operations run with the engine's default parallelism (4 x CPUs) unless named `-p64` (`--parallel 64`). The Ansible runs reuse ControlPersist connections when the previous run ended less than 60 s before.",
     "",
     "![chart](chart.svg)",
+    "",
+    "## Goals",
+    "",
+    goalsTable(goals(rows)),
     "",
     "## Pulumi and Ansible, same hosts, same run",
     "",

@@ -2,7 +2,7 @@
 // pairing, the PLAY RECAP parser and the SVG chart.
 import { strict as assert } from "node:assert";
 import { parseRecap } from "../../bench/ansible";
-import { barChart, compare, countSshd, median, Sample, stackSvgs, summarize } from "../../bench/report";
+import { barChart, compare, countSshd, goals, median, Sample, stackSvgs, summarize } from "../../bench/report";
 import { reweighted } from "../../stacks/scale";
 
 const host = (connections: number, sessions: number) => ({ connections, sessions });
@@ -66,5 +66,22 @@ rs1                        : ok=4    changed=1    unreachable=0    failed=1    s
     assert.equal(count(10), 50);
     assert.equal(count(0), 0);
     assert.equal(count(100), 500);
+  });
+
+  it("judges the goals from medians and counts, and misses a goal without data", () => {
+    const mk = (tool: Sample["tool"], stack: string, op: string, seconds: number, connections = 0, sessions = 0): Sample => ({ tool, stack, op, seconds, hosts: { h: host(connections, sessions) } });
+    const samples = [
+      mk("pulumi", "nat-lab", "up", 5, 1, 9), mk("ansible", "nat-lab", "apply", 30, 1, 60),
+      mk("pulumi", "nat-lab", "noop-up", 4), mk("ansible", "nat-lab", "noop-apply", 7, 1, 40),
+      mk("pulumi", "scale-500", "preview", 8), mk("pulumi", "scale-500", "refresh", 4, 1, 1),
+    ];
+    const g = goals(summarize(samples));
+    const met = Object.fromEntries(g.map((x) => [x.goal, x.met]));
+    assert.equal(met["no-op `up` runs no write command and opens at most one SSH connection per host"], true);
+    assert.equal(met["`refresh` of 500 real servers reads the IPVS table once per host (one command on the director)"], true);
+    assert.equal(met["`refresh` of 500 real servers takes under 3x a no-op `preview` of the same stack"], true);
+    assert.equal(met["nat-lab: cold `up` at least 2x faster than Ansible's apply"], true);
+    assert.equal(met["nat-lab: no-op `up` at least 2x faster than Ansible's noop-apply"], false, "7 s is not 2x 4 s");
+    assert.equal(met["dr-keepalived: cold `up` at least 2x faster than Ansible's apply"], false, "no data");
   });
 });
