@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as lab from "../lab/lab";
 import { snapshot } from "../test/support/snapshot";
+import { holdsVip, until } from "../test/support/stacks";
 import { projectRoot, pulumiCommand, toolchainEnv } from "../test/support/toolchain";
 import { closeMasters, runPlaybook } from "./ansible";
 import { countSince, cursors } from "./hostCounts";
@@ -135,14 +136,6 @@ interface Peer {
   settled: () => Promise<void>;
 }
 
-async function until(what: string, seconds: number, test: () => boolean): Promise<void> {
-  const t0 = Date.now();
-  while (!test()) {
-    if (Date.now() - t0 > seconds * 1000) throw new Error(`${what}: not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Two equal snapshots a second apart. */
 async function stableState(hosts: string[]): Promise<string> {
   let prev = state(hosts);
@@ -162,7 +155,7 @@ const PEERS: Peer[] = [
     preset: "dr",
     hosts: ["director1", "director2", "rs1", "rs2", "client"],
     playbook: "dr-keepalived.yml",
-    settled: () => until("director1 holds the VIP", 30, () => /inet 192\.168\.118\.100\//.test(lab.run("director1", "ip -o -4 addr show dev ens33"))),
+    settled: async () => void (await until("director1 holds the VIP", 30, () => holdsVip("director1"))),
   },
 ];
 

@@ -28,11 +28,6 @@ interface PoolEntry {
   active: number;
   waiting: (() => void)[];
   locks: Map<string, Promise<unknown>>;
-  /** Connections opened to this host by this process (for figures and tests). */
-  opened: number;
-  /** Commands run, and SSH sessions (exec channels) they took. */
-  commands: number;
-  sessions: number;
   /** Commands without input waiting to share a session. */
   pending: Pending[];
   flushTimer?: NodeJS.Timeout;
@@ -52,7 +47,7 @@ function entryFor(key: string): PoolEntry {
   const p = pool();
   let e = p.entries.get(key);
   if (!e) {
-    e = { active: 0, waiting: [], locks: new Map(), opened: 0, commands: 0, sessions: 0, pending: [] };
+    e = { active: 0, waiting: [], locks: new Map(), pending: [] };
     p.entries.set(key, e);
   }
   return e;
@@ -133,7 +128,6 @@ async function connectWithRetry(c: ConnectionArgs): Promise<Client> {
 /** The pooled connection of a host: opened on first use, reopened after it closes. */
 function client(c: ConnectionArgs, e: PoolEntry): Promise<Client> {
   if (!e.client) {
-    e.opened++;
     const p = connectWithRetry(c).then((cl) => {
       const drop = () => {
         if (e.client === p) e.client = undefined;
@@ -189,7 +183,6 @@ export function sshTransport(c: ConnectionArgs): Transport {
 
   /** One session for one command line. */
   const session = (line: string, stdin: string | undefined): Promise<ExecResult> => {
-    e.sessions++;
     return withChannel(e, async () => {
       const cl = await client(c, e);
       try {
@@ -225,7 +218,6 @@ export function sshTransport(c: ConnectionArgs): Transport {
   const t: Transport = {
     target,
     async exec(line, stdin) {
-      e.commands++;
       if (stdin !== undefined) return session(line, stdin);
       return new Promise<ExecResult>((resolve, reject) => {
         e.pending.push({ line, resolve, reject });
@@ -264,13 +256,6 @@ export function sshTransport(c: ConnectionArgs): Transport {
     },
   };
   return t;
-}
-
-/** Connections opened, commands run and the sessions they took, per host, by this process. */
-export function sshStats(): Record<string, { opened: number; commands: number; sessions: number }> {
-  const out: Record<string, { opened: number; commands: number; sessions: number }> = {};
-  for (const [k, e] of pool().entries) out[k] = { opened: e.opened, commands: e.commands, sessions: e.sessions };
-  return out;
 }
 
 /** Closes every pooled connection (tests; the provider process exits on its own). */
