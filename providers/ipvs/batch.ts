@@ -25,8 +25,8 @@ export function persistencePlan(family: "debian" | "rhel" | "other"): Persistenc
   };
 }
 
-export const RC_MARK = "__PULUMI_LVS_RC__";
-export const SAVE_MARK = "__PULUMI_LVS_SAVE__";
+const RC_MARK = "__PULUMI_LVS_RC__";
+const SAVE_MARK = "__PULUMI_LVS_SAVE__";
 export const SEP = "__PULUMI_LVS_SEP__";
 
 /** Reads the table with -Sn (exact entries) and the thresholds view (-x/-y and counters). */

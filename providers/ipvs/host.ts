@@ -8,7 +8,8 @@
 //   successful change is applied to the cached table (a failed one drops the
 //   cache, and the next read asks the host).
 //
-// State lives on globalThis: dynamic-provider code is serialized per resource.
+// State lives on globalThis: one per provider process, whichever copy of this
+// module a resource's provider loaded.
 import { FACTS_PROBE, hostFacts, parseFactsOutput, seedFacts } from "../transport/facts";
 import { Transport } from "../transport/types";
 import { IpvsTable } from "./model";

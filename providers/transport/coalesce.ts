@@ -6,7 +6,7 @@
 import { quote } from "./shell";
 import { ExecResult } from "./types";
 
-export const RESULT_MARK = "@@PULUMI_LVS_CMD";
+const RESULT_MARK = "@@PULUMI_LVS_CMD";
 
 /** The script that runs `lines` concurrently and reports each one's exit status, stdout and stderr. */
 export function coalescedScript(lines: string[]): string {

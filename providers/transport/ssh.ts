@@ -3,9 +3,9 @@
 // retries on network errors only. Commands without input issued on a host
 // within a few milliseconds of each other run in one session (coalesce.ts).
 //
-// Dynamic-provider code is serialized by value per resource, so module-level
-// state would not be shared between resources: the pool lives on globalThis,
-// and ssh2 is required inside the functions.
+// The pool lives on globalThis, one per provider process, whichever copy of
+// this module a resource's provider loaded (providers/common/providerRef.ts);
+// ssh2 is required inside the functions.
 import type { Client, ConnectConfig } from "ssh2";
 import { coalescedScript, parseCoalesced } from "./coalesce";
 import { quote } from "./shell";

@@ -55,6 +55,15 @@ describe("providers survive serialization", () => {
     }
   });
 
+  it("a stub whose recorded path is gone loads the module under the program's directory, or says where it looked", async () => {
+    const impl = (require("../../providers/ipvs/service") as Record<string, ResourceProvider>).ipvsServiceProvider;
+    const moved = await roundTrip(providerRef("/moved-away/providers/ipvs/service.ts", "ipvsServiceProvider", impl));
+    const r = await moved.check!({}, { connection: conn, address: "12.0.0.300", port: 80 });
+    assert.ok(r.failures?.some((f) => /12\.0\.0\.300/.test(f.reason)), JSON.stringify(r.failures));
+    const lost = await roundTrip(providerRef("/moved-away/providers/nowhere/gone.ts", "goneProvider", impl));
+    await assert.rejects(Promise.resolve().then(() => lost.check!({}, {})), /providers\/nowhere\/gone\.ts is neither at \/moved-away\/providers\/nowhere\/gone\.ts nor under /);
+  });
+
   for (const [name, provider, bad, message] of cases) {
     it(`${name}: the serialized check() refuses bad input with its message`, async () => {
       const p = await roundTrip(provider);
