@@ -1,9 +1,12 @@
 // `npm run lab -- <command>`: the lab from the command line.
-import { cut, down, exec, heal, ssh, start, status, stop, up } from "./lab";
+import { cut, down, exec, heal, reset, ssh, start, status, stop, up } from "./lab";
 import { presets } from "./presets";
 
 const usage = `usage: npm run lab -- <command>
-  up <preset>              boot the lab (${Object.keys(presets).join(", ")}), replacing a running one
+  up <preset> [--cold]     start the lab (${Object.keys(presets).join(", ")}), replacing a running one:
+                           restored from the preset's saved state in seconds, or booted (and saved) the
+                           first time; --cold boots and saves anew
+  reset                    put every host of the running lab back to its bare state (the saved state)
   down                     stop the lab; nothing it started keeps running
   status [--json]          the running lab, its hosts and the inventory path
   ssh <host> [cmd...]      an SSH session into a host
@@ -16,13 +19,22 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case "up": {
-      if (rest.length !== 1) break;
-      const r = await up(rest[0]);
-      console.log(`lab ${r.state.preset} is up: VM ${r.seconds.vm.toFixed(1)}s, hosts ${r.seconds.hosts.toFixed(1)}s, total ${r.seconds.total.toFixed(1)}s`);
+      const cold = rest.includes("--cold");
+      const names = rest.filter((a) => a !== "--cold");
+      if (names.length !== 1) break;
+      const r = await up(names[0], { cold });
+      const save = r.seconds.save === undefined ? "" : `, saved in ${r.seconds.save.toFixed(1)}s`;
+      console.log(`lab ${r.state.preset} is up (${r.mode}): VM ${r.seconds.vm.toFixed(1)}s, hosts ${r.seconds.hosts.toFixed(1)}s, total ${r.seconds.total.toFixed(1)}s${save}`);
       for (const h of Object.values(r.inventory.hosts)) {
         console.log(`  ${h.name.padEnd(10)} ssh -p ${h.port} root@127.0.0.1   ${Object.entries(h.addresses).map(([n, a]) => `${n} ${a}`).join(", ")}`);
       }
       console.log(`inventory: ${status().inventory}`);
+      return 0;
+    }
+    case "reset": {
+      if (rest.length !== 0) break;
+      const r = await reset();
+      console.log(`lab reset in ${r.seconds.toFixed(1)}s`);
       return 0;
     }
     case "down":

@@ -1,4 +1,4 @@
-// `npm run demo [-- <stack>]` (default nat-lab): boots the stack's lab preset,
+// `npm run demo [-- <stack>]` (default nat-lab): starts the stack's lab preset,
 // runs `pulumi up` on the project's stack, prints the outputs, then a live
 // table of 10 requests from the lab's client through the VIP, and what to try
 // next. Progress goes to the terminal throughout; a failure says what failed.
@@ -19,9 +19,9 @@ async function main(name: string): Promise<void> {
   if (running?.preset === entry.preset) {
     say(`lab preset ${entry.preset} is already running; using it`);
   } else {
-    say(`booting lab preset ${entry.preset} (about a minute under software emulation)`);
+    say(`starting lab preset ${entry.preset} (seconds from its saved state; the first time a boot of about a minute under software emulation, then saved)`);
     const r = await lab.up(entry.preset);
-    console.log(`lab up in ${r.seconds.total.toFixed(1)} s`);
+    console.log(`lab ${r.mode === "restored" ? "restored" : "booted"} in ${r.seconds.total.toFixed(1)} s${r.seconds.save === undefined ? "" : `, state saved in ${r.seconds.save.toFixed(1)} s`}`);
   }
 
   say(`pulumi up -s ${name}: ${entry.description}`);

@@ -6,11 +6,13 @@ set -u
 cd "$(dirname "$0")/.."
 status=0
 run_tier() {
-  local name=$1
+  local name=$1 t0=$SECONDS
   echo "== test tier: $name"
   if ! npx mocha --config "test/.mocharc.$name.json"; then
-    echo "== test tier $name FAILED"
+    echo "== test tier $name FAILED after $((SECONDS - t0)) s"
     [ "$status" -ne 0 ] || status=1
+  else
+    echo "== test tier $name passed in $((SECONDS - t0)) s"
   fi
 }
 run_tier unit

@@ -22,6 +22,15 @@ OUT="$CACHE_ROOT/lab/image-$RECIPE_HASH"
 T0=$SECONDS
 say() { printf '    [lab image %3ss] %s\n' $((SECONDS - T0)) "$*" >&2; }
 
+# One build at a time per cache (setup and `lab up` both call this): a second
+# caller waits, then finds the image built.
+mkdir -p "$CACHE_ROOT/lab"
+exec 9>"$CACHE_ROOT/lab/.build.lock"
+if ! flock -n 9; then
+  say "another build of the lab image is running; waiting for it"
+  flock 9
+fi
+
 if [ -f "$OUT/disk.img" ]; then
   say "cached: $OUT"
   echo "$OUT"

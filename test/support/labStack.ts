@@ -1,6 +1,8 @@
-// Mocha hooks for a lab test that drives stacks through the engine: boots the
-// preset before, and after (even on failure) destroys the last stack, removes
-// its backend and stops the lab.
+// Mocha hooks for a lab test that drives stacks through the engine: puts the
+// preset's hosts in their bare state before (the running VM reset to its saved
+// state, or the preset started), and after (even on failure) destroys the last
+// stack and removes its backend. The VM stays for the next suite of the same
+// preset; test/support/labTier.ts stops it at the end of the tier.
 import { Stack } from "@pulumi/pulumi/automation";
 import * as lab from "../../lab/lab";
 import { testBackend, TestBackend } from "./engine";
@@ -15,7 +17,8 @@ export function useLabStacks(preset: string, onReady?: () => void): LabStackCont
   const ctx = {} as LabStackContext;
   before(async function () {
     this.timeout(600000);
-    await lab.up(preset);
+    const r = await lab.use(preset);
+    console.log(`      lab ${preset}: ${r.mode} in ${r.seconds.toFixed(1)}s`);
     ctx.backend = testBackend();
     onReady?.();
   });
@@ -24,7 +27,6 @@ export function useLabStacks(preset: string, onReady?: () => void): LabStackCont
       if (ctx.stack) await ctx.stack.destroy().catch(() => undefined);
     } finally {
       ctx.backend?.dispose();
-      await lab.down();
     }
   });
   return ctx;

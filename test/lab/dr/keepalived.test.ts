@@ -10,12 +10,12 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionArgs, loadInventory } from "../../lab/inventory";
-import * as lab from "../../lab/lab";
-import { GeneratedSecret, KeepalivedInstance } from "../../providers";
-import { inlineStack } from "../support/engine";
-import { GOLDEN_ROOT } from "../support/golden";
-import { useLabStacks } from "../support/labStack";
+import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import * as lab from "../../../lab/lab";
+import { GeneratedSecret, KeepalivedInstance } from "../../../providers";
+import { inlineStack } from "../../support/engine";
+import { GOLDEN_ROOT } from "../../support/golden";
+import { useLabStacks } from "../../support/labStack";
 
 const VIP = "192.168.118.100";
 const EXTRA_VIP = "192.168.118.101";

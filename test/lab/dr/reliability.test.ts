@@ -7,15 +7,15 @@
 // reload puts the old file back; 20 runs of parallel changes to one director
 // keep the saved IPVS rules equal to the kernel's.
 import { strict as assert } from "node:assert";
-import * as lab from "../../lab/lab";
-import { IpvsRealServer, IpvsService, ManagedFile } from "../../providers";
-import { DrCluster } from "../../stacks/components/drCluster";
-import { hostsFromConfig } from "../../stacks/hosts";
-import { inlineStack } from "../support/engine";
-import { loadDuring } from "../support/load";
-import { useLabStacks } from "../support/labStack";
-import { snapshot } from "../support/snapshot";
-import { answers, assertAlternates, tally, until } from "../support/stacks";
+import * as lab from "../../../lab/lab";
+import { IpvsRealServer, IpvsService, ManagedFile } from "../../../providers";
+import { DrCluster } from "../../../stacks/components/drCluster";
+import { hostsFromConfig } from "../../../stacks/hosts";
+import { inlineStack } from "../../support/engine";
+import { loadDuring } from "../../support/load";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../support/snapshot";
+import { answers, assertAlternates, tally, until } from "../../support/stacks";
 
 const URL = "http://192.168.118.100/";
 const HOSTS = ["director1", "rs1", "rs2", "client"];

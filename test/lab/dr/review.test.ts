@@ -6,17 +6,17 @@
 // doctor before, during and after `lab cut director1 director2`.
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import * as lab from "../../lab/lab";
-import { HaproxyListener } from "../../providers";
-import { closeAll } from "../../providers/transport/ssh";
-import { runDoctor } from "../../scripts/review/doctor";
-import { driftReport, previewReport } from "../../scripts/review/run";
-import { DrCluster } from "../../stacks/components/drCluster";
-import { VrrpGroup } from "../../stacks/components/vrrpGroup";
-import { addressOf, hostsFromConfig } from "../../stacks/hosts";
-import { inlineStack } from "../support/engine";
-import { useLabStacks } from "../support/labStack";
-import { holdsVip, until } from "../support/stacks";
+import * as lab from "../../../lab/lab";
+import { HaproxyListener } from "../../../providers";
+import { closeAll } from "../../../providers/transport/ssh";
+import { runDoctor } from "../../../scripts/review/doctor";
+import { driftReport, previewReport } from "../../../scripts/review/run";
+import { DrCluster } from "../../../stacks/components/drCluster";
+import { VrrpGroup } from "../../../stacks/components/vrrpGroup";
+import { addressOf, hostsFromConfig } from "../../../stacks/hosts";
+import { inlineStack } from "../../support/engine";
+import { useLabStacks } from "../../support/labStack";
+import { holdsVip, until } from "../../support/stacks";
 
 interface Shape {
   vip: string;

@@ -4,12 +4,12 @@
 // host once (one connection, one command: facts and the whole IPVS table),
 // a weight change of 10% runs as one read and one batch, destroy = bare.
 import { strict as assert } from "node:assert";
-import * as lab from "../../lab/lab";
-import { countSince, cursors } from "../../bench/hostCounts";
-import { HostCount } from "../../bench/report";
-import { useLabStacks } from "../support/labStack";
-import { snapshot } from "../support/snapshot";
-import { projectStack } from "../support/stacks";
+import * as lab from "../../../lab/lab";
+import { countSince, cursors } from "../../../bench/hostCounts";
+import { HostCount } from "../../../bench/report";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../support/snapshot";
+import { projectStack } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
 

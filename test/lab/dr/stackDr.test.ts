@@ -3,11 +3,11 @@
 // keepalived-nginx (check_nginx moves the VIP). Each: up from bare hosts,
 // the client's requests, preview shows no change, destroy = bare state.
 import { strict as assert } from "node:assert";
-import * as lab from "../../lab/lab";
-import { gapDuring } from "../support/load";
-import { useLabStacks } from "../support/labStack";
-import { snapshot } from "../support/snapshot";
-import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../support/stacks";
+import * as lab from "../../../lab/lab";
+import { gapDuring } from "../../support/load";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../support/snapshot";
+import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
 const URL = "http://192.168.118.100/";

@@ -9,14 +9,14 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionArgs, loadInventory } from "../../lab/inventory";
-import * as lab from "../../lab/lab";
-import { HaproxyListener, ManagedFile, NginxSite } from "../../providers";
-import { inlineStack } from "../support/engine";
-import { GOLDEN_ROOT } from "../support/golden";
-import { useLabStacks } from "../support/labStack";
-import { countFailures, loadDuring } from "../support/load";
-import { tally } from "../support/stacks";
+import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import * as lab from "../../../lab/lab";
+import { HaproxyListener, ManagedFile, NginxSite } from "../../../providers";
+import { inlineStack } from "../../support/engine";
+import { GOLDEN_ROOT } from "../../support/golden";
+import { useLabStacks } from "../../support/labStack";
+import { countFailures, loadDuring } from "../../support/load";
+import { tally } from "../../support/stacks";
 
 const HAPROXY = "192.168.118.50";
 

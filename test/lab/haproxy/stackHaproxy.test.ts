@@ -4,10 +4,10 @@
 // (check_haproxy) and haproxy2 answers; preview shows no change; destroy =
 // bare state.
 import { strict as assert } from "node:assert";
-import * as lab from "../../lab/lab";
-import { useLabStacks } from "../support/labStack";
-import { snapshot } from "../support/snapshot";
-import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../support/stacks";
+import * as lab from "../../../lab/lab";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../support/snapshot";
+import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../../support/stacks";
 
 const HOSTS = ["haproxy1", "haproxy2", "rs1", "rs2", "client"];
 const VIP = "192.168.118.100";

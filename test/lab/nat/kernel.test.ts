@@ -6,12 +6,12 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { connectionArgs, loadInventory } from "../../lab/inventory";
-import * as lab from "../../lab/lab";
-import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../providers";
-import { closeAll, sshTransport } from "../../providers/transport/ssh";
-import { inlineStack } from "../support/engine";
-import { useLabStacks } from "../support/labStack";
+import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import * as lab from "../../../lab/lab";
+import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../../providers";
+import { closeAll, sshTransport } from "../../../providers/transport/ssh";
+import { inlineStack } from "../../support/engine";
+import { useLabStacks } from "../../support/labStack";
 
 interface Knobs {
   scheduler: string;

@@ -5,10 +5,10 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadInventory } from "../../lab/inventory";
-import { useLabStacks } from "../support/labStack";
-import { snapshot } from "../support/snapshot";
-import { answers, assertAlternates, projectStack, tally } from "../support/stacks";
+import { loadInventory } from "../../../lab/inventory";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../support/snapshot";
+import { answers, assertAlternates, projectStack, tally } from "../../support/stacks";
 
 const HOSTS = ["director", "rs1", "rs2", "client"];
 

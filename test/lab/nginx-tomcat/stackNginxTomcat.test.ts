@@ -5,10 +5,10 @@
 // running (no restart); a hand-edited JSP is drift that up repairs; destroy =
 // bare state (packages and units as they were).
 import { strict as assert } from "node:assert";
-import * as lab from "../../lab/lab";
-import { useLabStacks } from "../support/labStack";
-import { snapshot } from "../support/snapshot";
-import { answers, assertAlternates, projectStack, tally } from "../support/stacks";
+import * as lab from "../../../lab/lab";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../support/snapshot";
+import { answers, assertAlternates, projectStack, tally } from "../../support/stacks";
 
 const HOSTS = ["director1", "rs1", "rs2", "tomcat1", "tomcat2", "client"];
 const VIP = "192.168.118.100";
