@@ -19,6 +19,21 @@ toolchain_key() {
 }
 TOOLCHAIN_DIR="$CACHE_ROOT/toolchain/$(toolchain_key)"
 TOOLCHAIN_BIN="$TOOLCHAIN_DIR/bin"
+# The CLI build alone (8 minutes on 2 cores) is also kept under a key of the
+# Pulumi version and the Go module that pins its dependencies, so that a change
+# to the language host rebuilds only the host; TOOLCHAIN_BIN gets a hard link.
+cli_key() {
+  local sum
+  sum=$(cat "$PROJECT_ROOT/scripts/toolchain/go.mod" "$PROJECT_ROOT/scripts/toolchain/go.sum" \
+    "$PROJECT_ROOT/scripts/toolchain/cli.go" | sha256sum | cut -c1-12)
+  echo "pulumi-v$PULUMI_VERSION-$sum"
+}
+CLI_CACHE_DIR="$CACHE_ROOT/toolchain/cli/$(cli_key)"
+# Provider plugin binaries, one folder per name and version
+# (resource-<name>-v<version>/pulumi-resource-<name>), whichever way they were obtained.
+PLUGIN_CACHE_DIR="$CACHE_ROOT/plugins"
+# Upstream sources of the provider plugins (read-only input; see its README.md).
+THIRD_PARTY_DIR=${PULUMI_LVS_THIRD_PARTY:-$PROJECT_ROOT/../shared/third_party}
 PULUMI_HOME_DIR="$CACHE_ROOT/pulumi-home"
 STATE_DIR="$PROJECT_ROOT/.pulumi-state"
 # The lab's documented default; users set their own PULUMI_CONFIG_PASSPHRASE.

@@ -4,10 +4,14 @@
 #
 #   1. Debian packages (apt-get update first, only when something is missing)
 #   2. npm ci (skipped when node_modules matches package-lock.json)
-#   3. the Pulumi CLI: one on PATH if recent enough, else the cached build, else
-#      the official download, else a build from Go source (module proxy)
+#   3. the Pulumi CLI: the cached build, else one on PATH if recent enough,
+#      else the official download, else a build from Go source (module proxy)
 #   4. the Node.js language host and the dynamic-provider shim
-#   5. the provider plugins the npm SDKs request (command, random)
+#   5. the provider plugins the npm SDKs request (command, random): installed,
+#      else cached, else the official download, else `go get` of the upstream
+#      module, else a build from the source tree in $THIRD_PARTY_DIR
+#      (PULUMI_LVS_THIRD_PARTY, default ../shared/third_party); setup fails
+#      when none of these worked
 #   6. the lab's VM image (lab/image/build.sh); PULUMI_LVS_NO_LAB=1 skips it
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -92,32 +96,42 @@ build_cli_from_source() {
   go_env
   (cd scripts/toolchain && go build -tags osusergo,grpcnotrace \
     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
-    -o "$TOOLCHAIN_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+    -o "$CLI_CACHE_DIR/pulumi.partial" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) &&
+    mv "$CLI_CACHE_DIR/pulumi.partial" "$CLI_CACHE_DIR/pulumi"
 }
 download_cli() {
   local tmp
   tmp=$(mktemp -d)
   curl -fsSL --connect-timeout 5 --max-time 120 \
     "https://get.pulumi.com/releases/sdk/pulumi-v$PULUMI_VERSION-linux-x64.tar.gz" -o "$tmp/cli.tgz" &&
-    tar -xzf "$tmp/cli.tgz" -C "$tmp" && cp "$tmp/pulumi/pulumi" "$TOOLCHAIN_BIN/pulumi"
+    tar -xzf "$tmp/cli.tgz" -C "$tmp" && cp "$tmp/pulumi/pulumi" "$CLI_CACHE_DIR/pulumi"
   local rc=$?
   rm -rf "$tmp"
   return $rc
 }
 
+# The CLI looks for plugins next to its resolved path: a hard link (or a copy),
+# never a symlink, puts the cached build into TOOLCHAIN_BIN.
+link_cli() { ln -f "$CLI_CACHE_DIR/pulumi" "$TOOLCHAIN_BIN/pulumi" 2>/dev/null || cp "$CLI_CACHE_DIR/pulumi" "$TOOLCHAIN_BIN/pulumi"; }
+
 step "Pulumi CLI v$PULUMI_VERSION"
-mkdir -p "$TOOLCHAIN_BIN"
+mkdir -p "$TOOLCHAIN_BIN" "$CLI_CACHE_DIR"
 if [ -x "$TOOLCHAIN_BIN/pulumi" ]; then
   note "cached: $TOOLCHAIN_BIN/pulumi ($("$TOOLCHAIN_BIN/pulumi" version))"
+elif [ -x "$CLI_CACHE_DIR/pulumi" ]; then
+  link_cli
+  note "cached build: $CLI_CACHE_DIR/pulumi ($("$TOOLCHAIN_BIN/pulumi" version))"
 elif ambient=$(command -v pulumi 2>/dev/null) && have=$("$ambient" version 2>/dev/null | sed 's/^v//') &&
   version_ok "$have" "$PULUMI_MIN_CLI_VERSION"; then
   note "using $ambient (v$have >= v$PULUMI_MIN_CLI_VERSION)"
   ln -sf "$ambient" "$TOOLCHAIN_BIN/pulumi"
 elif note "trying the official download" && download_cli; then
+  link_cli
   note "downloaded"
 else
   note "download unavailable; building from Go source through the module proxy (a few minutes)"
   with_progress "go build pulumi" build_cli_from_source
+  link_cli
 fi
 "$TOOLCHAIN_BIN/pulumi" version >/dev/null
 done_step
@@ -137,46 +151,125 @@ install -m 0755 node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs "$TOOL
 done_step
 
 # ---------------------------------------------------------------- 5. plugins
+# Each plugin comes from the first way that works; every way but the download
+# leaves the binary in PLUGIN_CACHE_DIR/resource-<name>-v<version>/, which is
+# then installed into PULUMI_HOME with `pulumi plugin install --file`.
 export_pulumi_env
-plugin_installed() { # plugin_installed NAME VERSION
-  [ -d "$PULUMI_HOME_DIR/plugins/resource-$1-v$2" ]
+plugin_installed() { # NAME VERSION
+  [ -x "$PULUMI_HOME_DIR/plugins/resource-$1-v$2/pulumi-resource-$1" ] &&
+    [ ! -e "$PULUMI_HOME_DIR/plugins/resource-$1-v$2.partial" ]
 }
+plugin_cached() { # NAME VERSION: the cached binary's path
+  echo "$PLUGIN_CACHE_DIR/resource-$1-v$2/pulumi-resource-$1"
+}
+install_plugin_file() { # NAME VERSION FILE
+  local out
+  if ! out=$(pulumi plugin install resource "$1" "$2" --file "$3" 2>&1); then
+    printf '    pulumi plugin install %s %s --file %s failed:\n%s\n' "$1" "$2" "$3" "$out" >&2
+    return 1
+  fi
+}
+# The official release download (get.pulumi.com / GitHub); it fails fast where
+# the host does not resolve.
 try_plugin_download() { # NAME VERSION
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 60 pulumi plugin install resource "$1" "$2" >/dev/null 2>&1
 }
-try_plugin_build() { # NAME VERSION MODULE@REV LDFLAG-VAR
-  local name=$1 ver=$2 modrev=$3 var=$4 tmp rc
+# `go get` + `go build` of the upstream module through the Go module proxy
+# (a proxy that refuses the module answers 403 within seconds).
+build_plugin_from_module() { # NAME VERSION MODULE@REV LDFLAG-VAR OUT
+  local name=$1 ver=$2 modrev=$3 var=$4 out=$5 tmp rc
   tmp=$(mktemp -d)
-  go_env
   (cd "$tmp" && go mod init pulumi-lvs/plugin-build >/dev/null 2>&1 &&
     go get "$modrev" >/dev/null 2>&1 &&
-    go build -ldflags "-X $var=$ver" -o "$tmp/pulumi-resource-$name" "${modrev%@*}/cmd/pulumi-resource-$name" &&
-    pulumi plugin install resource "$name" "$ver" -f "$tmp/pulumi-resource-$name" >/dev/null 2>&1)
+    go build -ldflags "-X $var=$ver" -o "$out.partial" "${modrev%@*}/cmd/pulumi-resource-$name" &&
+    mv "$out.partial" "$out")
   rc=$?
   rm -rf "$tmp"
   return $rc
 }
-PLUGINS_MISSING=()
+# A build from the upstream source tree in THIRD_PARTY_DIR/pulumi-<name>/provider,
+# as THIRD_PARTY_DIR/README.md describes it: the tree is copied to a writable
+# directory (the shared folder is read-only), `go generate` runs where the
+# command's main package asks for it (random writes schema-embed.json), then
+# `go build` with the version stamped in.
+third_party_tag() { # NAME: the tag THIRD_PARTY_DIR/README.md gives for pulumi-<name>/
+  [ -f "$THIRD_PARTY_DIR/README.md" ] || return 0
+  sed -n "s/^| *\`pulumi-$1\/\` *|[^|]*| *\(v[^ |]*\) *|.*/\1/p" "$THIRD_PARTY_DIR/README.md" | head -n1
+}
+build_plugin_from_source() { # NAME VERSION LDFLAG-VAR OUT
+  local name=$1 ver=$2 var=$3 out=$4 src="$THIRD_PARTY_DIR/pulumi-$1" tag work cmd rc
+  if [ ! -f "$src/provider/go.mod" ]; then
+    echo "    $name: no source tree at $src/provider (set PULUMI_LVS_THIRD_PARTY to the folder holding pulumi-$name/)" >&2
+    return 1
+  fi
+  tag=$(third_party_tag "$name")
+  if [ -n "$tag" ] && [ "$tag" != "v$ver" ]; then
+    echo "    $name: $THIRD_PARTY_DIR/README.md says pulumi-$name/ is $tag, the pin is v$ver (scripts/toolchain/versions.env)" >&2
+    return 1
+  fi
+  mkdir -p "$PLUGIN_CACHE_DIR/build"
+  work=$(mktemp -d "$PLUGIN_CACHE_DIR/build/$name-v$ver.XXXXXX")
+  if ! { cp -R "$src/." "$work/" && chmod -R u+w "$work"; }; then
+    rm -rf "$work"
+    return 1
+  fi
+  cmd="./cmd/pulumi-resource-$name"
+  (cd "$work/provider" &&
+    if grep -qs '^//go:generate' "$cmd"/*.go; then
+      with_progress "$name: go generate" env VERSION="$ver" go generate "$cmd"
+    fi &&
+    with_progress "$name: go build" go build -ldflags "-X $var=$ver" -o "$out.partial" "$cmd" &&
+    mv "$out.partial" "$out")
+  rc=$?
+  rm -rf "$work"
+  return $rc
+}
+
 step "provider plugins: command v$PULUMI_COMMAND_VERSION, random v$PULUMI_RANDOM_VERSION"
+rm -f "$CACHE_ROOT"/toolchain/unavailable-* # markers of setups that only warned
+plugins_failed=()
 for spec in "command $PULUMI_COMMAND_VERSION github.com/pulumi/pulumi-command/provider@7f3eb6f3b77c github.com/pulumi/pulumi-command/provider/pkg/version.Version" \
   "random $PULUMI_RANDOM_VERSION github.com/pulumi/pulumi-random/provider/v4@v$PULUMI_RANDOM_VERSION github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version"; do
   read -r name ver modrev var <<<"$spec"
-  refused="$CACHE_ROOT/toolchain/unavailable-$name-v$ver"
+  cached=$(plugin_cached "$name" "$ver")
+  t0=$SECONDS
   if plugin_installed "$name" "$ver"; then
     note "$name v$ver: installed"
-  elif [ -f "$refused" ] && [ -z "${PULUMI_LVS_RETRY_PLUGINS:-}" ]; then
-    PLUGINS_MISSING+=("$name v$ver")
-    warn "$name v$ver: unavailable when last tried ($(cat "$refused")); PULUMI_LVS_RETRY_PLUGINS=1 npm run setup tries again"
-  elif try_plugin_download "$name" "$ver"; then
-    note "$name v$ver: downloaded"
-  elif try_plugin_build "$name" "$ver" "$modrev" "$var"; then
-    note "$name v$ver: built from Go source"
-  else
-    PLUGINS_MISSING+=("$name v$ver")
-    date -u +%FT%TZ > "$refused"
-    warn "$name v$ver: not available (no download; the Go module proxy refuses ${modrev%@*}). Programs that create @pulumi/$name resources fail with 'no resource plugin'. pulumi-lvs resources do not need it."
+    continue
   fi
+  if [ -x "$cached" ]; then
+    install_plugin_file "$name" "$ver" "$cached" && note "$name v$ver: installed from the cache ($cached)" && continue
+  fi
+  note "$name v$ver: trying the official download"
+  if try_plugin_download "$name" "$ver"; then
+    note "$name v$ver: downloaded in $((SECONDS - t0))s"
+    continue
+  fi
+  note "$name v$ver: no download ($((SECONDS - t0))s); trying \`go get ${modrev%@*}\` through the module proxy"
+  mkdir -p "$(dirname "$cached")"
+  go_env
+  t1=$SECONDS
+  if build_plugin_from_module "$name" "$ver" "$modrev" "$var" "$cached"; then
+    install_plugin_file "$name" "$ver" "$cached" && note "$name v$ver: built from the Go module in $((SECONDS - t1))s" && continue
+  fi
+  note "$name v$ver: the module proxy did not serve it ($((SECONDS - t1))s); building from the source tree in $THIRD_PARTY_DIR/pulumi-$name"
+  t1=$SECONDS
+  if build_plugin_from_source "$name" "$ver" "$var" "$cached"; then
+    install_plugin_file "$name" "$ver" "$cached" && note "$name v$ver: built from source in $((SECONDS - t1))s" && continue
+  fi
+  plugins_failed+=("$name v$ver")
 done
+if [ ${#plugins_failed[@]} -gt 0 ]; then
+  cat >&2 <<MSG
+
+setup: no way worked for the provider plugin(s): ${plugins_failed[*]}
+  tried: the official download (pulumi plugin install), \`go get\` of the upstream module through the Go
+  module proxy, and a build from the source tree in $THIRD_PARTY_DIR/pulumi-<name>/provider.
+  Fix one of them (network access, a proxy that serves the module, or PULUMI_LVS_THIRD_PARTY pointing at a
+  folder with pulumi-<name>/ at the pinned tag) and rerun \`npm run setup\`.
+MSG
+  exit 1
+fi
 done_step
 
 # ---------------------------------------------------------------- 6. lab
@@ -191,4 +284,3 @@ fi
 done_step
 
 printf '\nsetup finished in %ss. Pulumi: %s (%s)\n' $((SECONDS - SETUP_START)) "$(pulumi version)" "$TOOLCHAIN_BIN"
-[ ${#PLUGINS_MISSING[@]} -eq 0 ] || printf 'unavailable plugins: %s\n' "${PLUGINS_MISSING[*]}"
