@@ -5,7 +5,8 @@
 // our machines refuses to serve, so pulumi-lvs builds this one. It speaks the
 // LanguageRuntime gRPC protocol of the pinned SDK and runs programs the way the
 // Node.js SDK expects: `node <@pulumi/pulumi>/cmd/run [flags] <entry> [args]`,
-// with the stack configuration in PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS.
+// with the stack configuration in PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS,
+// and reports the resource plugins the program's npm packages need.
 package main
 
 import (
@@ -22,8 +23,8 @@ import (
 	"strings"
 	"sync"
 
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -109,12 +110,25 @@ type packageJSON struct {
 	Version         string            `json:"version"`
 	Dependencies    map[string]string `json:"dependencies"`
 	DevDependencies map[string]string `json:"devDependencies"`
-	Pulumi          *struct {
-		Resource bool   `json:"resource"`
-		Name     string `json:"name"`
-		Version  string `json:"version"`
-		Server   string `json:"server"`
-	} `json:"pulumi"`
+	Pulumi          *pluginJSON       `json:"pulumi"`
+}
+
+// pluginJSON says which plugin a Node.js package needs: the package's
+// pulumi-plugin.json, or else the "pulumi" key of its package.json (both
+// written by Pulumi's SDK generator; same fields as the SDK's PulumiPluginJSON).
+type pluginJSON struct {
+	Resource                  bool                  `json:"resource"`
+	Name                      string                `json:"name"`
+	Version                   string                `json:"version"`
+	Server                    string                `json:"server"`
+	Parameterization          *parameterizationJSON `json:"parameterization"`
+	ExtensionParameterization *parameterizationJSON `json:"extensionParameterization"`
+}
+
+type parameterizationJSON struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Value   []byte `json:"value"`
 }
 
 func readPackageJSON(path string) (*packageJSON, error) {
@@ -144,40 +158,145 @@ func findUp(dir, name string) (string, bool) {
 	}
 }
 
-// GetRequiredPackages lists the resource plugins that the program's Node.js
-// packages declare (`"pulumi": {"resource": true, ...}` in their package.json),
-// for the direct dependencies of the program's package.json.
-func (h *host) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	dir := req.GetInfo().GetProgramDirectory()
-	pkgPath, ok := findUp(dir, "package.json")
+// resolvePackage finds the directory of package `name` as Node.js would
+// require it from `dir`: dir/node_modules/name, then each parent's.
+func resolvePackage(dir, name string) (string, bool) {
+	p, ok := findUp(dir, filepath.Join("node_modules", name, "package.json"))
 	if !ok {
-		return &pulumirpc.GetRequiredPackagesResponse{}, nil
+		return "", false
 	}
-	pkg, err := readPackageJSON(pkgPath)
+	return filepath.Dir(p), true
+}
+
+// pluginOf reads the plugin a package needs, if any.
+func pluginOf(pkgDir string, pkg *packageJSON) (*pluginJSON, error) {
+	data, err := os.ReadFile(filepath.Join(pkgDir, "pulumi-plugin.json"))
+	switch {
+	case err == nil:
+		var p pluginJSON
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(pkgDir, "pulumi-plugin.json"), err)
+		}
+		return &p, nil
+	case errors.Is(err, os.ErrNotExist):
+		return pkg.Pulumi, nil
+	default:
+		return nil, err
+	}
+}
+
+// requiredPackages lists the resource plugins needed by the Node.js packages
+// the program depends on: the "dependencies" of the package.json above
+// programDir and, transitively, theirs, each resolved the way Node.js resolves
+// it. A package that is declared but not installed is skipped (`npm ci` has
+// not run yet; the program itself would fail to load it).
+func requiredPackages(programDir string) ([]*pulumirpc.PackageDependency, error) {
+	rootPath, ok := findUp(programDir, "package.json")
+	if !ok {
+		return nil, nil
+	}
+	root, err := readPackageJSON(rootPath)
 	if err != nil {
 		return nil, err
 	}
-	nodeModules := filepath.Join(filepath.Dir(pkgPath), "node_modules")
+	type edge struct{ from, name string }
+	var queue []edge
+	for _, name := range sortedKeys(root.Dependencies) {
+		queue = append(queue, edge{filepath.Dir(rootPath), name})
+	}
+	visited := map[string]bool{}
+	seen := map[string]bool{}
 	var out []*pulumirpc.PackageDependency
-	for _, name := range sortedKeys(pkg.Dependencies) {
-		dep, err := readPackageJSON(filepath.Join(nodeModules, name, "package.json"))
-		if err != nil || dep.Pulumi == nil || !dep.Pulumi.Resource {
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		dir, ok := resolvePackage(e.from, e.name)
+		if !ok || visited[dir] {
 			continue
 		}
-		plugin := dep.Pulumi.Name
-		if plugin == "" {
-			plugin = strings.TrimPrefix(name, "@pulumi/")
+		visited[dir] = true
+		pkg, err := readPackageJSON(filepath.Join(dir, "package.json"))
+		if err != nil {
+			return nil, err
 		}
-		v := dep.Pulumi.Version
-		if v == "" {
-			v = dep.Version
+		for _, name := range sortedKeys(pkg.Dependencies) {
+			queue = append(queue, edge{dir, name})
 		}
-		if v != "" && !strings.HasPrefix(v, "v") {
-			v = "v" + v
+		plugin, err := pluginOf(dir, pkg)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, &pulumirpc.PackageDependency{Kind: "resource", Name: plugin, Version: v, Server: dep.Pulumi.Server})
+		if plugin == nil || !plugin.Resource {
+			continue
+		}
+		dep := &pulumirpc.PackageDependency{Kind: "resource", Name: plugin.Name, Version: plugin.Version, Server: plugin.Server}
+		if dep.Name == "" {
+			dep.Name = strings.TrimPrefix(e.name, "@pulumi/")
+		}
+		if dep.Version == "" {
+			dep.Version = pkg.Version
+		}
+		if dep.Version != "" && !strings.HasPrefix(dep.Version, "v") {
+			dep.Version = "v" + dep.Version
+		}
+		if p := plugin.Parameterization; p != nil {
+			dep.Parameterization = &pulumirpc.PackageParameterization{Name: p.Name, Version: p.Version, Value: p.Value}
+		}
+		if p := plugin.ExtensionParameterization; p != nil {
+			dep.Extension = &pulumirpc.PackageParameterization{Name: p.Name, Version: p.Version, Value: p.Value}
+		}
+		key := dep.Name + "@" + dep.Version
+		if dep.Parameterization != nil {
+			key += "/" + dep.Parameterization.Name + "@" + dep.Parameterization.Version
+		}
+		if dep.Extension != nil {
+			key += "+" + dep.Extension.Name + "@" + dep.Extension.Version
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, dep)
 	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: out}, nil
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Version < out[j].Version
+	})
+	return out, nil
+}
+
+// GetRequiredPackages reports the resource plugins the program needs (see
+// requiredPackages), so that the engine, `pulumi plugin ls --project` and
+// `pulumi about` know them.
+func (h *host) GetRequiredPackages(_ context.Context, req *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	pkgs, err := requiredPackages(req.GetInfo().GetProgramDirectory())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: pkgs}, nil
+}
+
+// GetRequiredPlugins is the older form of GetRequiredPackages (engines before
+// parameterized packages); parameterized packages are left out of it.
+func (h *host) GetRequiredPlugins(_ context.Context, req *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetPwd()
+	}
+	pkgs, err := requiredPackages(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*pulumirpc.PluginDependency
+	for _, p := range pkgs {
+		if p.Parameterization != nil || p.Extension != nil {
+			continue
+		}
+		out = append(out, &pulumirpc.PluginDependency{Kind: p.Kind, Name: p.Name, Version: p.Version, Server: p.Server})
+	}
+	return &pulumirpc.GetRequiredPluginsResponse{Plugins: out}, nil
 }
 
 func sortedKeys(m map[string]string) []string {
