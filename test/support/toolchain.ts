@@ -2,6 +2,7 @@
 // scripts/env.sh prints (the same one `npm run pulumi` uses) and an
 // Automation API PulumiCommand bound to that CLI.
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 
@@ -27,4 +28,15 @@ export async function pulumiCommand(env = toolchainEnv()): Promise<PulumiCommand
   } catch (err) {
     throw new Error(`the project's Pulumi CLI is missing under ${root} (run \`npm run setup\`): ${String(err)}`);
   }
+}
+
+/** The versions pinned in scripts/toolchain/versions.env (KEY -> value). */
+export function pinnedVersions(): Record<string, string> {
+  const text = fs.readFileSync(path.join(projectRoot, "scripts/toolchain/versions.env"), "utf8");
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z_]+)=(\S+)$/.exec(line.trim());
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
 }
