@@ -188,10 +188,17 @@ export async function down(): Promise<boolean> {
   try {
     const s = JSON.parse(fs.readFileSync(stateFile(), "utf8")) as LabState;
     if (pidAlive(s.qemuPid)) {
+      // SIGTERM: qemu flushes its disk (the saved state's qcow2) and exits.
       process.kill(s.qemuPid, "SIGTERM");
-      for (let i = 0; i < 50 && pidAlive(s.qemuPid); i++) await sleep(100);
+      for (let i = 0; i < 300 && pidAlive(s.qemuPid); i++) await sleep(100);
       if (pidAlive(s.qemuPid)) process.kill(s.qemuPid, "SIGKILL");
       stopped = true;
+    }
+    // A qemu this process started is reaped here, so that its PID is gone when down returns.
+    const child = children.get(s.qemuPid);
+    if (child) {
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once("exit", r));
+      children.delete(s.qemuPid);
     }
   } catch {
     // no state: nothing of ours runs
@@ -219,6 +226,9 @@ export interface UpOptions {
  * tier reports them and checks that each preset started at most once.
  */
 export const counters = { starts: {} as Record<string, number>, resets: {} as Record<string, number> };
+
+/** qemu processes started by this process, by PID: `down` waits for their exit. */
+const children = new Map<number, ChildProcess>();
 
 /** Saved states are off with PULUMI_LVS_LAB_NO_SAVE=1 (every `up` boots). */
 function savingEnabled(): boolean {
@@ -280,6 +290,7 @@ function startQemu(preset: LabPreset, image: LabImage, disk: string, hosts: LabS
   );
   qemu.unref();
   if (!qemu.pid) throw new Error("lab: qemu-system-x86_64 did not start");
+  children.set(qemu.pid, qemu);
   counters.starts[preset.name] = (counters.starts[preset.name] ?? 0) + 1;
   const state: LabState = { preset: preset.name, qemuPid: qemu.pid, image: image.dir, startedAt: new Date().toISOString(), hosts, qmp: qmpSock };
   fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2));

@@ -33,7 +33,7 @@ export interface KeepalivedInstanceArgs {
   globalDefs?: pulumi.Input<KeepalivedGlobalDefs>;
   /** vrrp_script blocks (health checks that move priority). In place. */
   scripts?: pulumi.Input<pulumi.Input<VrrpScript>[]>;
-  /** The vrrp_instance. Pass authentication.pass as a secret (e.g. a GeneratedSecret's value). In place. */
+  /** The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result). In place. */
   vrrp?: pulumi.Input<VrrpInstanceArgs>;
   /** virtual_server blocks (IPVS services with health-checked real servers). In place. */
   virtualServers?: pulumi.Input<pulumi.Input<KeepalivedVirtualServer>[]>;

@@ -1,7 +1,10 @@
-// GeneratedSecret: a random string generated once and kept secret in state
-// (VRRP auth_pass, ...). It stands in for @pulumi/random's RandomPassword,
-// whose provider plugin cannot be installed on this project's machines; it
-// touches no host. Changing length, characters or keepers generates a new one.
+// GeneratedSecret: a random string generated once and kept secret in state;
+// it touches no host. Changing length, characters or keepers generates a new one.
+//
+// Retired: the stacks use @pulumi/random's RandomPassword (its plugin is built
+// by `npm run setup`). It stays so that stacks deployed with it keep working
+// until `npm run migrate` moves their values onto RandomPasswords (a VRRP
+// password that changed would be applied to one director after the other).
 import * as pulumi from "@pulumi/pulumi";
 import { Checker } from "../common/check";
 import { changedProps, stable } from "../common/diff";

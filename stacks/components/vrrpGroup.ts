@@ -1,10 +1,11 @@
 // A keepalived VRRP group: one KeepalivedInstance per member sharing the VRID
-// and a generated auth_pass (8 characters, secret), the VIP moving to the
-// highest priority alive. Optionally a track script (written as a file next to
+// and an auth_pass (a random.RandomPassword: 8 letters and digits, secret in
+// state), the VIP moving to the highest priority alive. Optionally a track script (written as a file next to
 // keepalived's config) that lowers a member's priority when its service dies,
 // and the same virtual_servers on every member (keepalived then drives IPVS).
 import * as pulumi from "@pulumi/pulumi";
-import { GeneratedSecret, KeepalivedInstance, KeepalivedVirtualServer, ManagedFile } from "../../providers";
+import * as random from "@pulumi/random";
+import { KeepalivedInstance, KeepalivedVirtualServer, ManagedFile } from "../../providers";
 import { assertTopology, vipNotOwned, vrrpPair } from "../checks";
 import { addressOf, Host } from "../hosts";
 
@@ -63,36 +64,14 @@ export class VrrpGroup extends pulumi.ComponentResource {
       ...vrrpPair(args.members.map((m) => ({ host: m.host.name, state: m.state, priority: m.priority, virtualRouterId: args.virtualRouterId, interface: args.interface }))),
       ...vipNotOwned(args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])]),
     ]);
-    const secret = new GeneratedSecret(`${name}-auth`, { length: 8 }, { parent: this });
-    this.authPass = secret.value;
-    const ts = args.trackScript;
-    this.instances = args.members.map((m) => {
-      const script = ts
-        ? new ManagedFile(`${name}-${m.host.name}-${ts.name}`, { connection: m.host.connection, path: `/etc/keepalived/${ts.name}.sh`, content: ts.content, mode: "0755", validate: "sh -n %s" }, { parent: this })
-        : undefined;
-      return new KeepalivedInstance(
-        `${name}-${m.host.name}`,
-        {
-          connection: m.host.connection,
-          name,
-          globalDefs: { routerId: `${name}_${m.host.name}`.replace(/[^A-Za-z0-9_.-]/g, "_") },
-          scripts: ts ? [{ name: ts.name, script: `/etc/keepalived/${ts.name}.sh`, interval: ts.interval, weight: ts.weight, fall: ts.fall ?? 2, rise: ts.rise ?? 2 }] : undefined,
-          vrrp: {
-            name: `VI_${args.virtualRouterId}`,
-            state: m.state,
-            interface: args.interface,
-            virtualRouterId: args.virtualRouterId,
-            priority: m.priority,
-            advertInt: args.advertInt ?? 1,
-            authentication: { type: "PASS", pass: secret.value },
-            virtualIpaddress: [{ address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` }],
-            trackScript: ts ? [ts.name] : undefined,
-          },
-          virtualServers: args.virtualServers,
-        },
-        { parent: this, dependsOn: script ? [script] : [] },
-      );
-    });
+    // keepalived reads at most 8 characters of auth_pass; letters and digits
+    // only, so nothing in keepalived.conf or a shell needs quoting. A stack
+    // deployed before RandomPassword has a GeneratedSecret here: `npm run
+    // migrate` imports its value as this resource, whose import records every
+    // character class as allowed: hence ignoreChanges on `special`.
+    const password = new random.RandomPassword(`${name}-auth`, { length: 8, special: false }, { parent: this, ignoreChanges: ["special"] });
+    this.authPass = password.result;
+    this.instances = vrrpInstances(this, name, args, password.result);
     this.description = {
       vip: args.vip,
       virtualRouterId: args.virtualRouterId,
@@ -102,4 +81,39 @@ export class VrrpGroup extends pulumi.ComponentResource {
     };
     this.registerOutputs({});
   }
+}
+
+/**
+ * The members' KeepalivedInstances (and track-script files) of group `name`,
+ * parented to `parent`, sharing `authPass`.
+ */
+export function vrrpInstances(parent: pulumi.Resource, name: string, args: VrrpGroupArgs, authPass: pulumi.Input<string>): KeepalivedInstance[] {
+  const ts = args.trackScript;
+  return args.members.map((m) => {
+    const script = ts
+      ? new ManagedFile(`${name}-${m.host.name}-${ts.name}`, { connection: m.host.connection, path: `/etc/keepalived/${ts.name}.sh`, content: ts.content, mode: "0755", validate: "sh -n %s" }, { parent })
+      : undefined;
+    return new KeepalivedInstance(
+      `${name}-${m.host.name}`,
+      {
+        connection: m.host.connection,
+        name,
+        globalDefs: { routerId: `${name}_${m.host.name}`.replace(/[^A-Za-z0-9_.-]/g, "_") },
+        scripts: ts ? [{ name: ts.name, script: `/etc/keepalived/${ts.name}.sh`, interval: ts.interval, weight: ts.weight, fall: ts.fall ?? 2, rise: ts.rise ?? 2 }] : undefined,
+        vrrp: {
+          name: `VI_${args.virtualRouterId}`,
+          state: m.state,
+          interface: args.interface,
+          virtualRouterId: args.virtualRouterId,
+          priority: m.priority,
+          advertInt: args.advertInt ?? 1,
+          authentication: { type: "PASS", pass: authPass },
+          virtualIpaddress: [{ address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` }],
+          trackScript: ts ? [ts.name] : undefined,
+        },
+        virtualServers: args.virtualServers,
+      },
+      { parent, dependsOn: script ? [script] : [] },
+    );
+  });
 }

@@ -1,5 +1,5 @@
 // KeepalivedInstance on the dr preset, through the real engine: the seed's
-// director pair (MASTER 120 / BACKUP 100, VRID 51, auth PASS with a generated
+// director pair (MASTER 120 / BACKUP 100, VRID 51, auth PASS with a random.RandomPassword
 // secret, VIP 192.168.118.100 on ens33:0, a DR virtual_server with TCP_CHECK
 // on both real servers). The VIP sits on the master, moves to the backup when
 // keepalived stops there, and comes back on restart (preempt). A second
@@ -12,7 +12,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { connectionArgs, loadInventory } from "../../../lab/inventory";
 import * as lab from "../../../lab/lab";
-import { GeneratedSecret, KeepalivedInstance } from "../../../providers";
+import * as random from "@pulumi/random";
+import { KeepalivedInstance } from "../../../providers";
 import { inlineStack } from "../../support/engine";
 import { GOLDEN_ROOT } from "../../support/golden";
 import { useLabStacks } from "../../support/labStack";
@@ -25,7 +26,7 @@ function program(extra: boolean) {
     const inv = loadInventory();
     const conn = (h: string) => pulumi.secret(connectionArgs(inv.hosts[h]));
     const rip = (h: string) => inv.hosts[h].addresses.ens33.split("/")[0];
-    const authPass = new GeneratedSecret("vrrp-auth", { length: 8 });
+    const authPass = new random.RandomPassword("vrrp-auth", { length: 8, special: false });
     const directors: [string, "MASTER" | "BACKUP", number][] = [
       ["director1", "MASTER", 120],
       ["director2", "BACKUP", 100],
@@ -42,7 +43,7 @@ function program(extra: boolean) {
           virtualRouterId: 51,
           priority,
           advertInt: 1,
-          authentication: { type: "PASS", pass: authPass.value },
+          authentication: { type: "PASS", pass: authPass.result },
           virtualIpaddress: [{ address: VIP, prefix: 24, dev: "ens33", label: "ens33:0" }],
         },
         virtualServers: [
@@ -70,7 +71,7 @@ function program(extra: boolean) {
         vrrp: { name: "VI_2", state: "BACKUP", interface: "ens33", virtualRouterId: 52, priority: 50, virtualIpaddress: [{ address: EXTRA_VIP, prefix: 24, dev: "ens33" }] },
       });
     }
-    return { vip: VIP, authPass: authPass.value };
+    return { vip: VIP, authPass: authPass.result };
   };
 }
 
