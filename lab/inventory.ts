@@ -3,6 +3,7 @@
 // machines can write the same format by hand.
 import * as fs from "node:fs";
 import * as YAML from "yaml";
+import { fingerprintOf } from "../providers/transport/ssh";
 import type { ConnectionArgs } from "../providers/transport/types";
 import { labRunDir } from "./paths";
 
@@ -16,6 +17,12 @@ export interface InventoryHost {
   privateKeyPath: string;
   /** The pinned host key, as OpenSSH prints it: `SHA256:...`. */
   hostKeySha256: string;
+  /**
+   * The host's public key line (`ssh-ed25519 AAAA...`), optional: SSH clients
+   * that verify a whole key rather than a fingerprint (@pulumi/command's
+   * `hostKey`) need it. When given, its fingerprint must equal the pin.
+   */
+  hostKey?: string;
   /** Interface name -> address/prefix inside the host, e.g. ens33 -> 192.168.118.30/24. */
   addresses: Record<string, string>;
 }
@@ -41,6 +48,7 @@ export function renderInventory(inv: Inventory): string {
       ansible_user: h.user,
       ansible_ssh_private_key_file: h.privateKeyPath,
       host_key_sha256: h.hostKeySha256,
+      ...(h.hostKey ? { host_key: h.hostKey } : {}),
       addresses: h.addresses,
     };
   }
@@ -50,6 +58,11 @@ export function renderInventory(inv: Inventory): string {
   }
   const doc = { all: { vars: inv.preset ? { lab_preset: inv.preset } : {}, hosts, children } };
   return `# Written by pulumi-lvs. Ansible YAML inventory; host_key_sha256 pins each SSH host key.\n${YAML.stringify(doc)}`;
+}
+
+/** OpenSSH's SHA256 fingerprint of a public key line (`ssh-ed25519 AAAA... comment`). */
+export function fingerprint(pubLine: string): string {
+  return fingerprintOf(Buffer.from(pubLine.trim().split(/\s+/)[1] ?? "", "base64"));
 }
 
 function str(v: unknown, where: string): string {
@@ -79,8 +92,13 @@ export function parseInventory(text: string, source = "inventory"): Inventory {
       user: str(v.ansible_user ?? "root", `${where} ansible_user`),
       privateKeyPath: str(v.ansible_ssh_private_key_file, `${where} ansible_ssh_private_key_file`),
       hostKeySha256: str(v.host_key_sha256, `${where} host_key_sha256`),
+      hostKey: v.host_key === undefined ? undefined : str(v.host_key, `${where} host_key`).trim(),
       addresses: (v.addresses as Record<string, string> | undefined) ?? {},
     };
+    const key = hosts[name].hostKey;
+    if (key !== undefined && fingerprint(key) !== hosts[name].hostKeySha256) {
+      throw new Error(`${where}: host_key's fingerprint ${fingerprint(key)} differs from host_key_sha256 ${hosts[name].hostKeySha256}`);
+    }
   }
   return { preset: typeof vars.lab_preset === "string" ? vars.lab_preset : undefined, hosts, groups };
 }

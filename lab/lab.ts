@@ -5,7 +5,9 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Inventory, InventoryHost, renderInventory } from "./inventory";
+import { fingerprint, Inventory, InventoryHost, renderInventory } from "./inventory";
+
+export { fingerprint };
 import { labRunDir, projectRoot } from "./paths";
 import { LabPreset, presetNamed } from "./presets";
 import { hmp } from "./qmp";
@@ -99,11 +101,6 @@ export function ensureImage(): LabImage {
   return img;
 }
 
-/** OpenSSH's SHA256 fingerprint of a public key line (`ssh-ed25519 AAAA... comment`). */
-export function fingerprint(pubLine: string): string {
-  const blob = Buffer.from(pubLine.trim().split(/\s+/)[1], "base64");
-  return "SHA256:" + crypto.createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
-}
 
 function hostKeyLine(image: string, host: string): string {
   return fs.readFileSync(path.join(image, "hostkeys", `${host}.pub`), "utf8").trim();
@@ -505,6 +502,7 @@ function buildInventory(preset: LabPreset, state: LabState, image: LabImage): In
       user: "root",
       privateKeyPath: image.privateKey,
       hostKeySha256: fingerprint(hostKeyLine(image.dir, spec.name)),
+      hostKey: hostKeyLine(image.dir, spec.name),
       addresses: Object.fromEntries(spec.nics.map((n) => [n.name, n.cidr])),
     };
     for (const g of spec.groups) (groups[g] ??= []).push(spec.name);

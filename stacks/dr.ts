@@ -1,7 +1,7 @@
 // dr (preset dr): the seed's LVS-DR with one director, VIP on ens33:0.
 import { DrCluster } from "./components/drCluster";
 import { hostsFromConfig } from "./hosts";
-import { topologyOutputs } from "./outputs";
+import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
 export function drStack() {
   const hosts = hostsFromConfig();
@@ -11,5 +11,6 @@ export function drStack() {
     realServers: ["rs1", "rs2"].map((n) => ({ host: hosts.host(n) })),
     otherHosts: [hosts.host("client")],
   });
-  return topologyOutputs(cluster.vip, { director1: "director (VIP on ens33:0)", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" });
+  const check = endToEndCheck("dr-check", { client: hosts.host("client"), url: vipUrl(cluster.vip), topology: [cluster] });
+  return topologyOutputs(cluster.vip, { director1: "director (VIP on ens33:0)", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" }, "/", 80, { check });
 }

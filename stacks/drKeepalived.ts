@@ -6,7 +6,7 @@ import { drDirectorSysctls, drRealServer } from "./components/drRealServer";
 import { VrrpGroup } from "./components/vrrpGroup";
 import { assertTopology, drSameSubnet } from "./checks";
 import { addressOf, hostsFromConfig } from "./hosts";
-import { topologyOutputs } from "./outputs";
+import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
 const VIP = "192.168.118.100";
 
@@ -45,12 +45,13 @@ export function drKeepalivedStack() {
     },
     { dependsOn: sysctls },
   );
-  for (const rs of rss) drRealServer("dr-keepalived", rs, VIP, { dependsOn: [group] });
+  const aliases = rss.map((rs) => drRealServer("dr-keepalived", rs, VIP, { dependsOn: [group] }));
+  const check = endToEndCheck("dr-keepalived-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [group, ...aliases] });
   return topologyOutputs(
     VIP,
     { director1: "director, MASTER 120", director2: "director, BACKUP 100", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" },
     "/",
     80,
-    { vrrp: [group.description] },
+    { vrrp: [group.description], check },
   );
 }

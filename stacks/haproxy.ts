@@ -4,7 +4,7 @@
 import { HaproxyTier } from "./components/haproxyTier";
 import { VrrpGroup } from "./components/vrrpGroup";
 import { hostsFromConfig } from "./hosts";
-import { topologyOutputs } from "./outputs";
+import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
 const VIP = "192.168.118.100";
 
@@ -27,8 +27,10 @@ export function haproxyStack() {
     },
     { dependsOn: [tier] },
   );
+  const check = endToEndCheck("lb-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [tier, group] });
   return topologyOutputs(VIP, { haproxy1: "HAProxy, keepalived MASTER 120", haproxy2: "HAProxy, keepalived BACKUP 100", rs1: "nginx, weight 2", rs2: "nginx, weight 3" }, "/", 80, {
     l4Url: `http://${VIP}:8080/`,
     vrrp: [group.description],
+    check,
   });
 }

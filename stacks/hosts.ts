@@ -12,6 +12,8 @@ export interface Host {
   connection: pulumi.Output<ConnectionArgs>;
   /** nic -> address/prefix, e.g. ens33 -> 192.168.118.30/24. */
   addresses: Record<string, string>;
+  /** The host's public key line, when the inventory gives it (`host_key`). */
+  hostKey?: string;
 }
 
 /** The address (no prefix) of a host on a nic (default ens33). */
@@ -38,7 +40,7 @@ export function hostsFromConfig(): HostSource {
       const connection = key
         ? pulumi.secret(key.apply((privateKey): ConnectionArgs => ({ host: h.sshHost, port: h.port, user: h.user, hostKeySha256: h.hostKeySha256, privateKey })))
         : pulumi.secret(connectionArgs(h));
-      return { name, connection, addresses: h.addresses };
+      return { name, connection, addresses: h.addresses, hostKey: h.hostKey };
     },
   };
 }

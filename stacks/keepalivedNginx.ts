@@ -4,7 +4,7 @@
 // nginx stopped answering.
 import { VrrpGroup } from "./components/vrrpGroup";
 import { hostsFromConfig } from "./hosts";
-import { topologyOutputs } from "./outputs";
+import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
 const VIP = "192.168.118.100";
 
@@ -21,5 +21,6 @@ export function keepalivedNginxStack() {
     otherHosts: [hosts.host("client"), hosts.host("director1"), hosts.host("director2")],
     trackScript: { name: "check_nginx", content: "#!/bin/sh\n# Fails when nginx does not answer locally (the seed's check).\nexec curl -s -I -m 2 -o /dev/null http://localhost/\n", interval: 1, weight: -30, fall: 2, rise: 2 },
   });
-  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" }, "/", 80, { vrrp: [group.description] });
+  const check = endToEndCheck("nginx-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [group] });
+  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" }, "/", 80, { vrrp: [group.description], check });
 }

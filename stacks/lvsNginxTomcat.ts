@@ -4,7 +4,7 @@
 import { DrCluster } from "./components/drCluster";
 import { NginxTomcat } from "./components/nginxTomcat";
 import { hostsFromConfig } from "./hosts";
-import { topologyOutputs } from "./outputs";
+import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
 export function lvsNginxTomcatStack() {
   const hosts = hostsFromConfig();
@@ -16,5 +16,6 @@ export function lvsNginxTomcatStack() {
     { director: hosts.host("director1"), vip: "192.168.118.100", realServers: nginx.map((host) => ({ host })), otherHosts: [hosts.host("client"), ...tomcats] },
     { dependsOn: [tier] },
   );
-  return topologyOutputs(cluster.vip, { director1: "director (DR)", rs1: "nginx real server", rs2: "nginx real server", tomcat1: "tomcat (index.jsp)", tomcat2: "tomcat (index.jsp)" }, "/index.jsp");
+  const check = endToEndCheck("lvs-check", { client: hosts.host("client"), url: vipUrl(cluster.vip, "/index.jsp"), topology: [tier, cluster] });
+  return topologyOutputs(cluster.vip, { director1: "director (DR)", rs1: "nginx real server", rs2: "nginx real server", tomcat1: "tomcat (index.jsp)", tomcat2: "tomcat (index.jsp)" }, "/index.jsp", 80, { check });
 }

@@ -1,5 +1,11 @@
 // Stack outputs every topology shows: the VIP, a URL, the hosts with their
-// roles, and a one-line command that tries the VIP from the lab's client.
+// roles, a one-line command that tries the VIP from the lab's client, and
+// `check`: N requests through the VIP from the client, run by
+// @pulumi/command's remote.Command once the topology is up.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { Host } from "./hosts";
+
 export interface TopologyOutputs {
   vip: string;
   url: string;
@@ -10,6 +16,64 @@ export interface TopologyOutputs {
 }
 
 export function topologyOutputs(vip: string, hosts: Record<string, string>, path = "/", port = 80, extra: Record<string, unknown> = {}): TopologyOutputs {
-  const url = `http://${vip}${port === 80 ? "" : `:${port}`}${path}`;
+  const url = vipUrl(vip, path, port);
   return { vip, url, hosts, try: `npm run lab -- exec client -- curl -s ${url}`, ...extra };
+}
+
+export function vipUrl(vip: string, path = "/", port = 80): string {
+  return `http://${vip}${port === 80 ? "" : `:${port}`}${path}`;
+}
+
+/** What the check's script prints: one line per request, the first line of the answer or FAILED. */
+export function checkScript(url: string, requests: number): string {
+  return `for i in $(seq 1 ${requests}); do if r=$(curl -s -m 3 '${url}'); then printf '%s\\n' "$r" | head -n 1; else echo "FAILED (curl exit $?)"; fi; done`;
+}
+
+/** "10/10 answered (this is nginx1: 5, this is nginx2: 5)" from the script's output. */
+export function summarizeCheck(stdout: string, requests: number): string {
+  const lines = stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const counts = new Map<string, number>();
+  let ok = 0;
+  for (const l of lines) {
+    if (l.startsWith("FAILED")) continue;
+    ok++;
+    counts.set(l, (counts.get(l) ?? 0) + 1);
+  }
+  const by = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([l, n]) => `${l}: ${n}`).join(", ");
+  return `${ok}/${requests} answered${by ? ` (${by})` : ""}`;
+}
+
+export interface EndToEndCheckArgs {
+  /** The host that sends the requests (it must reach the VIP). */
+  client: Host;
+  url: string;
+  /** Default 10. */
+  requests?: number;
+  /** The topology's resources: the check runs after them. */
+  topology: pulumi.Resource[];
+  /** The topology's parameters (scheduler, weights, ...): a change re-runs the check. */
+  triggers?: unknown[];
+}
+
+/**
+ * The topology's end-to-end check as a stack output: a remote.Command on the
+ * client that requests the VIP `requests` times when the topology is created
+ * or its parameters change, summarized as "N/N answered (server: count, ...)". It is a
+ * one-shot action, which is what remote.Command models: it has nothing to
+ * read back or undo. @pulumi/command verifies a whole host key, so the
+ * client needs `host_key` in the inventory; without it the output says so.
+ */
+export function endToEndCheck(name: string, args: EndToEndCheckArgs): pulumi.Output<string> {
+  const requests = args.requests ?? 10;
+  const hostKey = args.client.hostKey;
+  if (!hostKey) {
+    return pulumi.output(`not run: the inventory gives no host_key (public key line) for ${args.client.name}, which @pulumi/command needs to verify the host`);
+  }
+  const connection = args.client.connection.apply((c) => ({ host: c.host, port: c.port ?? 22, user: c.user ?? "root", privateKey: c.privateKey, hostKey }));
+  const check = new command.remote.Command(
+    name,
+    { connection, create: checkScript(args.url, requests), triggers: [args.url, requests, JSON.stringify(args.triggers ?? [])] },
+    { dependsOn: args.topology },
+  );
+  return check.stdout.apply((out) => summarizeCheck(out, requests));
 }

@@ -19,11 +19,12 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
   let bare: string;
   const ctx = useLabStacks("dr", () => (bare = snapshot(HOSTS)));
 
-  async function upFromBare(name: string): Promise<void> {
+  async function upFromBare(name: string): Promise<Record<string, unknown>> {
     ctx.stack = await projectStack(ctx.backend, name);
     const t0 = Date.now();
-    await ctx.stack.up();
-    console.log(`      ${name} up: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const up = await ctx.stack.up();
+    console.log(`      ${name} up: ${((Date.now() - t0) / 1000).toFixed(1)} s; check: ${String(up.outputs.check?.value)}`);
+    return Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
   }
 
   async function destroyToBare(name: string): Promise<void> {
@@ -35,7 +36,8 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
   }
 
   it("dr: 20 requests alternate exactly; preview shows no change; destroy = bare", async () => {
-    await upFromBare("dr");
+    const outputs = await upFromBare("dr");
+    assert.equal(outputs.check, "10/10 answered (this is nginx1: 5, this is nginx2: 5)", "the stack's remote.Command check");
     assertAlternates(answers(URL, 20), "this is nginx1", "this is nginx2");
     await ctx.stack!.preview({ expectNoChanges: true });
     await destroyToBare("dr");

@@ -24,6 +24,8 @@ describe("stack nat-lab (nat preset, real engine)", function () {
     console.log(`      nat-lab up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${Object.values(up.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0)} resources`);
     assert.equal(up.outputs.vip.value, "12.0.0.20");
     assert.match(String(up.outputs.try.value), /curl -s http:\/\/12\.0\.0\.20\//);
+    // The stack's own check (a remote.Command on the client), run at the end of up.
+    assert.equal(up.outputs.check.value, "10/10 answered (this is nginx1: 5, this is nginx2: 5)");
     assertAlternates(answers("http://12.0.0.20/", 20), "this is nginx1", "this is nginx2");
     await ctx.stack.preview({ expectNoChanges: true });
     // The SSH private key reaches the providers but never the state file in plaintext.
@@ -36,6 +38,8 @@ describe("stack nat-lab (nat preset, real engine)", function () {
     ctx.stack = await projectStack(ctx.backend, "nat-lab", { scheduler: "wrr", weights: "[2,3]" });
     const up = await ctx.stack.up();
     assert.equal(up.summary.resourceChanges?.update, 3, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(up.summary.resourceChanges?.replace, 1, "the check runs again when the scheduler or weights change");
+    assert.equal(up.outputs.check.value, "10/10 answered (this is nginx1: 4, this is nginx2: 6)");
     assert.deepEqual(tally(answers("http://12.0.0.20/", 20)), { "this is nginx1": 8, "this is nginx2": 12 });
     await ctx.stack.refresh({ expectNoChanges: true });
   });
