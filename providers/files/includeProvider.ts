@@ -2,16 +2,22 @@
 // (KeepalivedInstance, HaproxyListener, NginxSite): check with the kind's
 // pure check, render with its pure renderer, apply through daemon.ts.
 //
-// Replaces on: connection host/port, name. In place: the kind's fields.
+// Replaces on: connection host/port, name. In place: the kind's fields and
+// `readiness`. After a change the daemon reloads, and create and update wait
+// (on the host) until it is ready: the unit active plus the kind's probe
+// (keepalived: the VIP held by a MASTER; HAProxy and nginx: their ports
+// accept), overridable with `readiness`.
 // Refresh reads the include file's hash, the main and setting files' hashes
 // and whether the daemon runs; any difference shows as drift and `up`
 // repairs it.
 import * as pulumi from "@pulumi/pulumi";
-import { CheckFailure } from "../common/check";
+import { Checker, CheckFailure } from "../common/check";
 import { changedProps, CONNECTION_DIFF } from "../common/diff";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
+import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
+import { awaitReady } from "../readiness/wait";
 import { sha256 } from "./core";
 import { applyInclude, DaemonLayout, IncludeState, readInclude, removeInclude } from "./daemon";
 
@@ -25,6 +31,10 @@ export interface IncludeProps {
   mainInSync?: boolean;
   /** Refresh: the daemon runs. */
   running?: boolean;
+  /** Overrides the kind's readiness probe or timeout. */
+  readiness?: ReadinessArgs;
+  /** Seconds the last create or update waited for readiness. */
+  readySeconds?: number;
 }
 
 export interface IncludeKind<P extends IncludeProps> {
@@ -36,6 +46,8 @@ export interface IncludeKind<P extends IncludeProps> {
   /** The include file's content. */
   render(p: P): string;
   layout(p: P): DaemonLayout;
+  /** When the daemon counts as ready after a change (the unit is the layout's). */
+  readiness(p: P): Omit<Readiness, "unit">;
 }
 
 /** Are the main and setting files the managed ones? */
@@ -45,22 +57,27 @@ export function mainInSync(l: DaemonLayout, live: IncludeState): boolean {
 }
 
 export function includeFileProvider<P extends IncludeProps>(k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
-  const written = (p: P, content: string): P => ({ ...p, sha256: sha256(content), mainInSync: true, running: true });
+  const written = (p: P, content: string, readySeconds: number): P => ({ ...p, sha256: sha256(content), mainInSync: true, running: true, readySeconds });
   const apply = async (p: P): Promise<P> => {
     const content = k.render(p);
-    await applyInclude(sshTransport(p.connection), k.layout(p), p.name, content);
-    return written(p, content);
+    const t = sshTransport(p.connection);
+    const l = k.layout(p);
+    await applyInclude(t, l, p.name, content);
+    const ready = resolveReadiness(p.readiness, { ...k.readiness(p), unit: l.unit });
+    return written(p, content, await awaitReady(t, ready, `${k.kind} ${p.name}`));
   };
   return {
     async check(_olds, news) {
-      const failures = k.check(news as unknown as Record<string, unknown>);
+      const c = new Checker();
+      checkReadiness(c, "readiness", news.readiness);
+      const failures = [...k.check(news as unknown as Record<string, unknown>), ...c.failures];
       return failures.length ? { failures } : { inputs: news };
     },
 
     async diff(_id, olds, news) {
       const a = olds as unknown as Record<string, unknown>;
       const b = news as unknown as Record<string, unknown>;
-      const own = changedProps(a, b, { replace: ["name"], update: [...k.fields] });
+      const own = changedProps(a, b, { replace: ["name"], update: [...k.fields, "readiness"] });
       const conn = changedProps(a, b, CONNECTION_DIFF);
       const drift = olds.sha256 !== sha256(k.render(olds)) || olds.mainInSync === false || olds.running === false;
       const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];

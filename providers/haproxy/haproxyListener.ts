@@ -11,6 +11,7 @@
 // Refresh reads the files' hashes and whether haproxy runs (files/includeProvider.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
+import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkHaproxyListener, HaproxyListenerSpec, HaproxyServer, HaproxyTimeouts, renderHaproxyListener, renderHaproxyMain } from "./core";
@@ -36,6 +37,8 @@ export interface HaproxyListenerArgs {
   retries?: pulumi.Input<number>;
   redispatch?: pulumi.Input<boolean>;
   forwardFor?: pulumi.Input<boolean>;
+  /** When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds. In place. */
+  readiness?: pulumi.Input<ReadinessArgs>;
 }
 
 type Props = HaproxyListenerSpec & IncludeProps;
@@ -65,7 +68,18 @@ export const haproxyListenerProvider = includeFileProvider<Props>({
   check: checkHaproxyListener,
   render: (p) => renderHaproxyListener(pickFields<HaproxyListenerSpec>(p, FIELDS)),
   layout: () => haproxyLayout,
+  readiness: (p) => ({ probe: wildcardPortProbe(p.bind), timeoutSeconds: 60 }),
 });
+
+/**
+ * HAProxy is ready when its listener accepts: a TCP connection to the first
+ * port bound on every address (from the host itself). A bind to one address
+ * (a VIP a BACKUP does not hold) is not probed; the unit being active is.
+ */
+function wildcardPortProbe(bind: { address?: string; port: number }[]): ReadinessProbe {
+  const any = bind.find((b) => b.address === undefined || ["*", "0.0.0.0", "::"].includes(b.address));
+  return any ? { type: "tcp", port: any.port } : { type: "none" };
+}
 
 /** An HAProxy listener (or frontend + backend) on one host. */
 export class HaproxyListener extends pulumi.dynamic.Resource {
@@ -76,7 +90,7 @@ export class HaproxyListener extends pulumi.dynamic.Resource {
     super(
       providerRef(__filename, "haproxyListenerProvider", haproxyListenerProvider),
       name,
-      { ...args, sha256: undefined, mainInSync: undefined, running: undefined },
+      { ...args, sha256: undefined, mainInSync: undefined, running: undefined, readySeconds: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "pulumi-lvs",
       "HaproxyListener",

@@ -12,6 +12,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
 import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
+import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
+import { quote } from "../transport/shell";
 import { ConnectionArgs } from "../transport/types";
 import {
   checkKeepalivedInstance,
@@ -37,6 +39,8 @@ export interface KeepalivedInstanceArgs {
   vrrp?: pulumi.Input<VrrpInstanceArgs>;
   /** virtual_server blocks (IPVS services with health-checked real servers). In place. */
   virtualServers?: pulumi.Input<pulumi.Input<KeepalivedVirtualServer>[]>;
+  /** When the daemon counts as ready after a change; up waits for it. Default: a MASTER holds its virtual addresses (30 s); otherwise the unit is active. In place. */
+  readiness?: pulumi.Input<ReadinessArgs>;
 }
 
 /** A vrrp_instance whose auth pass may be an output (a secret). */
@@ -66,7 +70,30 @@ export const keepalivedInstanceProvider = includeFileProvider<Props>({
   check: checkKeepalivedInstance,
   render: (p) => renderKeepalivedInstance(pickFields<KeepalivedInstanceSpec>(p, FIELDS)),
   layout: () => keepalivedLayout,
+  readiness: (p) => ({ probe: keepalivedProbe(p), timeoutSeconds: 60 }),
 });
+
+/**
+ * keepalived is ready when a MASTER instance holds its virtual addresses
+ * (VRRP elects within about 3 x advert_int) and every virtual_server is in the
+ * kernel's IPVS table with each of its real servers (keepalived's checkers
+ * have passed them); otherwise when the unit is active.
+ */
+function keepalivedProbe(p: Props): ReadinessProbe {
+  const checks: string[] = [];
+  if (p.vrrp?.state === "MASTER") for (const v of p.vrrp.virtualIpaddress) checks.push(`ip -o addr show to ${quote(v.address)} | grep -q .`);
+  for (const vs of p.virtualServers ?? []) {
+    const flag = vs.protocol === "UDP" ? "-u" : vs.protocol === "SCTP" ? "--sctp-service" : "-t";
+    for (const rs of vs.realServers) checks.push(`grep -qF -- ${quote(`-a ${flag} ${ipvsHostPort(vs.address, vs.port)} -r ${ipvsHostPort(rs.address, rs.port)} `)} <<<"$t"`);
+  }
+  if (!checks.length) return { type: "none" };
+  return { type: "command", command: `t=$(ipvsadm -Sn 2>/dev/null); ${checks.join(" && ")}` };
+}
+
+/** address:port as `ipvsadm -S` prints it ([v6]:port). */
+function ipvsHostPort(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
 
 /** A keepalived instance (VRRP and/or IPVS virtual servers) on one host. */
 export class KeepalivedInstance extends pulumi.dynamic.Resource {
@@ -77,7 +104,7 @@ export class KeepalivedInstance extends pulumi.dynamic.Resource {
     super(
       providerRef(__filename, "keepalivedInstanceProvider", keepalivedInstanceProvider),
       name,
-      { ...args, sha256: undefined, mainInSync: undefined, running: undefined },
+      { ...args, sha256: undefined, mainInSync: undefined, running: undefined, readySeconds: undefined },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "pulumi-lvs",
       "KeepalivedInstance",

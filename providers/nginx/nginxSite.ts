@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
 import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
-import { checkNginxSite, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
+import { checkNginxSite, NGINX_DEFAULTS, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
+import { ReadinessArgs } from "../readiness/core";
 import { providerRef } from "../common/providerRef";
 
 export interface NginxSiteArgs {
@@ -27,6 +28,8 @@ export interface NginxSiteArgs {
   index?: pulumi.Input<pulumi.Input<string>[]>;
   upstreams?: pulumi.Input<pulumi.Input<NginxUpstream>[]>;
   locations: pulumi.Input<pulumi.Input<NginxLocation>[]>;
+  /** When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s). In place. */
+  readiness?: pulumi.Input<ReadinessArgs>;
 }
 
 type Props = NginxSiteSpec & IncludeProps;
@@ -53,6 +56,8 @@ export const nginxSiteProvider = includeFileProvider<Props>({
   check: checkNginxSite,
   render: (p) => renderNginxSite(pickFields<NginxSiteSpec>(p, FIELDS)),
   layout: (p) => nginxLayout(!!p.defaultServer),
+  // nginx is ready when the site's port accepts, from the host itself.
+  readiness: (p) => ({ probe: { type: "tcp", port: p.listen ?? NGINX_DEFAULTS.listen }, timeoutSeconds: 60 }),
 });
 
 /** An nginx server block with its upstreams on one host. */
@@ -61,6 +66,6 @@ export class NginxSite extends pulumi.dynamic.Resource {
   declare readonly running: pulumi.Output<boolean>;
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "nginxSiteProvider", nginxSiteProvider), name, { ...args, sha256: undefined, mainInSync: undefined, running: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
+    super(providerRef(__filename, "nginxSiteProvider", nginxSiteProvider), name, { ...args, sha256: undefined, mainInSync: undefined, running: undefined, readySeconds: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
   }
 }

@@ -4,7 +4,11 @@
 // editing server.xml). Tomcat is restarted only when something changed.
 //
 // Replaces on: connection host/port, name, path, docBase. In place: files,
-// reloadable. Refresh reads every file's hash: a hand edit shows as drift.
+// reloadable, readiness. Refresh reads every file's hash: a hand edit shows as drift.
+//
+// Ready means answering: after a restart, create and update wait (on the host)
+// until Tomcat serves the application's first page with 2xx/3xx (default
+// timeout 300 s: the JVM takes tens of seconds, more under emulation).
 import * as pulumi from "@pulumi/pulumi";
 import { changedProps, CONNECTION_DIFF, stable } from "../common/diff";
 import { importUnsupported } from "../common/errors";
@@ -13,8 +17,11 @@ import { restoreStockCommand, saveStockCommand, sha256 } from "../files/core";
 import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
+import { Checker } from "../common/check";
 import { checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec } from "./core";
 import { providerRef } from "../common/providerRef";
+import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
+import { awaitReady } from "../readiness/wait";
 
 export interface TomcatAppArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -32,9 +39,24 @@ export interface TomcatAppArgs {
   unit?: pulumi.Input<string>;
   /** Tomcat's per-host context directory. Default /etc/tomcat10/Catalina/localhost. */
   contextDir?: pulumi.Input<string>;
+  /**
+   * When the app counts as up. Default: GET http://127.0.0.1:8080<path>/<index.jsp, index.html or the first file>
+   * answering 2xx/3xx, within 300 s. In place.
+   */
+  readiness?: pulumi.Input<ReadinessArgs>;
 }
 
-type Props = TomcatAppSpec & { connection: ConnectionArgs; unit?: string; contextDir?: string; hashes?: Record<string, string> };
+type Props = TomcatAppSpec & { connection: ConnectionArgs; unit?: string; contextDir?: string; readiness?: ReadinessArgs; hashes?: Record<string, string>; readySeconds?: number };
+
+/** The page the default probe requests: index.jsp or index.html when the app has one, else its first file. */
+function firstPage(p: Props): string {
+  const files = Object.keys(p.files).sort();
+  return files.find((f) => f === "index.jsp") ?? files.find((f) => f === "index.html") ?? files[0] ?? "";
+}
+
+function readinessOf(p: Props): Readiness {
+  return resolveReadiness(p.readiness, { probe: { type: "http", url: `http://127.0.0.1:8080${p.path}/${firstPage(p)}` }, timeoutSeconds: 300, unit: unitOf(p) });
+}
 
 const descriptorPath = (p: Props) => `${p.contextDir ?? "/etc/tomcat10/Catalina/localhost"}/${contextFileName(p.path)}`;
 const unitOf = (p: Props) => p.unit ?? "tomcat10";
@@ -48,7 +70,14 @@ function hashesOf(p: Props): Record<string, string> {
   return Object.fromEntries(desired(p).map(([f, c]) => [f, sha256(c)]));
 }
 
-async function apply(t: Transport, p: Props, old?: Props): Promise<Record<string, string>> {
+/** Removes the app's files and descriptor (the stock one back, if any) and restarts Tomcat. */
+function removeCommand(p: Props): string {
+  const files = Object.keys(p.files).map((f) => `${p.docBase}/${f}`);
+  return `${command("rm", "-f", ...files)}; rmdir ${command(p.docBase)} 2>/dev/null; ${restoreStockCommand(descriptorPath(p))}; systemctl restart ${command(unitOf(p))}`;
+}
+
+/** Puts the app in place, restarts Tomcat when anything changed, and waits until the app answers. */
+async function apply(t: Transport, p: Props, old?: Props): Promise<{ hashes: Record<string, string>; readySeconds: number }> {
   let changed = false;
   await t.run(saveStockCommand(descriptorPath(p)));
   for (const [path, content] of desired(p)) {
@@ -60,19 +89,23 @@ async function apply(t: Transport, p: Props, old?: Props): Promise<Record<string
     changed = true;
   }
   if (changed || (await t.exec(`systemctl is-active -q ${command(unitOf(p))}`)).code !== 0) await t.run(`systemctl restart ${command(unitOf(p))}`);
-  return hashesOf(p);
+  const readySeconds = await awaitReady(t, readinessOf(p), `Tomcat app ${p.name} (${descriptorPath(p)})`);
+  return { hashes: hashesOf(p), readySeconds };
 }
 
 export const tomcatAppProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
   async check(_olds, news) {
     const failures = checkTomcatApp(news as unknown as Record<string, unknown>);
+    const c = new Checker();
+    checkReadiness(c, "readiness", news.readiness);
+    failures.push(...c.failures);
     return failures.length ? { failures } : { inputs: news };
   },
 
   async diff(_id, olds, news) {
     const a = olds as unknown as Record<string, unknown>;
     const b = news as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["name", "path", "docBase", "unit", "contextDir"], update: ["files", "reloadable"] });
+    const own = changedProps(a, b, { replace: ["name", "path", "docBase", "unit", "contextDir"], update: ["files", "reloadable", "readiness"] });
     const conn = changedProps(a, b, CONNECTION_DIFF);
     const drift = stable(olds.hashes) !== stable(hashesOf(olds));
     const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
@@ -81,8 +114,17 @@ export const tomcatAppProvider: pulumi.dynamic.ResourceProvider<Props, Props> = 
 
   async create(inputs) {
     const t = sshTransport(inputs.connection);
-    const hashes = await apply(t, inputs);
-    return { id: `${t.target}:${descriptorPath(inputs)}`, outs: { ...inputs, hashes } };
+    let applied: Awaited<ReturnType<typeof apply>>;
+    try {
+      applied = await apply(t, inputs);
+    } catch (err) {
+      // A create that does not become ready takes the app away again: the
+      // host keeps serving what it served before (the state never holds it).
+      const undo = await t.exec(removeCommand(inputs));
+      const how = undo.code === 0 ? "the app's files and descriptor were removed again" : `removing the app again failed too (exit ${undo.code}: ${undo.stderr.trim()})`;
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n(${how})`);
+    }
+    return { id: `${t.target}:${descriptorPath(inputs)}`, outs: { ...inputs, ...applied } };
   },
 
   async read(id, props) {
@@ -95,21 +137,21 @@ export const tomcatAppProvider: pulumi.dynamic.ResourceProvider<Props, Props> = 
 
   async update(_id, olds, news) {
     const t = sshTransport(news.connection);
-    return { outs: { ...news, hashes: await apply(t, news, olds) } };
+    return { outs: { ...news, ...(await apply(t, news, olds)) } };
   },
 
   async delete(_id, props) {
-    const t = sshTransport(props.connection);
-    const files = Object.keys(props.files).map((f) => `${props.docBase}/${f}`);
-    await t.run(`${command("rm", "-f", ...files)}; rmdir ${command(props.docBase)} 2>/dev/null; ${restoreStockCommand(descriptorPath(props))}; systemctl restart ${command(unitOf(props))}`);
+    await sshTransport(props.connection).run(removeCommand(props));
   },
 };
 
 /** A Tomcat web application (files + context descriptor) on one host. */
 export class TomcatApp extends pulumi.dynamic.Resource {
   declare readonly hashes: pulumi.Output<Record<string, string>>;
+  /** Seconds the last create or update waited for the app to answer. */
+  declare readonly readySeconds: pulumi.Output<number>;
 
   constructor(name: string, args: TomcatAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "tomcatAppProvider", tomcatAppProvider), name, { ...args, hashes: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "TomcatApp");
+    super(providerRef(__filename, "tomcatAppProvider", tomcatAppProvider), name, { ...args, hashes: undefined, readySeconds: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "TomcatApp");
   }
 }

@@ -44,11 +44,11 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
   });
 
   it("dr-keepalived: the VIP on director1, 20 requests alternate; preview shows no change", async () => {
-    await upFromBare("dr-keepalived");
-    await until("VIP on director1", 15, () => holdsVip("director1"));
-    assert.ok(!holdsVip("director2"));
-    // keepalived's checkers add the real servers once TCP_CHECK passes.
-    await until("both real servers in IPVS", 20, () => (lab.run("director1", "ipvsadm -Sn").match(/-a -t/g) ?? []).length === 2);
+    const outputs = await upFromBare("dr-keepalived");
+    // No wait: up returned once director1 (MASTER) held the VIP and keepalived's checkers had both real servers in IPVS.
+    assert.ok(holdsVip("director1") && !holdsVip("director2"), "the VIP on director1 only");
+    assert.equal((lab.run("director1", "ipvsadm -Sn").match(/-a -t/g) ?? []).length, 2, "both real servers in IPVS");
+    assert.equal(outputs.check, "10/10 answered (this is nginx1: 5, this is nginx2: 5)", "the stack's remote.Command check");
     assertAlternates(answers(URL, 20), "this is nginx1", "this is nginx2");
     await ctx.stack!.preview({ expectNoChanges: true });
   });
@@ -84,8 +84,9 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
   });
 
   it("keepalived-nginx: the VIP on rs1 answers; nginx stopped there moves it to rs2 (check_nginx); destroy = bare", async () => {
-    await upFromBare("keepalived-nginx");
-    await until("VIP on rs1", 15, () => holdsVip("rs1"));
+    const outputs = await upFromBare("keepalived-nginx");
+    assert.ok(holdsVip("rs1"), "up returned once the MASTER rs1 held the VIP");
+    assert.equal(outputs.check, "10/10 answered (this is nginx1: 10)");
     assert.deepEqual(tally(answers(URL, 20)), { "this is nginx1": 20 });
     await ctx.stack!.preview({ expectNoChanges: true });
     lab.run("rs1", "systemctl stop nginx");

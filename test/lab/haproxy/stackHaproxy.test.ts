@@ -21,9 +21,10 @@ describe("stack haproxy (haproxy preset, real engine)", function () {
   it("up from bare hosts: VIP on haproxy1, static-rr 2:3 splits 50 requests 20/30, L4 alternates, no change on preview", async () => {
     ctx.stack = await projectStack(ctx.backend, "haproxy");
     const t0 = Date.now();
-    await ctx.stack.up();
+    const up = await ctx.stack.up();
     console.log(`      haproxy up: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    await until("VIP on haproxy1", 15, () => holdsVip("haproxy1"));
+    assert.ok(holdsVip("haproxy1"), "up returned once the MASTER haproxy1 held the VIP");
+    assert.equal(up.outputs.check.value, "10/10 answered (this is nginx1: 4, this is nginx2: 6)", "the stack's remote.Command check (static-rr 2:3)");
     assert.deepEqual(tally(answers(`http://${VIP}/`, 50)), { "this is nginx1": 20, "this is nginx2": 30 });
     assertAlternates(answers(`http://${VIP}:8080/`, 10), "this is nginx1", "this is nginx2");
     await ctx.stack.preview({ expectNoChanges: true });

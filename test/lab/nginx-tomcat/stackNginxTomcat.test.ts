@@ -3,9 +3,15 @@
 // /index.jsp by tomcat1/tomcat2 through nginx, which pass the client's
 // address in X-Real-IP; preview shows no change; a no-op up leaves Tomcat
 // running (no restart); a hand-edited JSP is drift that up repairs; destroy =
-// bare state (packages and units as they were).
+// bare state (packages and units as they were). `up` returns when Tomcat
+// answers: the first request right after it succeeds, with no wait between;
+// an app that never answers fails `up` within its readiness timeout, naming
+// host, unit, what was awaited and the journal, while nginx keeps serving.
 import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
+import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import { TomcatApp } from "../../../providers";
+import { inlineStack } from "../../support/engine";
 import { useLabStacks } from "../../support/labStack";
 import { snapshot } from "../../support/snapshot";
 import { answers, assertAlternates, projectStack, tally } from "../../support/stacks";
@@ -34,12 +40,14 @@ describe("stack lvs-nginx-tomcat (nginx-tomcat preset, real engine)", function (
     const up = await ctx.stack.up();
     console.log(`      lvs-nginx-tomcat up: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(up.outputs.url.value, `http://${VIP}/index.jsp`);
-    await tomcatsAnswer();
+    // No wait here: up returned once each TomcatApp answered on its host.
+    const first = answers(`http://${VIP}/index.jsp`, 20);
+    assert.ok(first.every((a) => /^this is tomcat[12]$/.test(a)), `every request right after up is answered by a tomcat: ${first.join(", ")}`);
+    assert.equal(up.outputs.check.value, "10/10 answered (this is tomcat1: 5, this is tomcat2: 5)", "the stack's own check");
     assertAlternates(answers(`http://${VIP}/index.html`, 20), "this is nginx1", "this is nginx2");
     // Each nginx round-robins its own upstream, so the tomcats alternate per
     // nginx host, not strictly in the client's sequence.
-    let jsp: string[] = [];
-    for (let i = 0; i < 60 && new Set(jsp).size < 2; i++) jsp = answers(`http://${VIP}/index.jsp`, 20);
+    const jsp = answers(`http://${VIP}/index.jsp`, 20);
     const counts = tally(jsp);
     assert.deepEqual(Object.keys(counts).sort(), ["this is tomcat1", "this is tomcat2"], jsp.join(", "));
     assert.equal(counts["this is tomcat1"], 10, `20 JSP requests split 10/10: ${jsp.join(", ")}`);
@@ -57,8 +65,42 @@ describe("stack lvs-nginx-tomcat (nginx-tomcat preset, real engine)", function (
     const refresh = await stack.refresh();
     assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
     await stack.up();
-    await tomcatsAnswer();
     assert.match(lab.run("tomcat2", "cat /srv/tomcat-test/index.jsp"), /this is tomcat2/);
+    assert.equal(lab.exec("client", `curl -s -f -m 3 http://192.168.118.60:8080/`).code, 0, "tomcat2 answers right after the repairing up");
+  });
+
+  it("an app that never answers fails up within its timeout, naming host, unit, probe and journal; nginx keeps serving", async () => {
+    const inv = loadInventory();
+    const t1 = inv.hosts.tomcat1;
+    const broken = await inlineStack(ctx.backend, "broken-app", "lab", async () => {
+      new TomcatApp("broken", {
+        connection: connectionArgs(t1),
+        name: "broken",
+        path: "/broken",
+        docBase: "/srv/tomcat-broken",
+        files: { "index.jsp": "<% this is not Java %>\n" },
+        readiness: { timeoutSeconds: 40 },
+      });
+    });
+    try {
+      const t0 = Date.now();
+      await assert.rejects(broken.up(), (err: Error) => {
+        assert.match(err.message, new RegExp(`root@127\\.0\\.0\\.1:${t1.port}`), "names the host");
+        assert.match(err.message, /not ready within 40 s/);
+        assert.match(err.message, /unit tomcat10 active and GET http:\/\/127\.0\.0\.1:8080\/broken\/index\.jsp answering 2xx\/3xx/);
+        assert.match(err.message, /--- last answer\s+HTTP 500/);
+        assert.match(err.message, /--- journalctl -u tomcat10/);
+        assert.match(err.message, /the app's files and descriptor were removed again/);
+        return true;
+      });
+      assert.notEqual(lab.exec("tomcat1", "ls -d /srv/tomcat-broken /etc/tomcat10/Catalina/localhost/broken.xml 2>/dev/null | grep .").code, 0, "nothing of the failed app stays on tomcat1");
+      const seconds = (Date.now() - t0) / 1000;
+      console.log(`      broken app: up failed after ${seconds.toFixed(1)} s`);
+      assert.ok(seconds < 40 + 120, `up failed within the timeout plus the restart (${seconds.toFixed(1)} s)`);
+      assertAlternates(answers(`http://${VIP}/index.html`, 10), "this is nginx1", "this is nginx2");
+    } finally {
+      await broken.destroy();
+    }
   });
 
   it("destroy returns every host to the lab's bare state, packages and units as they were", async () => {
