@@ -8,7 +8,17 @@ export function canonicalKey(k: string): string {
 
 /** /proc/sys path of a dotted key (a dot inside an interface name is written as '/' in the dotted form). */
 export function procPath(key: string): string {
-  return "/proc/sys/" + key.split(".").map((p) => p.replace(/\//g, ".")).join("/");
+  return "/proc/sys/" + keySegments(key).join("/");
+}
+
+/** The key's /proc/sys path segments ('/' in a dotted segment is a '.' in the name). */
+function keySegments(key: string): string[] {
+  return key.split(".").map((p) => p.replace(/\//g, "."));
+}
+
+/** A key whose path would leave /proc/sys: a segment that is "." or "..", or starts with a dot ("net.//" is /proc/sys/net/..). */
+function escapesProcSys(key: string): boolean {
+  return keySegments(key).some((s) => s.startsWith("."));
 }
 
 const KEY = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_/:-]+)+$/;
@@ -27,6 +37,7 @@ export function checkSysctl(inputs: { connection?: unknown; name?: unknown; valu
   }
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     if (!KEY.test(canonicalKey(k))) c.fail(`values["${k}"]`, `sysctl key must look like net.ipv4.ip_forward (letters, digits, '_', '.', '/'); got ${JSON.stringify(k)}`);
+    else if (escapesProcSys(canonicalKey(k))) c.fail(`values["${k}"]`, `sysctl key must name a file under /proc/sys: no segment may be '.' or '..' or start with a dot (written '/' in the dotted form); got ${JSON.stringify(k)}`);
     if (isUnknown(val)) continue;
     const s = typeof val === "number" ? String(val) : val;
     if (typeof s !== "string" || !VALUE.test(s)) c.fail(`values["${k}"]`, `sysctl value must be a number or words of letters, digits, '.', ':', ',', '-' (no quotes, newlines or shell syntax); got ${JSON.stringify(val)}`);

@@ -52,6 +52,7 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "SysctlSet", what: "file name with a path", args: { name: "../x", values: { "net.ipv4.ip_forward": "1" } }, field: "name", allowed: /letters, digits/ },
   { kind: "SysctlSet", what: "no values", args: { name: "x", values: {} }, field: "values", allowed: /non-empty map/ },
   { kind: "SysctlSet", what: "key with shell syntax", args: { name: "x", values: { "net.ipv4.ip_forward; reboot": "1" } }, field: 'values["net.ipv4.ip_forward; reboot"]', allowed: /look like net\.ipv4\.ip_forward/ },
+  { kind: "SysctlSet", what: "key given as a path with '..'", args: { name: "x", values: { "/proc/sys/net/../../etc/shadow": "1" } }, field: 'values["/proc/sys/net/../../etc/shadow"]', allowed: /under \/proc\/sys/ },
   { kind: "SysctlSet", what: "value with a newline", args: { name: "x", values: { "net.ipv4.ip_forward": "1\nkernel.panic=1" } }, field: 'values["net.ipv4.ip_forward"]', allowed: /no quotes, newlines or shell syntax/ },
   // KeepalivedInstance
   { kind: "KeepalivedInstance", what: "VRID 256", args: { name: "lvs", vrrp: { ...vrrp, virtualRouterId: 256 } }, field: "vrrp.virtualRouterId", allowed: /1\.\.255/ },
