@@ -4,10 +4,12 @@
 // random.RandomPassword. A new password would be written to the group's
 // directors one by one, and two directors with different passwords both
 // become MASTER until the last one has it (split brain). So the old value is
-// carried over: read from the stack's state, the GeneratedSecret is removed
-// from the state (it touches no host) and a RandomPassword of the same name
-// and parent is imported with that value (the random provider imports a
-// password by its value). The next `up` then changes nothing on the hosts.
+// carried over: read from the stack's state, a RandomPassword of the same
+// name and parent is imported with that value (the random provider imports a
+// password by its value), then the state is edited so that what depended on
+// the GeneratedSecret (the group's KeepalivedInstances) depends on the
+// RandomPassword, and the GeneratedSecret (which touches no host) is dropped.
+// The next `up` then changes nothing on the hosts.
 //
 // Run it before the first `up` with this version; `--dry-run` lists the moves.
 import { execFileSync } from "node:child_process";
@@ -40,6 +42,13 @@ export interface Move {
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
+/** The RandomPassword's URN: the GeneratedSecret's with the last type of its type chain replaced. */
+export function successorUrn(oldUrn: string): string {
+  const at = oldUrn.lastIndexOf(`${OLD_TYPE}::`);
+  if (at < 0) throw new Error(`migrate: ${oldUrn} is not a GeneratedSecret`);
+  return oldUrn.slice(0, at) + NEW_TYPE + oldUrn.slice(at + OLD_TYPE.length);
+}
+
 /** The secret's plaintext in a `--show-secrets` export (a secret shows as {4dabf18193072939515e22adb298388d: ..., plaintext: '"..."'}). */
 function plaintext(v: unknown): string | undefined {
   if (typeof v === "string") return v;
@@ -58,8 +67,8 @@ function plaintext(v: unknown): string | undefined {
 }
 
 /**
- * The moves a deployment needs: every GeneratedSecret parented by a VrrpGroup
- * with no RandomPassword of its name beside it. Throws (naming the resource)
+ * The moves a deployment needs: every VrrpGroup's `<group>-auth`
+ * GeneratedSecret with no RandomPassword of its name beside it. Throws (naming the resource)
  * when a secret's value cannot be read from the export.
  */
 export function planMigration(resources: ExportedResource[]): Move[] {
@@ -69,6 +78,7 @@ export function planMigration(resources: ExportedResource[]): Move[] {
   for (const r of resources) {
     if (r.type !== OLD_TYPE || !r.parent || !groups.has(r.parent)) continue;
     const name = nameOf(r.urn);
+    if (name !== `${nameOf(r.parent)}-auth`) continue;
     if (present.has(`${r.parent}::${name}`)) continue;
     const value = plaintext(r.outputs?.value);
     if (!value) throw new Error(`migrate: ${r.urn} has no readable value in the stack's state (export it with --show-secrets)`);
@@ -80,6 +90,42 @@ export function planMigration(resources: ExportedResource[]): Move[] {
 /** The stack's CLI, as `npm run pulumi` runs it, with the project's environment. */
 function pulumi(args: string[], cwd: string, env: Record<string, string>): string {
   return execFileSync(path.join(env.PULUMI_LVS_TOOLCHAIN, "bin", "pulumi"), args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A resource of a deployment, as `pulumi stack export` writes it (the fields the edit touches). */
+export interface StateResource {
+  urn: string;
+  type: string;
+  parent?: string;
+  provider?: string;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+  [key: string]: unknown;
+}
+
+/**
+ * The state edit after the import: the RandomPassword (and its provider, when
+ * the import added it after the old secret) take the GeneratedSecret's place
+ * in the resource order (a resource must come after what it depends on), every
+ * reference to the old URN points at the new one, and the old entry is gone.
+ */
+export function replaceInState(resources: StateResource[], oldUrn: string, newUrn: string): StateResource[] {
+  const oldAt = resources.findIndex((r) => r.urn === oldUrn);
+  const fresh = resources.find((r) => r.urn === newUrn);
+  if (oldAt < 0 || !fresh) throw new Error(`migrate: the state lacks ${oldAt < 0 ? oldUrn : newUrn}`);
+  const providerUrn = fresh.provider?.slice(0, fresh.provider.lastIndexOf("::"));
+  const providerAt = resources.findIndex((r) => r.urn === providerUrn);
+  const moving = [...(providerAt > oldAt ? [resources[providerAt]] : []), fresh];
+  const rest = resources.filter((r) => r.urn !== oldUrn && !moving.includes(r));
+  // Where the old entry stood: after every remaining resource that preceded it.
+  const insertAt = rest.filter((r) => resources.indexOf(r) < oldAt).length;
+  const swap = (u: string) => (u === oldUrn ? newUrn : u);
+  const edited = rest.map((r) => ({
+    ...r,
+    ...(r.dependencies ? { dependencies: r.dependencies.map(swap) } : {}),
+    ...(r.propertyDependencies ? { propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map(swap)])) } : {}),
+  }));
+  return [...edited.slice(0, insertAt), ...moving, ...edited.slice(insertAt)];
 }
 
 /**
@@ -96,8 +142,14 @@ export function migrateStack(stack: string, cwd: string, env: Record<string, str
       const file = path.join(dir, "import.json");
       const spec = { nameTable: { group: m.parentUrn }, resources: [{ type: NEW_TYPE, name: m.name, id: m.value, parent: "group" }] };
       fs.writeFileSync(file, JSON.stringify(spec), { mode: 0o600 });
-      pulumi(["state", "delete", m.oldUrn, "--yes", "--stack", stack], cwd, env);
       pulumi(["import", "--file", file, "--yes", "--skip-preview", "--generate-code=false", "--stack", stack], cwd, env);
+      // The edit works on the encrypted export: no secret is written in plaintext.
+      const state = JSON.parse(pulumi(["stack", "export", "--stack", stack], cwd, env)) as { deployment: { resources: StateResource[] } };
+      const newUrn = successorUrn(m.oldUrn);
+      state.deployment.resources = replaceInState(state.deployment.resources, m.oldUrn, newUrn);
+      const edited = path.join(dir, "state.json");
+      fs.writeFileSync(edited, JSON.stringify(state), { mode: 0o600 });
+      pulumi(["stack", "import", "--file", edited, "--stack", stack], cwd, env);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
