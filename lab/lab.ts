@@ -171,9 +171,9 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-async function waitFor(what: string, timeoutS: number, probe: () => boolean): Promise<void> {
+async function waitFor(what: string, timeoutS: number, probe: () => boolean | Promise<boolean>): Promise<void> {
   const t0 = Date.now();
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() - t0 > timeoutS * 1000) throw new Error(`lab: ${what} not ready after ${timeoutS}s`);
     await sleep(1000);
   }
@@ -317,14 +317,6 @@ function sshCode(port: number, image: string, command: string): Promise<number> 
   });
 }
 
-async function waitForAsync(what: string, timeoutS: number, probe: () => Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - t0 > timeoutS * 1000) throw new Error(`lab: ${what} not ready after ${timeoutS}s`);
-    await sleep(1000);
-  }
-}
-
 /**
  * Waits until every host answers SSH (one session per host, all at once).
  * After a boot, also until it has finished booting and its enabled services
@@ -336,7 +328,7 @@ async function waitHosts(state: LabState, booted: boolean): Promise<void> {
     state.hosts.map((h) => {
       const probes = (preset.hosts.find((x) => x.name === h.name)?.enable ?? []).map((u) => SERVICE_READY[u]).filter((p) => p);
       const script = booted ? ["systemctl is-system-running --wait >/dev/null 2>&1; true", ...probes].join(" && ") : "true";
-      return waitForAsync(`host ${h.name} (ssh port ${h.port}: ${script})`, HOST_TIMEOUT_S, async () => (await sshCode(h.port, state.image, script)) === 0);
+      return waitFor(`host ${h.name} (ssh port ${h.port}: ${script})`, HOST_TIMEOUT_S, async () => (await sshCode(h.port, state.image, script)) === 0);
     }),
   );
 }
