@@ -6,8 +6,6 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fingerprint, Inventory, InventoryHost, renderInventory } from "./inventory";
-
-export { fingerprint };
 import { labRunDir, projectRoot } from "./paths";
 import { LabPreset, presetNamed } from "./presets";
 import { hmp, qmp } from "./qmp";

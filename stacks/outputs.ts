@@ -4,6 +4,7 @@
 // @pulumi/command's remote.Command once the topology is up.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { quote } from "../providers/transport/shell";
 import { Host } from "./hosts";
 
 export interface TopologyOutputs {
@@ -26,7 +27,7 @@ export function vipUrl(vip: string, path = "/", port = 80): string {
 
 /** What the check's script prints: one line per request, the first line of the answer or FAILED. */
 export function checkScript(url: string, requests: number): string {
-  return `for i in $(seq 1 ${requests}); do if r=$(curl -s -m 3 '${url}'); then printf '%s\\n' "$r" | head -n 1; else echo "FAILED (curl exit $?)"; fi; done`;
+  return `for i in $(seq 1 ${requests}); do if r=$(curl -s -m 3 ${quote(url)}); then printf '%s\\n' "$r" | head -n 1; else echo "FAILED (curl exit $?)"; fi; done`;
 }
 
 /** "10/10 answered (this is nginx1: 5, this is nginx2: 5)" from the script's output. */

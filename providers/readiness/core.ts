@@ -32,7 +32,7 @@ export interface Readiness {
   unit?: string;
 }
 
-const URL = /^https?:\/\/[A-Za-z0-9.:[\]_-]+(?::\d{1,5})?(?:\/[A-Za-z0-9_.~!*'()/%?=&+,;:@-]*)?$/;
+const URL = /^https?:\/\/[A-Za-z0-9.:[\]_-]+(?::\d{1,5})?(?:\/[A-Za-z0-9_.~!*()/%?=&+,;:@-]*)?$/;
 
 /** Checks a `readiness` input at `field` (e.g. "readiness"). */
 export function checkReadiness(c: Checker, field: string, v: unknown): void {

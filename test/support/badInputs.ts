@@ -83,6 +83,8 @@ export const BAD_INPUTS: BadInput[] = [
   { kind: "NginxSite", what: "server name with a space", args: { ...site, serverName: ["a b"] }, field: "serverName[0]", allowed: /./ },
   // TomcatApp
   { kind: "TomcatApp", what: "path with a space", args: patch(app, { path: "/a b" }), field: "path", allowed: /\/shop|segments|letters/ },
+  { kind: "TomcatApp", what: "readiness probe of an unknown type", args: patch(app, { readiness: { probe: { type: "ping" } } }), field: "readiness.probe.type", allowed: /http, tcp, command, none/ },
+  { kind: "TomcatApp", what: "readiness URL with shell syntax", args: patch(app, { readiness: { probe: { type: "http", url: "http://x/$(reboot)" } } }), field: "readiness.probe.url", allowed: /URL without spaces or quotes/ },
   { kind: "TomcatApp", what: "docBase /", args: patch(app, { docBase: "/" }), field: "docBase", allowed: /absolute/ },
   { kind: "TomcatApp", what: "file outside docBase", args: patch(app, { files: { "../x.jsp": "x" } }), field: 'files["../x.jsp"]', allowed: /relative/ },
   { kind: "TomcatApp", what: "name with a slash", args: patch(app, { name: "a/b" }), field: "name", allowed: /letters, digits/ },

@@ -6,9 +6,11 @@ describe("end-to-end check", () => {
   it("requests the URL N times, one line per answer or FAILED", () => {
     assert.equal(
       checkScript("http://12.0.0.20/", 3),
-      `for i in $(seq 1 3); do if r=$(curl -s -m 3 'http://12.0.0.20/'); then printf '%s\\n' "$r" | head -n 1; else echo "FAILED (curl exit $?)"; fi; done`,
+      `for i in $(seq 1 3); do if r=$(curl -s -m 3 http://12.0.0.20/); then printf '%s\\n' "$r" | head -n 1; else echo "FAILED (curl exit $?)"; fi; done`,
     );
+    assert.match(checkScript("http://x/a'b", 1), /curl -s -m 3 'http:\/\/x\/a'\\''b'\)/, "the URL is one quoted shell word");
     assert.equal(vipUrl("192.168.118.100", "/index.jsp"), "http://192.168.118.100/index.jsp");
+    assert.match(checkScript("http://x/a'b", 1), /curl -s -m 3 'http:\/\/x\/a'\\''b'\)/, "the URL is one quoted shell word");
     assert.equal(vipUrl("192.168.118.100", "/", 8080), "http://192.168.118.100:8080/");
   });
 
