@@ -3,6 +3,7 @@
 // `iptables -t nat -A POSTROUTING -s 192.168.118.0/24 -o ens36 -j SNAT --to 12.0.0.20`).
 import * as net from "node:net";
 import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { checkIpv4Cidr, IFACE, IFACE_RULE } from "../common/net";
 import { command } from "../transport/shell";
 
 export type NatChain = "POSTROUTING" | "PREROUTING";
@@ -26,32 +27,7 @@ export interface NatSpec {
 const CHAINS: readonly NatChain[] = ["POSTROUTING", "PREROUTING"];
 const TARGETS: readonly NatTarget[] = ["SNAT", "MASQUERADE", "DNAT"];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** An interface name as the kernel allows it (IFNAMSIZ), without iptables' '+' wildcard. */
-export const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
-export const IFACE_RULE = "an interface name of 1..15 letters, digits, '_', '-', '.'";
 const TO = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/;
-
-/** An IPv4 address or CIDR (a.b.c.d or a.b.c.d/n) with the host bits clear. */
-export function checkIpv4Cidr(c: Checker, property: string, v: unknown, allowBare = true): boolean {
-  const what = allowBare ? "an IPv4 address or CIDR such as 192.168.118.0/24" : "an IPv4 CIDR such as 10.0.0.0/8";
-  if (!c.word(property, v, allowBare ? /^[0-9.]+(\/\d{1,2})?$/ : /^[0-9.]+\/\d{1,2}$/, what)) return false;
-  const [addr, len] = (v as string).split("/");
-  const prefix = len === undefined ? 32 : Number(len);
-  if (!net.isIPv4(addr) || prefix > 32) {
-    c.fail(property, `${property} must be ${what}; got ${JSON.stringify(v)}`);
-    return false;
-  }
-  const bits = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-  const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
-  // Unsigned AND of two 32-bit values held in doubles.
-  const network = ((bits & mask) >>> 0);
-  if (network !== bits) {
-    const n = [24, 16, 8, 0].map((s) => (network >>> s) & 255).join(".");
-    c.fail(property, `${property} has host bits set after /${prefix}: ${JSON.stringify(v)} (did you mean ${n}/${prefix}?)`);
-    return false;
-  }
-  return true;
-}
 
 export function checkNatRule(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();

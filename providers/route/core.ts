@@ -2,7 +2,7 @@
 // parsing of `ip route show <destination>` (the seed's "real servers'
 // gateway = DIP": `ip route replace default via 192.168.118.20`).
 import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
-import { checkIpv4Cidr, IFACE, IFACE_RULE } from "../nat/core";
+import { checkIpv4Cidr, IFACE, IFACE_RULE } from "../common/net";
 import { command } from "../transport/shell";
 
 export interface RouteSpec {
@@ -39,8 +39,6 @@ export function routeCommand(r: RouteSpec): string {
 }
 
 /** Flags `ip route show` prints that `ip route replace` does not accept. */
-// Arrays, not Sets: provider code is serialized, and a module-level Set
-// arrives as a plain object.
 const OUTPUT_ONLY: readonly string[] = ["linkdown", "dead", "offload", "trap", "offload_failed", "rt_offload", "rt_trap", "rt_offload_failed", "pervasive", "notify", "unresolved"];
 const TYPES: readonly string[] = ["unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast"];
 
