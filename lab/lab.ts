@@ -5,7 +5,8 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fingerprint, Inventory, InventoryHost, renderInventory } from "./inventory";
+import { command, quote } from "../providers/transport/shell";
+import { fingerprint, Inventory, InventoryHost, renderInventory } from "../stacks/inventory";
 import { labRunDir, projectRoot } from "./paths";
 import { LabPreset, presetNamed } from "./presets";
 import { hmp, qmp } from "./qmp";
@@ -149,11 +150,6 @@ function hostPort(state: LabState, host: string): number {
   return h.port;
 }
 
-/** Quotes one word for a POSIX shell. */
-function shq(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The `labctl start` line for a host; `guestPort` is where its forward listens inside the VM. */
 function labctlStartArgs(preset: LabPreset, name: string, guestPort: number): string {
   const h = preset.hosts.find((x) => x.name === name);
@@ -162,7 +158,7 @@ function labctlStartArgs(preset: LabPreset, name: string, guestPort: number): st
   if (h.gateway) args.push(`gw=${h.gateway}`);
   if (h.enable?.length) args.push(`enable=${h.enable.join(",")}`);
   if (h.www) args.push(`www=${h.www}`);
-  return ["labctl", "start", ...args].map(shq).join(" ");
+  return command("labctl", "start", ...args);
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -564,7 +560,7 @@ export function ssh(host: string, args: string[] = []): number {
 export function stop(host: string): void {
   const s = requireLab();
   hostPort(s, host);
-  vmOrThrow(s, `labctl stop ${shq(host)}`);
+  vmOrThrow(s, `labctl stop ${quote(host)}`);
 }
 
 /** Boots a stopped host again (fresh kernel state, same files) and waits for its sshd. */
@@ -581,7 +577,7 @@ export function cut(a: string, b: string): void {
   const s = requireLab();
   hostPort(s, a);
   hostPort(s, b);
-  vmOrThrow(s, `labctl cut ${shq(a)} ${shq(b)}`);
+  vmOrThrow(s, `labctl cut ${quote(a)} ${quote(b)}`);
 }
 
 /** Restores every link that `cut` dropped. */

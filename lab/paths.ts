@@ -1,5 +1,7 @@
 // Where the lab keeps things: the image cache (per recipe) and the one run
-// directory of the running lab (machine-wide, so one lab runs at a time).
+// directory of the running lab (machine-wide, so one lab runs at a time; it is
+// defined in stacks/inventory.ts, next to the default inventory path the
+// stacks read).
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -7,8 +9,6 @@ export function cacheRoot(): string {
   return process.env.PULUMI_LVS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-lvs");
 }
 
-export function labRunDir(): string {
-  return process.env.PULUMI_LVS_LAB_DIR ?? path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), "pulumi-lvs-lab");
-}
+export { labRunDir } from "../stacks/inventory";
 
 export const projectRoot = path.resolve(__dirname, "..");

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as lab from "../lab/lab";
 import { stacks } from "../stacks";
-import { pulumiCommand, toolchainEnv } from "../test/support/toolchain";
+import { pulumiCommand, toolchainEnv } from "./lib/toolchain";
 
 const root = path.resolve(__dirname, "..");
 const say = (msg: string) => process.stdout.write(`\n==> ${msg}\n`);

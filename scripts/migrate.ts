@@ -165,7 +165,7 @@ if (require.main === module) {
     process.exit(2);
   }
   // Loaded here so that the pure planning above has no toolchain dependency.
-  const { toolchainEnv } = require("../test/support/toolchain") as typeof import("../test/support/toolchain");
+  const { toolchainEnv } = require("./lib/toolchain") as typeof import("./lib/toolchain");
   try {
     const moves = migrateStack(stack, path.resolve(__dirname, ".."), toolchainEnv(), args.includes("--dry-run"));
     if (!moves.length) console.log(`stack ${stack}: nothing to migrate`);

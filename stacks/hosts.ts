@@ -3,7 +3,7 @@
 // `pulumi-lvs:inventory` (default: the running lab's). The SSH key is the
 // inventory's key file, or the secret `pulumi-lvs:privateKey` when set.
 import * as pulumi from "@pulumi/pulumi";
-import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../lab/inventory";
+import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "./inventory";
 import type { ConnectionArgs } from "../providers";
 
 export interface Host {

@@ -1,11 +1,13 @@
-// The lab inventory: an Ansible-style YAML file (`all.hosts`, `all.children`
-// groups) that `lab up` writes and that stacks and tests read. A user with real
-// machines can write the same format by hand.
+// The host inventory: an Ansible-style YAML file (`all.hosts`, `all.children`
+// groups) that the stacks, the scripts and the tests read, and that `lab up`
+// writes for the lab's hosts. A user with real machines writes the same format
+// by hand. It lives with the stacks (not in lab/) because the stacks read it.
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as YAML from "yaml";
 import { fingerprintOf } from "../providers/transport/ssh";
 import type { ConnectionArgs } from "../providers/transport/types";
-import { labRunDir } from "./paths";
 
 export interface InventoryHost {
   name: string;
@@ -31,6 +33,14 @@ export interface Inventory {
   preset?: string;
   hosts: Record<string, InventoryHost>;
   groups: Record<string, string[]>;
+}
+
+/**
+ * The one run directory of the running lab (machine-wide, so one lab runs at a
+ * time): the lab keeps its state there and writes its inventory there.
+ */
+export function labRunDir(): string {
+  return process.env.PULUMI_LVS_LAB_DIR ?? path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), "pulumi-lvs-lab");
 }
 
 /** Default inventory path of the running lab. */

@@ -1,6 +1,6 @@
-// How tests reach the project's Pulumi CLI: the environment that
-// scripts/env.sh prints (the same one `npm run pulumi` uses) and an
-// Automation API PulumiCommand bound to that CLI.
+// How the tools (demo, review, bench, migrate) and the tests reach the
+// project's Pulumi CLI: the environment that scripts/env.sh prints (the same
+// one `npm run pulumi` uses) and an Automation API PulumiCommand bound to that CLI.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { pulumiCommand, toolchainEnv } from "../../test/support/toolchain";
+import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
 import { driftReport, previewReport } from "./run";
 
 const root = path.resolve(__dirname, "../..");

@@ -5,11 +5,11 @@
 // with the likely cause of each failure. Exit 0 when healthy, 2 when not.
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../../lab/inventory";
+import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../../stacks/inventory";
 import { command, quote } from "../../providers/transport/shell";
 import { closeAll, sshTransport } from "../../providers/transport/ssh";
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
-import { pulumiCommand, toolchainEnv } from "../../test/support/toolchain";
+import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
 import { table } from "./core";
 import { diagnose, Finding, MemberFacts } from "./diagnose";
 

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderInventory } from "../../lab/inventory";
+import { renderInventory } from "../../stacks/inventory";
 import { testBackend, TestBackend } from "../support/engine";
 import { projectStack } from "../support/stacks";
 

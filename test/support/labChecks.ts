@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { Client } from "ssh2";
-import { InventoryHost, loadInventory } from "../../lab/inventory";
+import { InventoryHost, loadInventory } from "../../stacks/inventory";
 import * as lab from "../../lab/lab";
 
 /** Connects with ssh2, accepting only the host key whose SHA256 fingerprint is `pin`; runs `command`. */

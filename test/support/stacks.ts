@@ -5,6 +5,8 @@ import * as lab from "../../lab/lab";
 import { stacks } from "../../stacks";
 import { inlineStack, TestBackend } from "./engine";
 
+export { holdsVip, until } from "../../scripts/lib/probe";
+
 export async function projectStack(backend: TestBackend, name: string, config: Record<string, string> = {}): Promise<Stack> {
   const entry = stacks[name];
   if (!entry) throw new Error(`no stack ${name}`);
@@ -30,19 +32,4 @@ export function tally(list: string[]): Record<string, number> {
 export function assertAlternates(list: string[], a: string, b: string): void {
   const ok = list.every((x) => x === a || x === b) && list.every((x, i) => i === 0 || x !== list[i - 1]);
   if (!ok) throw new Error(`expected answers to alternate exactly between "${a}" and "${b}"; got ${list.join(", ")}`);
-}
-
-/** Polls `test` every 250 ms; returns the seconds it took, or throws naming `what`. */
-export async function until(what: string, seconds: number, test: () => boolean): Promise<number> {
-  const t0 = Date.now();
-  while (!test()) {
-    if (Date.now() - t0 > seconds * 1000) throw new Error(`${what}: not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return (Date.now() - t0) / 1000;
-}
-
-/** Does `host` hold `vip` on ens33? */
-export function holdsVip(host: string, vip = "192.168.118.100"): boolean {
-  return new RegExp(`inet ${vip.replace(/\./g, "\\.")}/`).test(lab.run(host, "ip -o -4 addr show dev ens33"));
 }

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fingerprint, Inventory, parseInventory, renderInventory } from "../../lab/inventory";
+import { fingerprint, Inventory, parseInventory, renderInventory } from "../../stacks/inventory";
 
 function keyPair(dir: string, name: string): { line: string; pin: string } {
   const f = path.join(dir, name);

@@ -10,7 +10,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import { connectionArgs, loadInventory } from "../../../stacks/inventory";
 import * as lab from "../../../lab/lab";
 import * as random from "@pulumi/random";
 import { KeepalivedInstance } from "../../../providers";

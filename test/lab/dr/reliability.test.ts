@@ -14,7 +14,7 @@ import { hostsFromConfig } from "../../../stacks/hosts";
 import { inlineStack } from "../../support/engine";
 import { loadDuring } from "../../support/load";
 import { useLabStacks } from "../../support/labStack";
-import { snapshot } from "../../support/snapshot";
+import { snapshot } from "../../../scripts/lib/snapshot";
 import { answers, assertAlternates, tally, until } from "../../support/stacks";
 
 const URL = "http://192.168.118.100/";

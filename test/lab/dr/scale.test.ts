@@ -8,7 +8,7 @@ import * as lab from "../../../lab/lab";
 import { countSince, cursors } from "../../../bench/hostCounts";
 import { HostCount } from "../../../bench/report";
 import { useLabStacks } from "../../support/labStack";
-import { snapshot } from "../../support/snapshot";
+import { snapshot } from "../../../scripts/lib/snapshot";
 import { projectStack } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];

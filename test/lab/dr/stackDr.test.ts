@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
 import { gapDuring } from "../../support/load";
 import { useLabStacks } from "../../support/labStack";
-import { snapshot } from "../../support/snapshot";
+import { snapshot } from "../../../scripts/lib/snapshot";
 import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];

@@ -1,6 +1,6 @@
 // The lab itself on the haproxy preset.
 import { strict as assert } from "node:assert";
-import { loadInventory } from "../../../lab/inventory";
+import { loadInventory } from "../../../stacks/inventory";
 import { allHostsPinned, ok, usePreset } from "../../support/labChecks";
 
 describe("lab: preset haproxy", function () {

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import { connectionArgs, loadInventory } from "../../../stacks/inventory";
 import * as lab from "../../../lab/lab";
 import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../../providers";
 import { closeAll, sshTransport } from "../../../providers/transport/ssh";

@@ -5,9 +5,9 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadInventory } from "../../../lab/inventory";
+import { loadInventory } from "../../../stacks/inventory";
 import { useLabStacks } from "../../support/labStack";
-import { snapshot } from "../../support/snapshot";
+import { snapshot } from "../../../scripts/lib/snapshot";
 import { answers, assertAlternates, projectStack, tally } from "../../support/stacks";
 
 const HOSTS = ["director", "rs1", "rs2", "client"];

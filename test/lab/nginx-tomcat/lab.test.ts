@@ -1,6 +1,6 @@
 // The lab itself on the nginx-tomcat preset.
 import { strict as assert } from "node:assert";
-import { loadInventory } from "../../../lab/inventory";
+import { loadInventory } from "../../../stacks/inventory";
 import * as lab from "../../../lab/lab";
 import { allHostsPinned, usePreset } from "../../support/labChecks";
 

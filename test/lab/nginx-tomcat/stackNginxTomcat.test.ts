@@ -9,11 +9,11 @@
 // host, unit, what was awaited and the journal, while nginx keeps serving.
 import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
-import { connectionArgs, loadInventory } from "../../../lab/inventory";
+import { connectionArgs, loadInventory } from "../../../stacks/inventory";
 import { TomcatApp } from "../../../providers";
 import { inlineStack } from "../../support/engine";
 import { useLabStacks } from "../../support/labStack";
-import { snapshot } from "../../support/snapshot";
+import { snapshot } from "../../../scripts/lib/snapshot";
 import { answers, assertAlternates, projectStack, tally } from "../../support/stacks";
 
 const HOSTS = ["director1", "rs1", "rs2", "tomcat1", "tomcat2", "client"];
