@@ -9,6 +9,7 @@
 import type { Client, ConnectConfig } from "ssh2";
 import { coalescedScript, parseCoalesced } from "./coalesce";
 import { quote } from "./shell";
+import { replacementTransport } from "./seam";
 import { commandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
 
 /** sshd's default MaxSessions is 10; stay below it. */
@@ -174,8 +175,11 @@ function execOn(cl: Client, line: string, stdin: string | undefined): Promise<Ex
   });
 }
 
-/** The transport for a connection: pooled per user@host:port in this process. */
+/** The transport for a connection: pooled per user@host:port in this process (or a test's fake host, seam.ts). */
 export function sshTransport(c: ConnectionArgs): Transport {
+  // The test seam (seam.ts): a fake host when a test installed one, else SSH.
+  const replacement = replacementTransport(c);
+  if (replacement) return replacement;
   const target = targetOf(c);
   const e = entryFor(target);
   const sudo = c.sudo ?? (c.user ?? "root") !== "root";
