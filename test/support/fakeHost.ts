@@ -6,9 +6,9 @@
 //
 // One holder process per fake host keeps the namespaces alive:
 //   unshare --mount --net --pid --uts --fork --mount-proc --kill-child sh -c '<mounts>; exec sleep infinity'
-// with overlays over /etc, /var, /opt, /usr, /run and /root (upper layers in a
+// with overlays over /etc, /var, /opt, /usr and /run (upper layers in a
 // temporary directory, so the real files are never written), a tmpfs over
-// /proc/sys filled with the keys the providers use, and a tmpfs /tmp. Each
+// /proc/sys filled with the keys the providers use, and tmpfs /tmp and /root. Each
 // command runs with `nsenter -t <pid> -m -n -p bash -c <line>`
 // (providers/transport/seam.ts namespaceTransport). The network namespace
 // has only a down loopback, so even a command that escaped the stand-ins
@@ -54,7 +54,7 @@ export const DEFAULT_SYSCTLS: Record<string, string> = {
   ),
 };
 
-const OVERLAID = ["etc", "var", "opt", "usr", "run", "root"];
+const OVERLAID = ["etc", "var", "opt", "usr", "run"];
 
 export interface FakeHostOptions {
   /** The connection's host (never dialled). Default 127.0.0.1. */
@@ -136,6 +136,8 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
     "mount -t tmpfs tmpfs /proc/sys",
     sysctlScript(opts),
     "mount -t tmpfs tmpfs /tmp",
+    // An empty home: a fresh host's root, and none of this machine's dotfiles (a slow .bashrc) or credentials.
+    "mount -t tmpfs tmpfs /root",
     "echo ready",
     "exec sleep infinity",
   ].join(" && ");
