@@ -16,6 +16,7 @@ run_tier() {
   fi
 }
 run_tier unit
+run_tier fake
 run_tier engine
 run_tier lab
 exit "$status"

@@ -3,11 +3,11 @@
 // "operation" between steps: the providers cache a host's IPVS table and
 // facts per provider process, which in the engine is one per operation.
 import * as assert from "node:assert/strict";
-import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+import type { DiffResult, ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { FakeHost, installFakeHosts, startFakeHost, uninstallFakeHosts } from "../support/fakeHost";
 
-export type InputsOf<P> = P extends ResourceProvider<infer I, unknown> ? I : never;
-export type OutputsOf<P> = P extends ResourceProvider<unknown, infer O> ? O : never;
+/** The inputs type of a provider object (its Props are not exported). */
+export type InputsOf<P extends { create(inputs: never): unknown }> = Parameters<P["create"]>[0];
 
 /** Forgets what the providers cached about hosts (a new engine operation starts a new provider process). */
 export function newOperation(): void {
@@ -37,6 +37,13 @@ export async function diff<I, O>(p: ResourceProvider<I, O>, id: string, olds: O,
   const checked = p.check ? await p.check(olds as unknown as I, news) : { inputs: news };
   const d = await p.diff(id, olds, (checked.inputs ?? news) as I);
   return { changes: d.changes ?? false, replaces: d.replaces ?? [] };
+}
+
+/** The provider's whole diff answer (deleteBeforeReplace, stables, ...). */
+export async function fullDiff<I, O>(p: ResourceProvider<I, O>, id: string, olds: O, news: I): Promise<DiffResult> {
+  assert.ok(p.diff, "provider has diff");
+  const checked = p.check ? await p.check(olds as unknown as I, news) : { inputs: news };
+  return p.diff(id, olds, (checked.inputs ?? news) as I);
 }
 
 export async function update<I, O>(p: ResourceProvider<I, O>, id: string, olds: O, news: I): Promise<O> {
