@@ -2,8 +2,8 @@
 // (KeepalivedInstance, HaproxyListener, NginxSite): check with the kind's
 // pure check, render with its pure renderer, apply through daemon.ts.
 //
-// Replaces on: connection host/port, name. In place: the kind's fields and
-// `readiness`. After a change the daemon reloads, and create and update wait
+// Fields: `name` replaces; the kind's fields and `readiness` update in place
+// (includeKind below). After a change the daemon reloads, and create and update wait
 // (on the host) until it is ready: the unit active plus the kind's probe
 // (keepalived: the VIP held by a MASTER; HAProxy and nginx: their ports
 // accept), overridable with `readiness`.
@@ -12,7 +12,7 @@
 // repairs it.
 import * as pulumi from "@pulumi/pulumi";
 import { Checker, CheckFailure } from "../common/check";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, KindDecl, kindProvider } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -37,12 +37,52 @@ export interface IncludeProps {
   readySeconds?: number;
 }
 
-export interface IncludeKind<P extends IncludeProps> {
-  /** Resource type name, for messages. */
-  kind: string;
-  /** The fields updated in place (all but name and connection). */
-  fields: readonly string[];
+/** What an include-file kind declares besides the shared fields (name, readiness and the outputs). */
+export interface IncludeKindArgs<P extends IncludeProps> {
+  type: string;
+  doc: string;
+  file: string;
+  providerExport: string;
+  notes?: string;
+  /** Doc of `name`, which replaces. */
+  name: string;
+  /** The kind's own fields (all update in place) and their docs, in order. */
+  fields: Record<string, string>;
+  /** Doc of `readiness` (the kind's default probe). */
+  readiness: string;
   check(inputs: Record<string, unknown>): CheckFailure[];
+  /** The include file's content. */
+  render(p: P): string;
+}
+
+/** The declaration of an include-file kind: name replaces, its fields and readiness update in place, drift from the hashes. */
+export function includeKind<P extends IncludeProps>(a: IncludeKindArgs<P>): KindDecl<P> {
+  return defineKind<P>({
+    type: a.type,
+    doc: a.doc,
+    file: a.file,
+    providerExport: a.providerExport,
+    notes: a.notes,
+    fields: {
+      name: { kind: "replace", doc: a.name },
+      ...Object.fromEntries(Object.entries(a.fields).map(([f, doc]) => [f, { kind: "update" as const, doc }])),
+      readiness: { kind: "update", doc: a.readiness },
+      sha256: { kind: "output", doc: "Hash of the live include file (refresh) or of what was written; a hand edit shows as drift." },
+      mainInSync: { kind: "output", doc: "Refresh: the main and setting files are the managed ones." },
+      running: { kind: "output", doc: "Refresh: the daemon runs (false: drift)." },
+      readySeconds: { kind: "output", doc: "Seconds the last create or update waited for readiness." },
+    },
+    check: (p) => {
+      const c = new Checker();
+      checkReadiness(c, "readiness", p.readiness);
+      return [...a.check(p as unknown as Record<string, unknown>), ...c.failures];
+    },
+    changes: (olds) => olds.sha256 !== sha256(a.render(olds)) || olds.mainInSync === false || olds.running === false,
+    deleteBeforeReplace: ({ replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces,
+  });
+}
+
+export interface IncludeKind<P extends IncludeProps> {
   /** The include file's content. */
   render(p: P): string;
   layout(p: P): DaemonLayout;
@@ -56,7 +96,7 @@ export function mainInSync(l: DaemonLayout, live: IncludeState): boolean {
   return mainOk && (l.settings ?? []).every((s, i) => live.settings[i]?.sha256 === sha256(s.content));
 }
 
-export function includeFileProvider<P extends IncludeProps>(k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
+export function includeFileProvider<P extends IncludeProps>(decl: KindDecl<P>, k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
   const written = (p: P, content: string, readySeconds: number): P => ({ ...p, sha256: sha256(content), mainInSync: true, running: true, readySeconds });
   const apply = async (p: P): Promise<P> => {
     const content = k.render(p);
@@ -64,26 +104,9 @@ export function includeFileProvider<P extends IncludeProps>(k: IncludeKind<P>): 
     const l = k.layout(p);
     await applyInclude(t, l, p.name, content);
     const ready = resolveReadiness(p.readiness, { ...k.readiness(p), unit: l.unit });
-    return written(p, content, await awaitReady(t, ready, `${k.kind} ${p.name}`));
+    return written(p, content, await awaitReady(t, ready, `${decl.type} ${p.name}`));
   };
-  return {
-    async check(_olds, news) {
-      const c = new Checker();
-      checkReadiness(c, "readiness", news.readiness);
-      const failures = [...k.check(news as unknown as Record<string, unknown>), ...c.failures];
-      return failures.length ? { failures } : { inputs: news };
-    },
-
-    async diff(_id, olds, news) {
-      const a = olds as unknown as Record<string, unknown>;
-      const b = news as unknown as Record<string, unknown>;
-      const own = changedProps(a, b, { replace: ["name"], update: [...k.fields, "readiness"] });
-      const conn = changedProps(a, b, CONNECTION_DIFF);
-      const drift = olds.sha256 !== sha256(k.render(olds)) || olds.mainInSync === false || olds.running === false;
-      const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-      return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
-    },
-
+  return kindProvider<P>(decl, {
     async create(inputs) {
       const outs = await apply(inputs);
       const l = k.layout(inputs);
@@ -91,7 +114,7 @@ export function includeFileProvider<P extends IncludeProps>(k: IncludeKind<P>): 
     },
 
     async read(id, props) {
-      if (!props) throw importUnsupported(k.kind, id);
+      if (!props) throw importUnsupported(decl.type, id);
       const l = k.layout(props);
       const live = await readInclude(sshTransport(props.connection), l, props.name);
       return { id, props: { ...props, sha256: live.include.sha256 ?? "absent", mainInSync: mainInSync(l, live), running: live.active } };
@@ -104,7 +127,7 @@ export function includeFileProvider<P extends IncludeProps>(k: IncludeKind<P>): 
     async delete(_id, props) {
       await removeInclude(sshTransport(props.connection), k.layout(props), props.name);
     },
-  };
+  });
 }
 
 /** The spec of a kind: name plus the declared fields (bookkeeping outputs dropped). */

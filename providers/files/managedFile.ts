@@ -3,31 +3,30 @@
 // replaces the old file, atomic rename, optional reload with rollback. A file
 // that existed before is kept aside and put back on delete.
 //
-// Replaces on: connection host/port, path. In place: content, mode, owner,
-// validate, reload. Refresh reads the live file's hash, mode and owner: a hand
-// edit shows as drift (sha256 differs) and `up` writes the file again.
+// Fields (which replace, which update in place): MANAGED_FILE below. Refresh
+// reads the live file's hash, mode and owner: a hand edit shows as drift
+// (sha256 differs) and `up` writes the file again.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { applyFile, statFiles } from "./apply";
 import { checkFileInputs, normalizeMode, removeCommand, restoreStockCommand, sameOwner, saveStockCommand, sha256 } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface ManagedFileArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** Absolute path. Replaces. */
+  /** Absolute path. */
   path: pulumi.Input<string>;
-  /** The whole content. In place. */
+  /** The whole content. */
   content: pulumi.Input<string>;
-  /** Octal mode. Default "0644". In place. */
+  /** Octal mode. Default "0644". */
   mode?: pulumi.Input<string>;
-  /** owner or owner:group. Default "root:root". In place. */
+  /** owner or owner:group. Default "root:root". */
   owner?: pulumi.Input<string>;
-  /** Validator run on the new file first, `%s` = its path (e.g. "sh -n %s"). In place. */
+  /** Validator run on the new file first, `%s` = its path (e.g. "sh -n %s"). */
   validate?: pulumi.Input<string>;
-  /** Command run after a change (e.g. "systemctl reload nginx"); failure rolls back. In place. */
+  /** Command run after a change (e.g. "systemctl reload nginx"); failure rolls back. */
   reload?: pulumi.Input<string>;
 }
 
@@ -52,21 +51,31 @@ function inSync(p: Props): boolean {
   return p.sha256 === sha256(s.content) && p.liveMode === s.mode && sameOwner(s.owner, p.liveOwner);
 }
 
-export const managedFileProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkFileInputs(news as unknown as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
+export const MANAGED_FILE = defineKind<Props>({
+  type: "ManagedFile",
+  doc: "A plain file on a host, validated, written atomically, reloaded with rollback.",
+  file: __filename,
+  providerExport: "managedFileProvider",
+  fields: {
+    path: { kind: "replace", doc: "Absolute path." },
+    content: { kind: "update", doc: "The whole content." },
+    mode: { kind: "update", doc: "Octal mode. Default \"0644\"." },
+    owner: { kind: "update", doc: "owner or owner:group. Default \"root:root\"." },
+    validate: { kind: "update", doc: "Validator run on the new file first, `%s` = its path (e.g. \"sh -n %s\")." },
+    reload: { kind: "update", doc: "Command run after a change (e.g. \"systemctl reload nginx\"); failure rolls back." },
+    sha256: { kind: "output", doc: "Hash of the live file (refresh) or of what was written; a hand edit shows as drift." },
+    liveMode: { kind: "output", doc: "The live file's mode (refresh)." },
+    liveOwner: { kind: "output", doc: "The live file's owner (refresh)." },
   },
+  notes: "a file that existed before is kept aside and put back on delete; deletes before replacing on the same host",
+  check: (p) => checkFileInputs(p as unknown as Record<string, unknown>),
+  normalize: (p) => ({ ...p, ...spec(p) }),
+  // Only when no declared field changed: the live state is compared with the declared content.
+  changes: (olds, _news, fieldsChanged) => !fieldsChanged && !inSync(olds),
+  deleteBeforeReplace: ({ replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces,
+});
 
-  async diff(_id, olds, news) {
-    const a = { ...olds, ...spec(olds) } as unknown as Record<string, unknown>;
-    const b = { ...news, ...spec(news) } as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["path"], update: ["content", "mode", "owner", "validate", "reload"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    return { changes: own.changed.length + conn.changed.length > 0 || !inSync(olds), replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
-  },
-
+export const managedFileProvider = kindProvider<Props>(MANAGED_FILE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const s = spec(inputs);
@@ -94,14 +103,14 @@ export const managedFileProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
     await t.run(`${removeCommand(props.path)} && ${restoreStockCommand(props.path)}`);
     if (props.reload) await t.run(props.reload);
   },
-};
+});
 
 /** A file on a host with validate-then-swap, reload and rollback. */
-export class ManagedFile extends pulumi.dynamic.Resource {
+export class ManagedFile extends LvsResource {
   declare readonly path: pulumi.Output<string>;
   declare readonly sha256: pulumi.Output<string>;
 
   constructor(name: string, args: ManagedFileArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "managedFileProvider", managedFileProvider), name, { ...args, sha256: undefined, liveMode: undefined, liveOwner: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "ManagedFile");
+    super(MANAGED_FILE, managedFileProvider, name, args, opts);
   }
 }

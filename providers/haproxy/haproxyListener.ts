@@ -7,19 +7,19 @@
 // listening sockets are handed over); a failing reload puts the old file back.
 // The last listener removed puts back the stock files and the unit's state.
 //
-// Replaces on: connection host/port, name. In place: everything else.
+// Fields (which replace, which update in place): HAPROXY_LISTENER below.
 // Refresh reads the files' hashes and whether haproxy runs (files/includeProvider.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
-import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
+import { includeFileProvider, includeKind, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkHaproxyListener, HaproxyListenerSpec, HaproxyServer, HaproxyTimeouts, renderHaproxyListener, renderHaproxyMain } from "./core";
-import { providerRef } from "../common/providerRef";
+import { LvsResource } from "../common/define";
 
 export interface HaproxyListenerArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** Section and file name. Replaces. */
+  /** Section and file name. */
   name: pulumi.Input<string>;
   /** "listen" (default) or "frontend-backend". */
   style?: pulumi.Input<"listen" | "frontend-backend">;
@@ -37,7 +37,7 @@ export interface HaproxyListenerArgs {
   retries?: pulumi.Input<number>;
   redispatch?: pulumi.Input<boolean>;
   forwardFor?: pulumi.Input<boolean>;
-  /** When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds. In place. */
+  /** When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds. */
   readiness?: pulumi.Input<ReadinessArgs>;
 }
 
@@ -60,13 +60,37 @@ export const haproxyLayout: DaemonLayout = {
   validateSet: `haproxy -c -f ${MAIN} -f "$v"`,
 };
 
-const FIELDS = ["style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"] as const;
+const FIELD_DOCS = {
+  style: "\"listen\" (default) or \"frontend-backend\".",
+  mode: "\"http\" (default) or \"tcp\".",
+  bind: "Addresses to listen on; address defaults to \"*\".",
+  balance: "roundrobin (default), static-rr, leastconn, first, source, uri, random.",
+  servers: "The backend servers (name, address, port, weight, check).",
+  httpCheck: "option httpchk METHOD URI (http mode).",
+  timeouts: "connect, client, server, check timeouts.",
+  maxconn: "maxconn of the section.",
+  retries: "retries of the section.",
+  redispatch: "option redispatch.",
+  forwardFor: "option forwardfor (http mode).",
+};
+const FIELDS = Object.keys(FIELD_DOCS);
+const render = (p: Props): string => renderHaproxyListener(pickFields<HaproxyListenerSpec>(p, FIELDS));
 
-export const haproxyListenerProvider = includeFileProvider<Props>({
-  kind: "HaproxyListener",
-  fields: FIELDS,
+export const HAPROXY_LISTENER = includeKind<Props>({
+  type: "HaproxyListener",
+  doc: "One HAProxy `listen` (or `frontend` + `backend`) in /etc/haproxy/conf.d/<name>.cfg next to a managed haproxy.cfg.",
+  file: __filename,
+  providerExport: "haproxyListenerProvider",
+  notes: "checked with `haproxy -c` with the host's other listeners, applied by a seamless reload; a failing reload puts the old file back",
+  name: "Section and file name.",
+  fields: FIELD_DOCS,
+  readiness: "When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds.",
   check: checkHaproxyListener,
-  render: (p) => renderHaproxyListener(pickFields<HaproxyListenerSpec>(p, FIELDS)),
+  render,
+});
+
+export const haproxyListenerProvider = includeFileProvider<Props>(HAPROXY_LISTENER, {
+  render,
   layout: () => haproxyLayout,
   readiness: (p) => ({ probe: wildcardPortProbe(p.bind), timeoutSeconds: 60 }),
 });
@@ -82,18 +106,11 @@ function wildcardPortProbe(bind: { address?: string; port: number }[]): Readines
 }
 
 /** An HAProxy listener (or frontend + backend) on one host. */
-export class HaproxyListener extends pulumi.dynamic.Resource {
+export class HaproxyListener extends LvsResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly running: pulumi.Output<boolean>;
 
   constructor(name: string, args: HaproxyListenerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerRef(__filename, "haproxyListenerProvider", haproxyListenerProvider),
-      name,
-      { ...args, sha256: undefined, mainInSync: undefined, running: undefined, readySeconds: undefined },
-      { ...opts, additionalSecretOutputs: ["connection"] },
-      "pulumi-lvs",
-      "HaproxyListener",
-    );
+    super(HAPROXY_LISTENER, haproxyListenerProvider, name, args, opts);
   }
 }

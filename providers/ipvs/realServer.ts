@@ -1,12 +1,12 @@
 // IpvsRealServer: a real server of a virtual service (`ipvsadm -a/-e/-d`).
 //
-// Replaces on: connection host/port, service, address, port.
-// Updates in place (`ipvsadm -e` with the complete entry): method, weight,
-// thresholds, tunnel options. Weight 0 is honoured (quiesce).
+// Fields (which replace, which update in place): IPVS_REAL_SERVER below.
+// Updates run `ipvsadm -e` with the complete entry. Weight 0 is honoured
+// (quiesce).
 // With gracefulDeleteTimeoutSeconds, delete first sets weight 0 and waits until
 // ActiveConn + InActConn reach 0 (or the timeout), then removes the server.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -15,37 +15,33 @@ import { changeIpvs, readIpvs } from "./host";
 import { dropServer, planServer, putServer, sameServer } from "./plan";
 import { deleteServerArgs, effectivePort, serverArgs } from "./render";
 import { checkServer, normalizeServer, ServerInputs } from "./validate";
-import { providerRef } from "../common/providerRef";
 
 export interface IpvsRealServerArgs {
   /** The director holding the service. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** The service: an IpvsService's `key` output, or the same key written out ({ protocol, address, port }) with `dependsOn` the service, which keeps previews exact while the service itself changes. Replaces. */
+  /** The service: an IpvsService's `key` output, or the same key written out ({ protocol, address, port }) with `dependsOn` the service, which keeps previews exact while the service itself changes. */
   service: pulumi.Input<ServiceKey>;
-  /** The RIP. Replaces. */
+  /** The RIP. */
   address: pulumi.Input<string>;
-  /** Server port; default the service port (must be equal for route/tunnel). Replaces. */
+  /** Server port; default the service port (must be equal for route/tunnel). */
   port?: pulumi.Input<number>;
-  /** masq (NAT, -m), route (DR, -g, the default) or tunnel (-i). In place. */
+  /** masq (NAT, -m), route (DR, -g, the default) or tunnel (-i). */
   method?: pulumi.Input<"masq" | "route" | "tunnel">;
-  /** 0..65535, default 1; 0 quiesces the server. In place. */
+  /** 0..65535, default 1; 0 quiesces the server. */
   weight?: pulumi.Input<number>;
-  /** Upper connection threshold (-x); 0 = none (default). In place. */
+  /** Upper connection threshold (-x); 0 = none (default). */
   upperThreshold?: pulumi.Input<number>;
-  /** Lower connection threshold (-y); 0 = none (default). In place. */
+  /** Lower connection threshold (-y); 0 = none (default). */
   lowerThreshold?: pulumi.Input<number>;
-  /** Tunnel type for method tunnel: ipip (default), gue, gre. In place. */
+  /** Tunnel type for method tunnel: ipip (default), gue, gre. */
   tunType?: pulumi.Input<"ipip" | "gue" | "gre">;
-  /** Tunnel port for gue/gre. In place. */
+  /** Tunnel port for gue/gre. */
   tunPort?: pulumi.Input<number>;
   /** Drain before delete: weight 0, wait for connections to end up to this many seconds. Default: delete at once. */
   gracefulDeleteTimeoutSeconds?: pulumi.Input<number>;
 }
 
 type Props = ServerInputs & { connection: ConnectionArgs; gracefulDeleteTimeoutSeconds?: number };
-
-const IDENTITY = ["service", "address", "port"];
-const IN_PLACE = ["method", "weight", "upperThreshold", "lowerThreshold", "tunType", "tunPort"];
 
 /** The declared fields with defaults, for diffs (port resolved to the service port). */
 function normalized(p: Props): Record<string, unknown> {
@@ -57,25 +53,32 @@ function serverText(rs: RealServer): string {
   return `${hostPort(rs.address, effectivePort(rs))} of ${serviceKeyText(rs.service)}`;
 }
 
-export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkServer(news);
-    return failures.length ? { failures } : { inputs: news };
+export const IPVS_REAL_SERVER = defineKind<Props>({
+  type: "IpvsRealServer",
+  doc: "A real server of a virtual service (`ipvsadm -a/-e/-d`).",
+  file: __filename,
+  providerExport: "ipvsRealServerProvider",
+  fields: {
+    service: { kind: "replace", doc: "The service: an IpvsService's `key` output, or the same key written out with `dependsOn` the service." },
+    address: { kind: "replace", doc: "The RIP." },
+    port: { kind: "replace", doc: "Server port; default the service port (must be equal for route/tunnel)." },
+    method: { kind: "update", doc: "masq (NAT, -m), route (DR, -g, the default) or tunnel (-i)." },
+    weight: { kind: "update", doc: "0..65535, default 1; 0 quiesces the server." },
+    upperThreshold: { kind: "update", doc: "Upper connection threshold (-x); 0 = none (default)." },
+    lowerThreshold: { kind: "update", doc: "Lower connection threshold (-y); 0 = none (default)." },
+    tunType: { kind: "update", doc: "Tunnel type for method tunnel: ipip (default), gue, gre." },
+    tunPort: { kind: "update", doc: "Tunnel port for gue/gre." },
+    gracefulDeleteTimeoutSeconds: { kind: "update", doc: "Drain before delete: weight 0, wait for connections to end up to this many seconds. Default: delete at once." },
   },
+  notes: "`ipvsadm -e` with the complete entry; `gracefulDeleteTimeoutSeconds` drains (weight 0, wait for ActiveConn+InActConn = 0) before `-d`",
+  check: checkServer,
+  normalize: normalized,
+  // Compared as declared too (not only in its normalized form).
+  changes: (olds, news) => olds.gracefulDeleteTimeoutSeconds !== news.gracefulDeleteTimeoutSeconds,
+  deleteBeforeReplace: () => false,
+});
 
-  async diff(_id, olds, news) {
-    const a = normalized(olds);
-    const b = normalized(news);
-    const own = changedProps(a, b, { replace: IDENTITY, update: IN_PLACE });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const graceful = olds.gracefulDeleteTimeoutSeconds !== news.gracefulDeleteTimeoutSeconds;
-    return {
-      changes: own.changed.length + conn.changed.length > 0 || graceful,
-      replaces: [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])],
-      deleteBeforeReplace: false,
-    };
-  },
-
+export const ipvsRealServerProvider = kindProvider<Props>(IPVS_REAL_SERVER, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const rs = normalizeServer(inputs);
@@ -134,14 +137,14 @@ export const ipvsRealServerProvider: pulumi.dynamic.ResourceProvider<Props, Prop
     }
     await changeIpvs(t, deleteServerArgs(rs), dropServer(rs));
   },
-};
+});
 
 /** A real server behind an IpvsService. */
-export class IpvsRealServer extends pulumi.dynamic.Resource {
+export class IpvsRealServer extends LvsResource {
   declare readonly weight: pulumi.Output<number>;
   declare readonly method: pulumi.Output<string>;
 
   constructor(name: string, args: IpvsRealServerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "ipvsRealServerProvider", ipvsRealServerProvider), name, { ...args }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "IpvsRealServer");
+    super(IPVS_REAL_SERVER, ipvsRealServerProvider, name, args, opts);
   }
 }

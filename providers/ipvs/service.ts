@@ -1,11 +1,10 @@
 // IpvsService: a virtual service (`ipvsadm -A/-E/-D`).
 //
-// Replaces on: connection host/port, protocol, address, port, fwmark, family.
-// Updates in place (`ipvsadm -E` with the complete entry): scheduler,
-// schedFlags, persistence, netmask, onePacket. Deleting the service removes
-// its real servers too (that is what `ipvsadm -D` does).
+// Fields (which replace, which update in place): IPVS_SERVICE below. Updates
+// run `ipvsadm -E` with the complete entry. Deleting the service removes its
+// real servers too (that is what `ipvsadm -D` does).
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -14,37 +13,33 @@ import { changeIpvs, readIpvs } from "./host";
 import { dropService, planService, putService } from "./plan";
 import { deleteServiceArgs, serviceArgs } from "./render";
 import { checkService, normalizeService, ServiceInputs } from "./validate";
-import { providerRef } from "../common/providerRef";
 
 export interface IpvsServiceArgs {
   /** The director. */
   connection: pulumi.Input<ConnectionArgs>;
-  /** tcp (default), udp, sctp or fwmark. Replaces. */
+  /** tcp (default), udp, sctp or fwmark. */
   protocol?: pulumi.Input<"tcp" | "udp" | "sctp" | "fwmark">;
-  /** The VIP (IPv4 or IPv6). Replaces. Not for fwmark. */
+  /** The VIP (IPv4 or IPv6). Not for fwmark. */
   address?: pulumi.Input<string>;
-  /** The service port; 0 = all ports (needs persistence). Replaces. */
+  /** The service port; 0 = all ports (needs persistence). */
   port?: pulumi.Input<number>;
-  /** Firewall mark, for protocol fwmark. Replaces. */
+  /** Firewall mark, for protocol fwmark. */
   fwmark?: pulumi.Input<number>;
-  /** Address family of an fwmark service: inet (default) or inet6. Replaces. */
+  /** Address family of an fwmark service: inet (default) or inet6. */
   family?: pulumi.Input<"inet" | "inet6">;
-  /** One of ipvsadm's 13 schedulers. Default wlc (ipvsadm's default). In place. */
+  /** One of ipvsadm's 13 schedulers. Default wlc (ipvsadm's default). */
   scheduler?: pulumi.Input<string>;
-  /** Scheduler flags (-b): sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1..3. In place. */
+  /** Scheduler flags (-b): sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1..3. */
   schedFlags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Persistence timeout in seconds (-p). Default: not persistent. In place. */
+  /** Persistence timeout in seconds (-p). Default: not persistent. */
   persistence?: pulumi.Input<number>;
-  /** Persistence netmask (-M). In place. */
+  /** Persistence netmask (-M). */
   netmask?: pulumi.Input<string>;
-  /** One-packet scheduling (-o), UDP only. Default false. In place. */
+  /** One-packet scheduling (-o), UDP only. Default false. */
   onePacket?: pulumi.Input<boolean>;
 }
 
 type Props = ServiceInputs & { connection: ConnectionArgs; key?: ServiceKey };
-
-const IDENTITY = ["protocol", "address", "port", "fwmark", "family"];
-const IN_PLACE = ["scheduler", "schedFlags", "persistence", "netmask", "onePacket"];
 
 function keyOf(s: VirtualService): ServiceKey {
   return s.protocol === "fwmark"
@@ -56,21 +51,31 @@ function outputs(p: Props, svc: VirtualService): Props {
   return { ...p, ...svc, key: keyOf(svc) };
 }
 
-export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkService(news);
-    return failures.length ? { failures } : { inputs: news };
+export const IPVS_SERVICE = defineKind<Props>({
+  type: "IpvsService",
+  doc: "A virtual service (`ipvsadm -A/-E/-D`) on a director.",
+  file: __filename,
+  providerExport: "ipvsServiceProvider",
+  fields: {
+    protocol: { kind: "replace", doc: "tcp (default), udp, sctp or fwmark." },
+    address: { kind: "replace", doc: "The VIP (IPv4 or IPv6). Not for fwmark." },
+    port: { kind: "replace", doc: "The service port; 0 = all ports (needs persistence)." },
+    fwmark: { kind: "replace", doc: "Firewall mark, for protocol fwmark." },
+    family: { kind: "replace", doc: "Address family of an fwmark service: inet (default) or inet6." },
+    scheduler: { kind: "update", doc: "One of ipvsadm's 13 schedulers. Default wlc (ipvsadm's default)." },
+    schedFlags: { kind: "update", doc: "Scheduler flags (-b): sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1..3." },
+    persistence: { kind: "update", doc: "Persistence timeout in seconds (-p). Default: not persistent." },
+    netmask: { kind: "update", doc: "Persistence netmask (-M)." },
+    onePacket: { kind: "update", doc: "One-packet scheduling (-o), UDP only. Default false." },
+    key: { kind: "output", doc: "The service's key ({ protocol, address, port } or { protocol: fwmark, fwmark }) for its real servers." },
   },
+  notes: "`ipvsadm -E` carries the complete entry; delete (`-D`) removes its real servers",
+  check: checkService,
+  normalize: (p) => ({ ...p, ...normalizeService(p) }),
+  deleteBeforeReplace: () => false,
+});
 
-  async diff(_id, olds, news) {
-    const a = { ...olds, ...normalizeService(olds) };
-    const b = { ...news, ...normalizeService(news) };
-    const own = changedProps(a, b, { replace: IDENTITY, update: IN_PLACE });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    return { changes: own.changed.length + conn.changed.length > 0, replaces, deleteBeforeReplace: false };
-  },
-
+export const ipvsServiceProvider = kindProvider<Props>(IPVS_SERVICE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const svc = normalizeService(inputs);
@@ -114,10 +119,10 @@ export const ipvsServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> 
     const { table } = await readIpvs(t);
     if (table.services.some((s) => sameKey(s, svc))) await changeIpvs(t, deleteServiceArgs(svc), dropService(svc));
   },
-};
+});
 
 /** An IPVS virtual service on a director. */
-export class IpvsService extends pulumi.dynamic.Resource {
+export class IpvsService extends LvsResource {
   /** The service's identity, to pass to IpvsRealServer's `service`. */
   declare readonly key: pulumi.Output<ServiceKey>;
   declare readonly scheduler: pulumi.Output<string>;
@@ -125,6 +130,6 @@ export class IpvsService extends pulumi.dynamic.Resource {
   declare readonly port: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: IpvsServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "ipvsServiceProvider", ipvsServiceProvider), name, { ...args, key: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "IpvsService");
+    super(IPVS_SERVICE, ipvsServiceProvider, name, args, opts);
   }
 }

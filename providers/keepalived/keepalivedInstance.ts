@@ -6,12 +6,12 @@
 // removed from a host puts back the stock keepalived.conf and the unit's
 // enabled/active state.
 //
-// Replaces on: connection host/port, name. In place: globalDefs, scripts,
-// vrrp, virtualServers. Refresh reads the include and main files' hashes and
+// Fields (which replace, which update in place): KEEPALIVED_INSTANCE below.
+// Refresh reads the include and main files' hashes and
 // whether keepalived runs: a hand edit or a stopped daemon shows as drift.
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
-import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
+import { includeFileProvider, includeKind, IncludeProps, pickFields } from "../files/includeProvider";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { quote } from "../transport/shell";
 import { ConnectionArgs } from "../transport/types";
@@ -25,21 +25,21 @@ import {
   VrrpInstance,
   VrrpScript,
 } from "./core";
-import { providerRef } from "../common/providerRef";
+import { LvsResource } from "../common/define";
 
 export interface KeepalivedInstanceArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** File name under /etc/keepalived/conf.d (without .conf). Replaces. */
+  /** File name under /etc/keepalived/conf.d (without .conf). */
   name: pulumi.Input<string>;
-  /** global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host. In place. */
+  /** global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host. */
   globalDefs?: pulumi.Input<KeepalivedGlobalDefs>;
-  /** vrrp_script blocks (health checks that move priority). In place. */
+  /** vrrp_script blocks (health checks that move priority). */
   scripts?: pulumi.Input<pulumi.Input<VrrpScript>[]>;
-  /** The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result). In place. */
+  /** The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result). */
   vrrp?: pulumi.Input<VrrpInstanceArgs>;
-  /** virtual_server blocks (IPVS services with health-checked real servers). In place. */
+  /** virtual_server blocks (IPVS services with health-checked real servers). */
   virtualServers?: pulumi.Input<pulumi.Input<KeepalivedVirtualServer>[]>;
-  /** When the daemon counts as ready after a change; up waits for it. Default: a MASTER holds its virtual addresses (30 s); otherwise the unit is active. In place. */
+  /** When the daemon counts as ready after a change; up waits for it. Default: a MASTER holds its virtual addresses (30 s); otherwise the unit is active. */
   readiness?: pulumi.Input<ReadinessArgs>;
 }
 
@@ -62,13 +62,30 @@ export const keepalivedLayout: DaemonLayout = {
   validateSet: `printf 'include %s/*.conf\\n' "$v" > "$v/main.cfg" && keepalived -t -l -f "$v/main.cfg"`,
 };
 
-const FIELDS = ["globalDefs", "scripts", "vrrp", "virtualServers"] as const;
+const FIELD_DOCS = {
+  globalDefs: "global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host.",
+  scripts: "vrrp_script blocks (health checks that move priority).",
+  vrrp: "The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result).",
+  virtualServers: "virtual_server blocks (IPVS services with health-checked real servers).",
+};
+const FIELDS = Object.keys(FIELD_DOCS);
+const render = (p: Props): string => renderKeepalivedInstance(pickFields<KeepalivedInstanceSpec>(p, FIELDS));
 
-export const keepalivedInstanceProvider = includeFileProvider<Props>({
-  kind: "KeepalivedInstance",
-  fields: FIELDS,
+export const KEEPALIVED_INSTANCE = includeKind<Props>({
+  type: "KeepalivedInstance",
+  doc: "A keepalived instance (VRRP and/or IPVS virtual servers): one include file under a managed keepalived.conf.",
+  file: __filename,
+  providerExport: "keepalivedInstanceProvider",
+  notes: "validated with `keepalived -t` among the host's other instances, applied with a reload; the last instance puts back the stock keepalived.conf",
+  name: "File name under /etc/keepalived/conf.d (without .conf).",
+  fields: FIELD_DOCS,
+  readiness: "When the daemon counts as ready after a change; up waits for it. Default: a MASTER holds its virtual addresses (30 s); otherwise the unit is active.",
   check: checkKeepalivedInstance,
-  render: (p) => renderKeepalivedInstance(pickFields<KeepalivedInstanceSpec>(p, FIELDS)),
+  render,
+});
+
+export const keepalivedInstanceProvider = includeFileProvider<Props>(KEEPALIVED_INSTANCE, {
+  render,
   layout: () => keepalivedLayout,
   readiness: (p) => ({ probe: keepalivedProbe(p), timeoutSeconds: 60 }),
 });
@@ -96,18 +113,11 @@ function ipvsHostPort(address: string, port: number): string {
 }
 
 /** A keepalived instance (VRRP and/or IPVS virtual servers) on one host. */
-export class KeepalivedInstance extends pulumi.dynamic.Resource {
+export class KeepalivedInstance extends LvsResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly running: pulumi.Output<boolean>;
 
   constructor(name: string, args: KeepalivedInstanceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerRef(__filename, "keepalivedInstanceProvider", keepalivedInstanceProvider),
-      name,
-      { ...args, sha256: undefined, mainInSync: undefined, running: undefined, readySeconds: undefined },
-      { ...opts, additionalSecretOutputs: ["connection"] },
-      "pulumi-lvs",
-      "KeepalivedInstance",
-    );
+    super(KEEPALIVED_INSTANCE, keepalivedInstanceProvider, name, args, opts);
   }
 }

@@ -2,41 +2,41 @@
 // net), marked with the comment pulumi-lvs:<name> and put back at boot by a
 // systemd oneshot unit.
 //
-// Every property replaces (deleting first when the name, and so the comment
-// and the boot unit, stays the same); connection credentials update in place.
+// Fields (which replace, which update in place): NAT_RULE below; a
+// replacement deletes first when the name, and so the comment and the boot
+// unit, stays the same.
 // Refresh reports a rule deleted by hand (present: false) or a unit removed
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { commandError, ConnectionArgs, Transport } from "../transport/types";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface NatRuleArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** Identity of the rule: a word; the rule carries `-m comment --comment pulumi-lvs:<name>`; the boot unit is pulumi-lvs-nat-<name>.service. Replaces. */
+  /** Identity of the rule: a word; the rule carries `-m comment --comment pulumi-lvs:<name>`; the boot unit is pulumi-lvs-nat-<name>.service. */
   name: pulumi.Input<string>;
-  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). Replaces. */
+  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). */
   chain: pulumi.Input<"POSTROUTING" | "PREROUTING">;
-  /** Replaces. */
+  /** */
   target: pulumi.Input<"SNAT" | "MASQUERADE" | "DNAT">;
-  /** Source IPv4 address or CIDR (-s). Replaces. */
+  /** Source IPv4 address or CIDR (-s). */
   source?: pulumi.Input<string>;
-  /** Destination IPv4 address or CIDR (-d). Replaces. */
+  /** Destination IPv4 address or CIDR (-d). */
   destination?: pulumi.Input<string>;
-  /** Outgoing interface (-o), POSTROUTING only. Replaces. */
+  /** Outgoing interface (-o), POSTROUTING only. */
   outInterface?: pulumi.Input<string>;
-  /** Incoming interface (-i), PREROUTING only. Replaces. */
+  /** Incoming interface (-i), PREROUTING only. */
   inInterface?: pulumi.Input<string>;
-  /** tcp or udp; needed with port. Replaces. */
+  /** tcp or udp; needed with port. */
   protocol?: pulumi.Input<"tcp" | "udp">;
-  /** Destination port (--dport). Replaces. */
+  /** Destination port (--dport). */
   port?: pulumi.Input<number>;
-  /** SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE. Replaces. */
+  /** SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE. */
   to?: pulumi.Input<string>;
 }
 
@@ -49,7 +49,6 @@ type Props = Partial<NatSpec> & {
 };
 
 const SEP = "__PULUMI_LVS_SEP__";
-const REPLACE = ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"];
 
 function unitPath(s: NatSpec): string {
   return `/etc/systemd/system/${natUnitName(s.name)}`;
@@ -60,25 +59,35 @@ async function apply(t: Transport, s: NatSpec): Promise<void> {
   await t.writeFileAtomic(unitPath(s), renderNatUnit(s), { then: `${enableBootUnitCommand(natUnitName(s.name))} && { ${ensureNatCommand(s)}; }` });
 }
 
-export const natRuleProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkNatRule(news as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
+export const NAT_RULE = defineKind<Props>({
+  type: "NatRule",
+  doc: "One rule in iptables' nat table, marked with the comment pulumi-lvs:<name> and put back at boot by a systemd unit.",
+  file: __filename,
+  providerExport: "natRuleProvider",
+  fields: {
+    name: { kind: "replace", doc: "Identity of the rule: a word; the comment pulumi-lvs:<name>, the boot unit pulumi-lvs-nat-<name>.service." },
+    chain: { kind: "replace", doc: "POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT)." },
+    target: { kind: "replace", doc: "SNAT, MASQUERADE or DNAT." },
+    source: { kind: "replace", doc: "Source IPv4 address or CIDR (-s)." },
+    destination: { kind: "replace", doc: "Destination IPv4 address or CIDR (-d)." },
+    outInterface: { kind: "replace", doc: "Outgoing interface (-o), POSTROUTING only." },
+    inInterface: { kind: "replace", doc: "Incoming interface (-i), PREROUTING only." },
+    protocol: { kind: "replace", doc: "tcp or udp; needed with port." },
+    port: { kind: "replace", doc: "Destination port (--dport)." },
+    to: { kind: "replace", doc: "SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE." },
+    present: { kind: "output", doc: "Refresh: is the rule in the kernel? (false: drift, `up` puts it back)" },
+    persisted: { kind: "output", doc: "Refresh: is the boot-time unit in place and enabled?" },
   },
+  notes: "a systemd oneshot unit puts it back at boot; deletes before replacing when the name stays",
+  check: (p) => checkNatRule(p as Record<string, unknown>),
+  normalize: (p) => ({ ...p, ...normalizeNat(p) }),
+  changes: (olds) => olds.present === false || olds.persisted === false,
+  // The comment and the boot unit are named after the name: a replacement
+  // that keeps it must remove the old rule and unit before adding the new.
+  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces && olds.name === news.name,
+});
 
-  async diff(_id, olds, news) {
-    const a = { ...olds, ...normalizeNat(olds) } as Record<string, unknown>;
-    const b = { ...news, ...normalizeNat(news) } as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: REPLACE, update: [] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = olds.present === false || olds.persisted === false;
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    // The comment and the boot unit are named after the name: a replacement
-    // that keeps it must remove the old rule and unit before adding the new.
-    const sameUnit = !conn.replaces.length && olds.name === news.name;
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && sameUnit };
-  },
-
+export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const s = normalizeNat(inputs);
@@ -119,16 +128,16 @@ export const natRuleProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     const s = normalizeNat(props);
     await t.run(`${removeNatCommand(s)}; ${removeBootUnitCommand(natUnitName(s.name), unitPath(s))}`);
   },
-};
+});
 
 /** A rule in iptables' nat table, persisted across reboots. */
-export class NatRule extends pulumi.dynamic.Resource {
+export class NatRule extends LvsResource {
   /** Refresh: is the rule in the kernel? */
   declare readonly present: pulumi.Output<boolean>;
   /** Refresh: is the boot unit in place and enabled? */
   declare readonly persisted: pulumi.Output<boolean>;
 
   constructor(name: string, args: NatRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "natRuleProvider", natRuleProvider), name, { ...args, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NatRule");
+    super(NAT_RULE, natRuleProvider, name, args, opts);
   }
 }

@@ -2,26 +2,25 @@
 // default gateway = DIP), persisted by a systemd unit so it comes back at
 // boot. Create records the route it displaces (`previous`); delete puts it back.
 //
-// Replaces on: connection host/port, destination. In place: via, dev.
+// Fields (which replace, which update in place): ROUTE below.
 // Refresh reports a route changed by hand (present: false) or a unit removed
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkRoute, normalizeRoute, parseRoute, previousRoute, removeRouteCommand, renderRouteUnit, routeCommand, RouteSpec, routeUnitName } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface RouteArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** "default" or an IPv4 CIDR. Replaces. */
+  /** "default" or an IPv4 CIDR. */
   destination: pulumi.Input<string>;
-  /** Gateway IPv4 address. In place. */
+  /** Gateway IPv4 address. */
   via: pulumi.Input<string>;
-  /** Interface. Optional. In place. */
+  /** Interface. Optional. */
   dev?: pulumi.Input<string>;
 }
 
@@ -46,25 +45,32 @@ async function apply(t: Transport, r: RouteSpec): Promise<void> {
   await t.writeFileAtomic(unitPath(r), renderRouteUnit(r), { then: `${enableBootUnitCommand(routeUnitName(r.destination))} && ${routeCommand(r)}` });
 }
 
-export const routeProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkRoute(news as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
+export const ROUTE = defineKind<Props>({
+  type: "Route",
+  doc: "An IPv4 route set with `ip route replace`, persisted by a systemd unit; the displaced route is put back on delete.",
+  file: __filename,
+  providerExport: "routeProvider",
+  fields: {
+    destination: { kind: "replace", doc: "\"default\" or an IPv4 CIDR." },
+    via: { kind: "update", doc: "Gateway IPv4 address." },
+    dev: { kind: "update", doc: "Interface. Optional." },
+    previous: { kind: "output", doc: "The route this one displaced, as `ip route show` printed it; put back on delete." },
+    present: { kind: "output", doc: "Refresh: is the live route the declared one? (false: drift, `up` puts it back)" },
+    persisted: { kind: "output", doc: "Refresh: is the boot-time unit in place and enabled?" },
   },
-
-  async diff(_id, olds, news) {
-    const a = { ...olds, ...normalizeRoute(olds) } as Record<string, unknown>;
-    const b = { ...news, ...normalizeRoute(news) } as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["destination"], update: ["via", "dev"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = olds.present === false || olds.persisted === false;
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    // The boot unit is named after the destination: a replacement that keeps
-    // it must remove the old unit before writing the new one.
-    const sameUnit = !conn.replaces.length && olds.destination !== undefined && news.destination !== undefined && routeUnitName(olds.destination) === routeUnitName(news.destination);
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && sameUnit };
+  notes: "a systemd unit puts it back at boot; deletes before replacing when the destination (the unit's name) stays",
+  check: (p) => checkRoute(p as Record<string, unknown>),
+  normalize: (p) => ({ ...p, ...normalizeRoute(p) }),
+  changes: (olds) => olds.present === false || olds.persisted === false,
+  // The boot unit is named after the destination: a replacement that keeps
+  // it must remove the old unit before writing the new one.
+  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => {
+    const sameUnit = !connectionReplaces && olds.destination !== undefined && news.destination !== undefined && routeUnitName(olds.destination) === routeUnitName(news.destination);
+    return replaces.length > 0 && sameUnit;
   },
+});
 
+export const routeProvider = kindProvider<Props>(ROUTE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const r = normalizeRoute(inputs);
@@ -99,10 +105,10 @@ export const routeProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     const r = normalizeRoute(props);
     await t.run(`${removeBootUnitCommand(routeUnitName(r.destination), unitPath(r))}; ${removeRouteCommand(r, props.previous)}`);
   },
-};
+});
 
 /** An IPv4 route (such as a real server's default gateway), persisted across reboots. */
-export class Route extends pulumi.dynamic.Resource {
+export class Route extends LvsResource {
   /** Refresh: is the live route the declared one? */
   declare readonly present: pulumi.Output<boolean>;
   /** Refresh: is the boot unit in place and enabled? */
@@ -111,6 +117,6 @@ export class Route extends pulumi.dynamic.Resource {
   declare readonly previous: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: RouteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "routeProvider", routeProvider), name, { ...args, previous: undefined, present: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Route");
+    super(ROUTE, routeProvider, name, args, opts);
   }
 }

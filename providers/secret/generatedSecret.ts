@@ -6,9 +6,9 @@
 // until `npm run migrate` moves their values onto RandomPasswords (a VRRP
 // password that changed would be applied to one director after the other).
 import * as pulumi from "@pulumi/pulumi";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { Checker } from "../common/check";
-import { changedProps, stable } from "../common/diff";
-import { providerRef } from "../common/providerRef";
+import { stable } from "../common/diff";
 
 export interface GeneratedSecretArgs {
   /** Length, 1..256. keepalived's auth_pass takes at most 8. */
@@ -40,19 +40,30 @@ export function generate(length: number, chars: string, bytes: (n: number) => Bu
   return out;
 }
 
-export const generatedSecretProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
+export const GENERATED_SECRET = defineKind<Props>({
+  type: "GeneratedSecret",
+  doc: "A random string, generated once, secret in state; touches no host (retired: use random.RandomPassword).",
+  file: __filename,
+  providerExport: "generatedSecretProvider",
+  connection: false,
+  fields: {
+    length: { kind: "replace", doc: "Length, 1..256. keepalived's auth_pass takes at most 8." },
+    characters: { kind: "replace", doc: "Characters to draw from. Default letters and digits." },
+    keepers: { kind: "replace", doc: "Arbitrary values; changing any of them generates a new secret." },
+    value: { kind: "output", secret: true, doc: "The generated string." },
+  },
+  notes: "retired from the stacks; `npm run migrate` moves each value onto a `random.RandomPassword`",
+  check: (p) => {
     const c = new Checker();
-    c.int("length", news.length, 1, 256);
-    if (news.characters !== undefined && (typeof news.characters !== "string" || news.characters.length < 2 || /[\s"'\\{}#]/.test(news.characters))) {
+    c.int("length", p.length, 1, 256);
+    if (p.characters !== undefined && (typeof p.characters !== "string" || p.characters.length < 2 || /[\s"'\\{}#]/.test(p.characters))) {
       c.fail("characters", "characters must be at least 2 characters without whitespace, quotes, '\\', '{', '}' or '#'");
     }
-    return c.failures.length ? { failures: c.failures } : { inputs: news };
+    return c.failures;
   },
-  async diff(_id, olds, news) {
-    const { changed } = changedProps(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, { replace: ["length", "characters", "keepers"], update: [] });
-    return { changes: changed.length > 0, replaces: changed };
-  },
+});
+
+export const generatedSecretProvider = kindProvider<Props>(GENERATED_SECRET, {
   async create(inputs) {
     const crypto = require("node:crypto") as typeof import("node:crypto");
     const value = generate(inputs.length, inputs.characters ?? ALNUM, (n) => crypto.randomBytes(n));
@@ -61,13 +72,13 @@ export const generatedSecretProvider: pulumi.dynamic.ResourceProvider<Props, Pro
   async update(_id, _olds, news) {
     return { outs: news };
   },
-};
+});
 
 /** A random string, generated once, secret in state. */
-export class GeneratedSecret extends pulumi.dynamic.Resource {
+export class GeneratedSecret extends LvsResource {
   declare readonly value: pulumi.Output<string>;
 
   constructor(name: string, args: GeneratedSecretArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "generatedSecretProvider", generatedSecretProvider), name, { ...args, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] }, "pulumi-lvs", "GeneratedSecret");
+    super(GENERATED_SECRET, generatedSecretProvider, name, args, opts);
   }
 }

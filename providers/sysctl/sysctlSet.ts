@@ -2,21 +2,20 @@
 // /etc/sysctl.d/<name>.conf (atomic write). The live values found at create
 // are recorded and restored at delete; unknown keys are refused.
 //
-// Replaces on: connection host/port, name. In place: values.
+// Fields (which replace, which update in place): SYSCTL_SET below.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkSysctl, confPath, normalizeValues, procPath, renderSysctlConf, sameValue } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface SysctlSetArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** File name under /etc/sysctl.d (without .conf). Replaces. */
+  /** File name under /etc/sysctl.d (without .conf). */
   name: pulumi.Input<string>;
-  /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. In place. */
+  /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. */
   values: pulumi.Input<Record<string, pulumi.Input<string | number>>>;
 }
 
@@ -47,21 +46,24 @@ async function apply(t: Transport, values: Record<string, string>): Promise<void
   if (lines.length) await t.run(lines.join(" && "));
 }
 
-export const sysctlSetProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkSysctl(news);
-    return failures.length ? { failures } : { inputs: news };
+export const SYSCTL_SET = defineKind<Props>({
+  type: "SysctlSet",
+  doc: "Kernel parameters on one host, live and persisted in /etc/sysctl.d/<name>.conf.",
+  file: __filename,
+  providerExport: "sysctlSetProvider",
+  fields: {
+    name: { kind: "replace", doc: "File name under /etc/sysctl.d (without .conf)." },
+    values: { kind: "update", doc: "Key -> value, e.g. { \"net.ipv4.ip_forward\": \"1\" }; unknown keys are refused." },
+    previous: { kind: "output", doc: "Live values before this set first changed them (restored at delete)." },
+    persisted: { kind: "output", doc: "False when refresh found the .conf file missing or edited by hand (drift)." },
   },
+  notes: "live + `/etc/sysctl.d/<name>.conf`; previous live values restored at delete",
+  check: checkSysctl,
+  normalize: (p) => ({ ...p, values: normalizeValues(p.values) }),
+  changes: (olds) => olds.persisted === false,
+});
 
-  async diff(_id, olds, news) {
-    const own = changedProps({ ...olds, values: normalizeValues(olds.values) }, { ...news, values: normalizeValues(news.values) }, { replace: ["name"], update: ["values"] });
-    const conn = changedProps(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, CONNECTION_DIFF);
-    return {
-      changes: own.changed.length + conn.changed.length > 0 || olds.persisted === false,
-      replaces: [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])],
-    };
-  },
-
+export const sysctlSetProvider = kindProvider<Props>(SYSCTL_SET, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const values = normalizeValues(inputs.values);
@@ -103,14 +105,14 @@ export const sysctlSetProvider: pulumi.dynamic.ResourceProvider<Props, Props> = 
     await t.run(`rm -f ${command(confPath(props.name))}`);
     await apply(t, props.previous ?? {});
   },
-};
+});
 
 /** Kernel parameters on one host, live and persisted. */
-export class SysctlSet extends pulumi.dynamic.Resource {
+export class SysctlSet extends LvsResource {
   declare readonly values: pulumi.Output<Record<string, string>>;
   declare readonly previous: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: SysctlSetArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "sysctlSetProvider", sysctlSetProvider), name, { ...args, previous: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SysctlSet");
+    super(SYSCTL_SET, sysctlSetProvider, name, args, opts);
   }
 }

@@ -3,15 +3,14 @@
 // the packages are there. Delete leaves the packages installed unless
 // removeOnDelete: removing a daemon an operator relies on is never implicit.
 //
-// Replaces on: connection host/port. In place: names, removeOnDelete.
-// Refresh lists the missing ones (drift).
+// Fields (which replace, which update in place): PACKAGE below. Refresh
+// lists the missing ones (drift).
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkPackage, installCommand, parsePackages, queryPackagesCommand, removeCommand } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface PackageArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -37,18 +36,24 @@ async function ensure(t: Transport, names: string[]): Promise<string[]> {
   return missing;
 }
 
-export const packageProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkPackage(news as unknown as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
+export const PACKAGE = defineKind<Props>({
+  type: "Package",
+  doc: "Packages installed on a host (apt-get on Debian, dnf/yum on RHEL).",
+  file: __filename,
+  providerExport: "packageProvider",
+  fields: {
+    names: { kind: "update", doc: "Package names (order does not matter)." },
+    removeOnDelete: { kind: "update", doc: "Remove the packages on delete (only those this resource installed). Default false." },
+    installed: { kind: "output", doc: "Packages this resource installed (the others were there before)." },
+    missing: { kind: "output", doc: "Refresh: declared packages that are not installed (drift)." },
   },
-  async diff(_id, olds, news) {
-    const a = olds as unknown as Record<string, unknown>;
-    const b = { ...news, names: [...news.names].sort() } as unknown as Record<string, unknown>;
-    const own = changedProps({ ...a, names: [...olds.names].sort() }, b, { replace: [], update: ["names", "removeOnDelete"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    return { changes: own.changed.length + conn.changed.length > 0 || (olds.missing ?? []).length > 0, replaces: conn.replaces.length ? ["connection"] : [] };
-  },
+  notes: "present packages are left alone; delete leaves them installed unless `removeOnDelete`",
+  check: (p) => checkPackage(p as unknown as Record<string, unknown>),
+  normalize: (p) => ({ ...p, names: [...p.names].sort() }),
+  changes: (olds) => (olds.missing ?? []).length > 0,
+});
+
+export const packageProvider = kindProvider<Props>(PACKAGE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const installed = await ensure(t, inputs.names);
@@ -69,13 +74,13 @@ export const packageProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     const ours = (props.installed ?? []).filter((n) => props.names.includes(n));
     if (props.removeOnDelete && ours.length) await sshTransport(props.connection).run(removeCommand(ours));
   },
-};
+});
 
 /** Packages present on a host. */
-export class Package extends pulumi.dynamic.Resource {
+export class Package extends LvsResource {
   declare readonly installed: pulumi.Output<string[]>;
 
   constructor(name: string, args: PackageArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "packageProvider", packageProvider), name, { ...args, installed: undefined, missing: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "Package");
+    super(PACKAGE, packageProvider, name, args, opts);
   }
 }

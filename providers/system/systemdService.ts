@@ -1,23 +1,22 @@
 // SystemdService: a unit enabled and/or running. The state found at create is
 // recorded and put back on delete.
 //
-// Replaces on: connection host/port, unit. In place: enabled, running.
+// Fields (which replace, which update in place): SYSTEMD_SERVICE below.
 // Refresh reads the live state: a stopped service shows as drift.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { checkService, parseUnitState, unitCommands, unitStateCommand } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface SystemdServiceArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** Unit name, e.g. nginx. Replaces. */
+  /** Unit name, e.g. nginx. */
   unit: pulumi.Input<string>;
-  /** Enabled at boot. Default true. In place. */
+  /** Enabled at boot. Default true. */
   enabled?: pulumi.Input<boolean>;
-  /** Running now. Default true. In place. */
+  /** Running now. Default true. */
   running?: pulumi.Input<boolean>;
 }
 
@@ -41,20 +40,28 @@ async function converge(t: Transport, p: Props): Promise<{ enabled: boolean; run
   return live;
 }
 
-export const systemdServiceProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkService(news as unknown as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
+export const SYSTEMD_SERVICE = defineKind<Props>({
+  type: "SystemdService",
+  doc: "A systemd unit enabled and/or running; the state found at create is put back on delete.",
+  file: __filename,
+  providerExport: "systemdServiceProvider",
+  fields: {
+    unit: { kind: "replace", doc: "Unit name, e.g. nginx." },
+    enabled: { kind: "update", doc: "Enabled at boot. Default true." },
+    running: { kind: "update", doc: "Running now. Default true." },
+    previous: { kind: "output", doc: "State before create (restored on delete)." },
+    live: { kind: "output", doc: "Refresh: the live state; a stopped service shows as drift." },
   },
-  async diff(_id, olds, news) {
-    const a = { ...olds, ...want(olds) } as unknown as Record<string, unknown>;
-    const b = { ...news, ...want(news) } as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["unit"], update: ["enabled", "running"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
+  notes: "the state found at create is recorded and put back on delete",
+  check: (p) => checkService(p as unknown as Record<string, unknown>),
+  normalize: (p) => ({ ...p, ...want(p) }),
+  changes: (olds) => {
     const w = want(olds);
-    const drift = !!olds.live && (olds.live.enabled !== w.enabled || olds.live.running !== w.running);
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces: [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])] };
+    return !!olds.live && (olds.live.enabled !== w.enabled || olds.live.running !== w.running);
   },
+});
+
+export const systemdServiceProvider = kindProvider<Props>(SYSTEMD_SERVICE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const previous = await converge(t, inputs);
@@ -75,13 +82,13 @@ export const systemdServiceProvider: pulumi.dynamic.ResourceProvider<Props, Prop
     const cmds = unitCommands(props.unit, want(props), props.previous);
     if (cmds.length) await t.run(cmds.join(" && "));
   },
-};
+});
 
 /** A systemd unit's enabled/running state on one host. */
-export class SystemdService extends pulumi.dynamic.Resource {
+export class SystemdService extends LvsResource {
   declare readonly live: pulumi.Output<{ enabled: boolean; running: boolean }>;
 
   constructor(name: string, args: SystemdServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "systemdServiceProvider", systemdServiceProvider), name, { ...args, previous: undefined, live: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "SystemdService");
+    super(SYSTEMD_SERVICE, systemdServiceProvider, name, args, opts);
   }
 }

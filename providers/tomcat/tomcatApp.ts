@@ -3,14 +3,14 @@
 // the seed's <Context docBase=... path=""> in server.xml does, without
 // editing server.xml). Tomcat is restarted only when something changed.
 //
-// Replaces on: connection host/port, name, path, docBase. In place: files,
-// reloadable, readiness. Refresh reads every file's hash: a hand edit shows as drift.
+// Fields (which replace, which update in place): TOMCAT_APP below. Refresh
+// reads every file's hash: a hand edit shows as drift.
 //
 // Ready means answering: after a restart, create and update wait (on the host)
 // until Tomcat serves the application's first page with 2xx/3xx (default
 // timeout 300 s: the JVM takes tens of seconds, more under emulation).
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF, stable } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { applyFile, statFiles } from "../files/apply";
 import { restoreStockCommand, saveStockCommand, sha256 } from "../files/core";
@@ -18,22 +18,22 @@ import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { Checker } from "../common/check";
+import { stable } from "../common/diff";
 import { checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec } from "./core";
-import { providerRef } from "../common/providerRef";
 import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
 import { awaitReady } from "../readiness/wait";
 
 export interface TomcatAppArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** Replaces. */
+  /** The application's name. */
   name: pulumi.Input<string>;
-  /** Context path: "" for the root application. Replaces. */
+  /** Context path: "" for the root application. */
   path: pulumi.Input<string>;
-  /** Directory holding the files. Replaces. */
+  /** Directory holding the files. */
   docBase: pulumi.Input<string>;
-  /** Relative path -> content (index.jsp, ...). In place. */
+  /** Relative path -> content (index.jsp, ...). */
   files: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Default true. In place. */
+  /** Default true. */
   reloadable?: pulumi.Input<boolean>;
   /** The systemd unit. Default tomcat10. */
   unit?: pulumi.Input<string>;
@@ -93,25 +93,35 @@ async function apply(t: Transport, p: Props, old?: Props): Promise<{ hashes: Rec
   return { hashes: hashesOf(p), readySeconds };
 }
 
-export const tomcatAppProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkTomcatApp(news as unknown as Record<string, unknown>);
+export const TOMCAT_APP = defineKind<Props>({
+  type: "TomcatApp",
+  doc: "A web application's files under its docBase and its Tomcat context descriptor.",
+  file: __filename,
+  providerExport: "tomcatAppProvider",
+  fields: {
+    name: { kind: "replace", doc: "The application's name." },
+    path: { kind: "replace", doc: "Context path: \"\" for the root application." },
+    docBase: { kind: "replace", doc: "Directory holding the files." },
+    unit: { kind: "replace", doc: "The systemd unit. Default tomcat10." },
+    contextDir: { kind: "replace", doc: "Tomcat's per-host context directory. Default /etc/tomcat10/Catalina/localhost." },
+    files: { kind: "update", doc: "Relative path -> content (index.jsp, ...)." },
+    reloadable: { kind: "update", doc: "The context's reloadable attribute. Default true." },
+    readiness: { kind: "update", doc: "When the app counts as up. Default: GET http://127.0.0.1:8080<path>/<first page> answering 2xx/3xx, within 300 s." },
+    hashes: { kind: "output", doc: "Hash of every file written (refresh: the live ones); a hand edit shows as drift." },
+    readySeconds: { kind: "output", doc: "Seconds the last create or update waited for readiness." },
+  },
+  notes: "Tomcat restarts only when something changed; create and update wait until the app answers; deletes before replacing on the same host",
+  check: (p) => {
+    const failures = checkTomcatApp(p as unknown as Record<string, unknown>);
     const c = new Checker();
-    checkReadiness(c, "readiness", news.readiness);
-    failures.push(...c.failures);
-    return failures.length ? { failures } : { inputs: news };
+    checkReadiness(c, "readiness", p.readiness);
+    return [...failures, ...c.failures];
   },
+  changes: (olds) => stable(olds.hashes) !== stable(hashesOf(olds)),
+  deleteBeforeReplace: ({ replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces,
+});
 
-  async diff(_id, olds, news) {
-    const a = olds as unknown as Record<string, unknown>;
-    const b = news as unknown as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["name", "path", "docBase", "unit", "contextDir"], update: ["files", "reloadable", "readiness"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = stable(olds.hashes) !== stable(hashesOf(olds));
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && !conn.replaces.length };
-  },
-
+export const tomcatAppProvider = kindProvider<Props>(TOMCAT_APP, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     let applied: Awaited<ReturnType<typeof apply>>;
@@ -143,15 +153,15 @@ export const tomcatAppProvider: pulumi.dynamic.ResourceProvider<Props, Props> = 
   async delete(_id, props) {
     await sshTransport(props.connection).run(removeCommand(props));
   },
-};
+});
 
 /** A Tomcat web application (files + context descriptor) on one host. */
-export class TomcatApp extends pulumi.dynamic.Resource {
+export class TomcatApp extends LvsResource {
   declare readonly hashes: pulumi.Output<Record<string, string>>;
   /** Seconds the last create or update waited for the app to answer. */
   declare readonly readySeconds: pulumi.Output<number>;
 
   constructor(name: string, args: TomcatAppArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "tomcatAppProvider", tomcatAppProvider), name, { ...args, hashes: undefined, readySeconds: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "TomcatApp");
+    super(TOMCAT_APP, tomcatAppProvider, name, args, opts);
   }
 }

@@ -2,33 +2,32 @@
 // (ens33:0 on a director, lo:0 on a DR real server), an optional host route
 // and gratuitous ARP, persisted by a systemd unit so it comes back at boot.
 //
-// Replaces on: connection host/port, address, prefix, interface, label
-// (deleting first when the label, and so the boot unit, stays the same).
-// In place: hostRoute, gratuitousArp. Refresh reports an address removed by
-// hand as drift (assigned: false); `up` puts it back.
+// Fields (which replace, which update in place): VIP_ALIAS below. A
+// replacement deletes first when the label, and so the boot unit, stays the
+// same. Refresh reports an address removed by hand as drift (assigned:
+// false); `up` puts it back.
 import * as pulumi from "@pulumi/pulumi";
-import { changedProps, CONNECTION_DIFF } from "../common/diff";
+import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
-import { providerRef } from "../common/providerRef";
 
 export interface VipAliasArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** The VIP. Replaces. */
+  /** The VIP. */
   address: pulumi.Input<string>;
-  /** Prefix length; default 32 (IPv4) or 128 (IPv6). Replaces. */
+  /** Prefix length; default 32 (IPv4) or 128 (IPv6). */
   prefix?: pulumi.Input<number>;
-  /** Interface: ens33 on a director, lo on a DR real server. Replaces. */
+  /** Interface: ens33 on a director, lo on a DR real server. */
   interface: pulumi.Input<string>;
-  /** Label such as ens33:0 or lo:0 (IPv4). Replaces. */
+  /** Label such as ens33:0 or lo:0 (IPv4). */
   label?: pulumi.Input<string>;
-  /** Add a host route to the VIP via the interface. Default false. In place. */
+  /** Add a host route to the VIP via the interface. Default false. */
   hostRoute?: pulumi.Input<boolean>;
-  /** Send gratuitous ARP when adding. Default false. In place. */
+  /** Send gratuitous ARP when adding. Default false. */
   gratuitousArp?: pulumi.Input<boolean>;
 }
 
@@ -46,24 +45,34 @@ function unitPath(v: VipSpec): string {
   return `/etc/systemd/system/${unitName(v)}`;
 }
 
-export const vipAliasProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
-  async check(_olds, news) {
-    const failures = checkVip(news as Record<string, unknown>);
-    return failures.length ? { failures } : { inputs: news };
+export const VIP_ALIAS = defineKind<Props>({
+  type: "VipAlias",
+  doc: "A VIP on an interface with an ifconfig-style label, persisted across reboots by a systemd unit.",
+  file: __filename,
+  providerExport: "vipAliasProvider",
+  fields: {
+    address: { kind: "replace", doc: "The VIP." },
+    prefix: { kind: "replace", doc: "Prefix length; default 32 (IPv4) or 128 (IPv6)." },
+    interface: { kind: "replace", doc: "Interface: ens33 on a director, lo on a DR real server." },
+    label: { kind: "replace", doc: "Label such as ens33:0 or lo:0 (IPv4)." },
+    hostRoute: { kind: "update", doc: "Add a host route to the VIP via the interface. Default false." },
+    gratuitousArp: { kind: "update", doc: "Send gratuitous ARP when adding. Default false." },
+    assigned: { kind: "output", doc: "Refresh: is the address on the interface? (false: drift, `up` puts it back)" },
+    persisted: { kind: "output", doc: "Refresh: is the boot-time unit in place and enabled?" },
   },
+  notes: "a systemd unit puts it back at boot; deletes before replacing when the label stays",
+  check: (p) => checkVip(p as Record<string, unknown>),
+  normalize: (p) => ({ ...p, ...normalizeVip(p) }),
+  changes: (olds) => olds.assigned === false || olds.persisted === false,
+  // The boot unit is named after the label: a replacement that keeps the
+  // label must remove the old unit before writing the new one.
+  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => {
+    const sameUnit = !connectionReplaces && unitName(normalizeVip(olds)) === unitName(normalizeVip(news));
+    return replaces.length > 0 && sameUnit;
+  },
+});
 
-  async diff(_id, olds, news) {
-    const a = { ...olds, ...normalizeVip(olds) } as Record<string, unknown>;
-    const b = { ...news, ...normalizeVip(news) } as Record<string, unknown>;
-    const own = changedProps(a, b, { replace: ["address", "prefix", "interface", "label"], update: ["hostRoute", "gratuitousArp"] });
-    const conn = changedProps(a, b, CONNECTION_DIFF);
-    const drift = olds.assigned === false || olds.persisted === false;
-    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
-    // The boot unit is named after the label: a replacement that keeps the
-    // label must remove the old unit before writing the new one.
-    const sameUnit = !conn.replaces.length && unitName(normalizeVip(olds)) === unitName(normalizeVip(news));
-    return { changes: own.changed.length + conn.changed.length > 0 || drift, replaces, deleteBeforeReplace: replaces.length > 0 && sameUnit };
-  },
+export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
 
   async create(inputs) {
     const t = sshTransport(inputs.connection);
@@ -100,14 +109,14 @@ export const vipAliasProvider: pulumi.dynamic.ResourceProvider<Props, Props> = {
     const v = normalizeVip(props);
     await t.run(`${removeBootUnitCommand(unitName(v), unitPath(v))}; ${delCommand(v)}`);
   },
-};
+});
 
 /** A VIP on an interface, persisted across reboots. */
-export class VipAlias extends pulumi.dynamic.Resource {
+export class VipAlias extends LvsResource {
   declare readonly address: pulumi.Output<string>;
   declare readonly assigned: pulumi.Output<boolean>;
 
   constructor(name: string, args: VipAliasArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "vipAliasProvider", vipAliasProvider), name, { ...args, assigned: undefined, persisted: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "VipAlias");
+    super(VIP_ALIAS, vipAliasProvider, name, args, opts);
   }
 }

@@ -1,0 +1,132 @@
+// One declaration per resource kind: its type, its fields (which replace,
+// which update in place, which are outputs, which are secret, one line of doc
+// each) and its pure check. The provider's `check` and `diff`, the resource's
+// inputs and options (provider reference, secret outputs) and the field
+// tables in docs/resources.md are derived from it.
+import * as pulumi from "@pulumi/pulumi";
+import type { CheckResult, DiffResult, ResourceProvider } from "@pulumi/pulumi/dynamic";
+import { CheckFailure } from "./check";
+import { changedProps, CONNECTION_DIFF } from "./diff";
+import { providerRef } from "./providerRef";
+
+/** The module part of every type token: `pulumi-nodejs:dynamic/pulumi-lvs:<type>`. */
+export const TYPE_MODULE = "pulumi-lvs";
+
+/** replace: a change replaces the object (its identity); update: changed in place; output: set by the provider. */
+export type FieldKind = "replace" | "update" | "output";
+
+export interface FieldDecl {
+  kind: FieldKind;
+  /** One line, with the default. */
+  doc: string;
+  /** Kept secret in state (an additional secret output). */
+  secret?: boolean;
+}
+
+/** What a kind's diff hooks see. */
+export interface DiffContext<P> {
+  olds: P;
+  news: P;
+  /** The replacing properties found (declared fields, then "connection"). */
+  replaces: string[];
+  /** Did connection.host or connection.port change? */
+  connectionReplaces: boolean;
+}
+
+export interface KindDecl<P> {
+  /** The type name; the token is `pulumi-nodejs:dynamic/pulumi-lvs:<type>` and must never change (state). */
+  type: string;
+  /** One line: what the resource is. */
+  doc: string;
+  /** The module defining the provider (`__filename`) and the provider's export name: the reference kept in state. */
+  file: string;
+  providerExport: string;
+  /** Takes a `connection` (host and port replace, credentials update in place, secret). Default true. */
+  connection?: boolean;
+  /** The kind's own fields, in the order diffs report them. `connection` is implicit. */
+  fields: Record<string, FieldDecl>;
+  /** Notes for the docs (how updates are applied, drift, delete). */
+  notes?: string;
+  /** The pure check: failures for bad input (values unknown at preview are skipped). */
+  check(news: P): CheckFailure[];
+  /** The form compared by diff (defaults filled in); default: the props as they are. */
+  normalize?(p: P): Record<string, unknown>;
+  /**
+   * Changes besides the declared fields: drift found by refresh, or a field compared as it is.
+   * `fieldsChanged`: a declared field or the connection already changed (the hook may skip its work).
+   */
+  changes?(olds: P, news: P, fieldsChanged: boolean): boolean;
+  /** Whether a replacement deletes the old object first; without it diff reports no deleteBeforeReplace. */
+  deleteBeforeReplace?(ctx: DiffContext<P>): boolean;
+}
+
+/** Identity: declares a kind (typed). */
+export function defineKind<P>(decl: KindDecl<P>): KindDecl<P> {
+  return decl;
+}
+
+export function fieldsOf(decl: KindDecl<unknown>, kind: FieldKind): string[] {
+  return Object.entries(decl.fields)
+    .filter(([, f]) => f.kind === kind)
+    .map(([name]) => name);
+}
+
+function record(p: unknown): Record<string, unknown> {
+  return p as Record<string, unknown>;
+}
+
+/** The provider's check: the pure check's failures, or the inputs as they are. */
+export function deriveCheck<P>(decl: KindDecl<P>): (olds: P, news: P) => Promise<CheckResult<P>> {
+  return async (_olds, news) => {
+    const failures = decl.check(news);
+    return failures.length ? { failures } : { inputs: news };
+  };
+}
+
+/** The provider's diff: replace fields replace, update fields update, the connection's host/port replace as "connection". */
+export function deriveDiff<P>(decl: KindDecl<P>): (id: string, olds: P, news: P) => Promise<DiffResult> {
+  const spec = { replace: fieldsOf(decl, "replace"), update: fieldsOf(decl, "update") };
+  return async (_id, olds, news) => {
+    const a = decl.normalize ? decl.normalize(olds) : record(olds);
+    const b = decl.normalize ? decl.normalize(news) : record(news);
+    const own = changedProps(a, b, spec);
+    const conn = decl.connection === false ? { changed: [], replaces: [] } : changedProps(a, b, CONNECTION_DIFF);
+    const fieldsChanged = own.changed.length + conn.changed.length > 0;
+    // The hooks run on every diff, in this order (whether they look at fieldsChanged is theirs to say).
+    const extra = decl.changes ? decl.changes(olds, news, fieldsChanged) : false;
+    const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
+    const changes = fieldsChanged || extra;
+    if (!decl.deleteBeforeReplace) return { changes, replaces };
+    return { changes, replaces, deleteBeforeReplace: decl.deleteBeforeReplace({ olds, news, replaces, connectionReplaces: conn.replaces.length > 0 }) };
+  };
+}
+
+/** The provider: check and diff derived from the declaration, create/read/update/delete as given. */
+export function kindProvider<P>(decl: KindDecl<P>, ops: Omit<ResourceProvider<P, P>, "check" | "diff">): ResourceProvider<P, P> {
+  return { check: deriveCheck(decl), diff: deriveDiff(decl), ...ops };
+}
+
+/** The secret outputs: "connection" (when the kind takes one) and the secret fields. */
+export function secretOutputs(decl: KindDecl<unknown>): string[] {
+  const secret = Object.entries(decl.fields)
+    .filter(([, f]) => f.secret)
+    .map(([name]) => name);
+  return [...(decl.connection === false ? [] : ["connection"]), ...secret];
+}
+
+/** The resource's inputs: its args, and every output field present (undefined) so that the class exposes it. */
+export function resourceInputs(decl: KindDecl<unknown>, args: object): Record<string, unknown> {
+  return { ...args, ...Object.fromEntries(fieldsOf(decl, "output").map((f) => [f, undefined])) };
+}
+
+/** The resource's options: the caller's, with the kind's secret outputs. */
+export function resourceOptions(decl: KindDecl<unknown>, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+  return { ...opts, additionalSecretOutputs: secretOutputs(decl) };
+}
+
+/** The base of every resource class: the provider by reference, the type token and the options from the declaration. */
+export abstract class LvsResource extends pulumi.dynamic.Resource {
+  protected constructor(decl: KindDecl<unknown>, impl: ResourceProvider, name: string, args: object, opts: pulumi.CustomResourceOptions | undefined) {
+    super(providerRef(decl.file, decl.providerExport, impl), name, resourceInputs(decl, args), resourceOptions(decl, opts), TYPE_MODULE, decl.type);
+  }
+}
