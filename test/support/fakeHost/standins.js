@@ -406,7 +406,11 @@ function configTest(tool, args) {
   const check = (f) => {
     if (seen.has(f) || !fs.existsSync(f)) return;
     seen.add(f);
-    const text = fs.statSync(f).isDirectory() ? "" : fs.readFileSync(f, "utf8");
+    if (fs.statSync(f).isDirectory()) {
+      for (const n of fs.readdirSync(f).sort()) check(path.join(f, n));
+      return;
+    }
+    const text = fs.readFileSync(f, "utf8");
     if (text.includes(INVALID)) die(`${tool}: configuration file ${f} test failed (${INVALID})`, 1);
     for (const m of text.matchAll(/^\s*(?:include|conf-file|\(include)\s+"?([^";\s]+)"?/gm)) {
       const dir = path.dirname(f);
@@ -447,7 +451,8 @@ function packages() {
 
 function dpkgQuery(args) {
   const p = packages();
-  const fmt = option(args, "-f") ?? args.find((w) => w.startsWith("--showformat="))?.slice(13) ?? "${Package}\t${Version}\n";
+  const inline = args.find((w) => w.startsWith("-f=") || w.startsWith("--showformat="));
+  const fmt = option(args, "-f") ?? inline?.slice(inline.indexOf("=") + 1) ?? "${Package}\t${Version}\n";
   const names = args.filter((w, i) => !w.startsWith("-") && args[i - 1] !== "-f");
   let rc = 0;
   for (const n of names) {
