@@ -4,19 +4,19 @@
 // reload. A default server takes the place of Debian's stock default site
 // (sites-enabled/default is set aside and put back with the last site).
 //
-// Replaces on: connection host/port, name. In place: everything else.
+// Fields (which replace, which update in place): NGINX_SITE below.
 // Refresh reads the file's hash and whether nginx runs.
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
-import { includeFileProvider, IncludeProps, pickFields } from "../files/includeProvider";
+import { includeFileProvider, includeKind, IncludeProps, pickFields } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkNginxSite, NGINX_DEFAULTS, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
 import { ReadinessArgs } from "../readiness/core";
-import { providerRef } from "../common/providerRef";
+import { LvsResource } from "../common/define";
 
 export interface NginxSiteArgs {
   connection: pulumi.Input<ConnectionArgs>;
-  /** File name under /etc/nginx/conf.d (without .conf). Replaces. */
+  /** File name under /etc/nginx/conf.d (without .conf). */
   name: pulumi.Input<string>;
   /** Port. Default 80. */
   listen?: pulumi.Input<number>;
@@ -28,7 +28,7 @@ export interface NginxSiteArgs {
   index?: pulumi.Input<pulumi.Input<string>[]>;
   upstreams?: pulumi.Input<pulumi.Input<NginxUpstream>[]>;
   locations: pulumi.Input<pulumi.Input<NginxLocation>[]>;
-  /** When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s). In place. */
+  /** When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s). */
   readiness?: pulumi.Input<ReadinessArgs>;
 }
 
@@ -36,7 +36,6 @@ type Props = NginxSiteSpec & IncludeProps;
 
 const DIR = "/etc/nginx/conf.d";
 const STOCK_DEFAULT = "/etc/nginx/sites-enabled/default";
-const FIELDS = ["listen", "defaultServer", "serverName", "root", "index", "upstreams", "locations"] as const;
 
 /** nginx's layout for a site; validation rewrites nginx.conf's conf.d include to the candidate set. */
 export function nginxLayout(defaultServer: boolean): DaemonLayout {
@@ -50,22 +49,44 @@ export function nginxLayout(defaultServer: boolean): DaemonLayout {
   };
 }
 
-export const nginxSiteProvider = includeFileProvider<Props>({
-  kind: "NginxSite",
-  fields: FIELDS,
+const FIELD_DOCS = {
+  listen: "Port. Default 80.",
+  defaultServer: "Be the default server (replaces Debian's stock default site while managed).",
+  serverName: "server_name values.",
+  root: "Document root. Default /var/www/html.",
+  index: "index files.",
+  upstreams: "upstream blocks (servers with weights) that locations pass to.",
+  locations: "location blocks: a match and what it serves or passes to.",
+};
+const FIELDS = Object.keys(FIELD_DOCS);
+const render = (p: Props): string => renderNginxSite(pickFields<NginxSiteSpec>(p, FIELDS));
+
+export const NGINX_SITE = includeKind<Props>({
+  type: "NginxSite",
+  doc: "One nginx server block (and its upstreams) in /etc/nginx/conf.d/<name>.conf.",
+  file: __filename,
+  providerExport: "nginxSiteProvider",
+  notes: "checked with `nginx -t` against a copy of the host's configuration, applied with a reload; a default server sets Debian's stock site aside",
+  name: "File name under /etc/nginx/conf.d (without .conf).",
+  fields: FIELD_DOCS,
+  readiness: "When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s).",
   check: checkNginxSite,
-  render: (p) => renderNginxSite(pickFields<NginxSiteSpec>(p, FIELDS)),
+  render,
+});
+
+export const nginxSiteProvider = includeFileProvider<Props>(NGINX_SITE, {
+  render,
   layout: (p) => nginxLayout(!!p.defaultServer),
   // nginx is ready when the site's port accepts, from the host itself.
   readiness: (p) => ({ probe: { type: "tcp", port: p.listen ?? NGINX_DEFAULTS.listen }, timeoutSeconds: 60 }),
 });
 
 /** An nginx server block with its upstreams on one host. */
-export class NginxSite extends pulumi.dynamic.Resource {
+export class NginxSite extends LvsResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly running: pulumi.Output<boolean>;
 
   constructor(name: string, args: NginxSiteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerRef(__filename, "nginxSiteProvider", nginxSiteProvider), name, { ...args, sha256: undefined, mainInSync: undefined, running: undefined, readySeconds: undefined }, { ...opts, additionalSecretOutputs: ["connection"] }, "pulumi-lvs", "NginxSite");
+    super(NGINX_SITE, nginxSiteProvider, name, args, opts);
   }
 }
