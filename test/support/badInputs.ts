@@ -1,8 +1,7 @@
 // The catalogue of invalid inputs: one entry per mistake, across every
 // resource (and, in test/engine/badInput.test.ts, the components). Each names
 // the field the refusal must name and a fragment of what is allowed.
-import * as pulumi from "@pulumi/pulumi";
-import * as P from "../../providers";
+import { KIND_NAMES, KindClass, KINDS } from "../../providers/registry";
 
 export interface BadInput {
   kind: string;
@@ -118,24 +117,8 @@ export const BAD_INPUTS: BadInput[] = [
 /** A connection to a closed port: any attempt to reach a host would fail with a connection error instead. */
 export const CLOSED_PORT = { host: "127.0.0.1", port: 1, privateKey: "not a key", hostKeySha256: `SHA256:${"A".repeat(43)}` };
 
-type Ctor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.Resource;
-
-export const RESOURCES: Record<string, Ctor> = {
-  IpvsService: P.IpvsService as unknown as Ctor,
-  IpvsRealServer: P.IpvsRealServer as unknown as Ctor,
-  VipAlias: P.VipAlias as unknown as Ctor,
-  SysctlSet: P.SysctlSet as unknown as Ctor,
-  KeepalivedInstance: P.KeepalivedInstance as unknown as Ctor,
-  HaproxyListener: P.HaproxyListener as unknown as Ctor,
-  NginxSite: P.NginxSite as unknown as Ctor,
-  TomcatApp: P.TomcatApp as unknown as Ctor,
-  ManagedFile: P.ManagedFile as unknown as Ctor,
-  NatRule: P.NatRule as unknown as Ctor,
-  Route: P.Route as unknown as Ctor,
-  Package: P.Package as unknown as Ctor,
-  SystemdService: P.SystemdService as unknown as Ctor,
-  GeneratedSecret: P.GeneratedSecret as unknown as Ctor,
-};
+/** The resource classes by kind, from the registry. */
+export const RESOURCES: Record<string, KindClass> = Object.fromEntries(KIND_NAMES.map((k) => [k, KINDS[k].cls]));
 
 /** The resource's args with the closed-port connection (unless the case sets its own); no connection for GeneratedSecret. */
 export function argsOf(b: BadInput): Record<string, unknown> {

@@ -6,13 +6,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { providerRef } from "../../providers/common/providerRef";
-
-/** The stub a resource class stores, for the provider exported as `exportName` by `module`. */
-function stubOf(module: string, exportName: string): ResourceProvider {
-  const file = require.resolve(module);
-  const impl = (require(file) as Record<string, ResourceProvider>)[exportName];
-  return providerRef(file, exportName, impl);
-}
+import { KIND_NAMES, KindName, KINDS } from "../../providers/registry";
 
 /** What the SDK stores in state as `__provider`. */
 async function serialized(p: ResourceProvider) {
@@ -29,22 +23,29 @@ async function roundTrip(p: ResourceProvider): Promise<ResourceProvider> {
 
 const conn = { host: "127.0.0.1", port: 2202, hostKeySha256: "SHA256:" + "A".repeat(43) };
 
-const cases: [string, ResourceProvider, Record<string, unknown>, RegExp][] = [
-  ["IpvsService", stubOf("../../providers/ipvs/service", "ipvsServiceProvider"), { connection: conn, address: "12.0.0.300", port: 80 }, /address must be an IPv4 or IPv6 address; got "12\.0\.0\.300"/],
-  ["IpvsRealServer", stubOf("../../providers/ipvs/realServer", "ipvsRealServerProvider"), { connection: conn, service: { protocol: "tcp", address: "12.0.0.20", port: 80 }, address: "192.168.118.30", weight: 70000 }, /weight must be an integer 0\.\.65535; got 70000/],
-  ["SysctlSet", stubOf("../../providers/sysctl/sysctlSet", "sysctlSetProvider"), { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1; reboot" } }, /sysctl value must be/],
-  ["VipAlias", stubOf("../../providers/vip/vipAlias", "vipAliasProvider"), { connection: conn, address: "12.0.0.100", interface: "ens36", label: "eth0:0" }, /label must be "ens36:<suffix>"/],
-  ["ManagedFile", stubOf("../../providers/files/managedFile", "managedFileProvider"), { connection: conn, path: "/etc/../shadow", content: "x" }, /path must not contain '\.' or '\.\.' segments/],
-  ["KeepalivedInstance", stubOf("../../providers/keepalived/keepalivedInstance", "keepalivedInstanceProvider"), { connection: conn, name: "lvs", vrrp: { name: "VI_1", state: "MASTER", interface: "ens33", virtualRouterId: 256, priority: 100, virtualIpaddress: [{ address: "192.168.118.100" }] } }, /virtualRouterId must be an integer 1\.\.255; got 256/],
-  ["HaproxyListener", stubOf("../../providers/haproxy/haproxyListener", "haproxyListenerProvider"), { connection: conn, name: "web", bind: [{ port: 80 }], balance: "fastest", servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }] }, /balance must be one of roundrobin/],
-  ["NginxSite", stubOf("../../providers/nginx/nginxSite", "nginxSiteProvider"), { connection: conn, name: "web", locations: [{ match: "/; include /etc/shadow" }] }, /locations\[0\]\.match/],
-  ["TomcatApp", stubOf("../../providers/tomcat/tomcatApp", "tomcatAppProvider"), { connection: conn, name: "app", path: "", docBase: "/srv/app", files: { "../x": "y" } }, /files\["\.\.\/x"\]/],
-  ["Package", stubOf("../../providers/system/package", "packageProvider"), { connection: conn, names: ["nginx; reboot"] }, /names\[0\] must be a Debian\/RPM package name/],
-  ["SystemdService", stubOf("../../providers/system/systemdService", "systemdServiceProvider"), { connection: conn, unit: "nginx service" }, /unit must be a systemd unit name/],
-  ["GeneratedSecret", stubOf("../../providers/secret/generatedSecret", "generatedSecretProvider"), { length: 0 }, /length must be an integer 1\.\.256; got 0/],
-  ["NatRule", stubOf("../../providers/nat/natRule", "natRuleProvider"), { connection: conn, name: "inside", chain: "POSTROUTING", target: "MASQUERADE", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" }, /to is refused for MASQUERADE/],
-  ["Route", stubOf("../../providers/route/route", "routeProvider"), { connection: conn, destination: "default", via: "192.168.118.20", dev: "ens33; reboot" }, /dev must be an interface name/],
-];
+/** One bad input per kind and the failure it must produce (typed by the registry: a new kind needs a case). */
+const badInput: Record<KindName, [Record<string, unknown>, RegExp]> = {
+  IpvsService: [{ connection: conn, address: "12.0.0.300", port: 80 }, /address must be an IPv4 or IPv6 address; got "12\.0\.0\.300"/],
+  IpvsRealServer: [{ connection: conn, service: { protocol: "tcp", address: "12.0.0.20", port: 80 }, address: "192.168.118.30", weight: 70000 }, /weight must be an integer 0\.\.65535; got 70000/],
+  SysctlSet: [{ connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1; reboot" } }, /sysctl value must be/],
+  VipAlias: [{ connection: conn, address: "12.0.0.100", interface: "ens36", label: "eth0:0" }, /label must be "ens36:<suffix>"/],
+  ManagedFile: [{ connection: conn, path: "/etc/../shadow", content: "x" }, /path must not contain '\.' or '\.\.' segments/],
+  KeepalivedInstance: [{ connection: conn, name: "lvs", vrrp: { name: "VI_1", state: "MASTER", interface: "ens33", virtualRouterId: 256, priority: 100, virtualIpaddress: [{ address: "192.168.118.100" }] } }, /virtualRouterId must be an integer 1\.\.255; got 256/],
+  HaproxyListener: [{ connection: conn, name: "web", bind: [{ port: 80 }], balance: "fastest", servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }] }, /balance must be one of roundrobin/],
+  NginxSite: [{ connection: conn, name: "web", locations: [{ match: "/; include /etc/shadow" }] }, /locations\[0\]\.match/],
+  TomcatApp: [{ connection: conn, name: "app", path: "", docBase: "/srv/app", files: { "../x": "y" } }, /files\["\.\.\/x"\]/],
+  Package: [{ connection: conn, names: ["nginx; reboot"] }, /names\[0\] must be a Debian\/RPM package name/],
+  SystemdService: [{ connection: conn, unit: "nginx service" }, /unit must be a systemd unit name/],
+  GeneratedSecret: [{ length: 0 }, /length must be an integer 1\.\.256; got 0/],
+  NatRule: [{ connection: conn, name: "inside", chain: "POSTROUTING", target: "MASQUERADE", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" }, /to is refused for MASQUERADE/],
+  Route: [{ connection: conn, destination: "default", via: "192.168.118.20", dev: "ens33; reboot" }, /dev must be an interface name/],
+};
+
+/** The stub each resource class stores, from the registry (the provider's module and export name). */
+const cases: [string, ResourceProvider, Record<string, unknown>, RegExp][] = KIND_NAMES.map((k) => {
+  const { decl, provider } = KINDS[k];
+  return [k, providerRef(decl.file, decl.providerExport, provider), ...badInput[k]];
+});
 
 describe("providers survive serialization", () => {
   it("each resource stores a small reference to its provider, not the provider's code", async () => {
