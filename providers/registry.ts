@@ -23,32 +23,36 @@ import { ROUTE, Route, routeProvider } from "./route/route";
 /** A resource class, whatever its args. */
 export type KindClass = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => LvsResource;
 
+/** Where the docs list a kind: kernel-level objects, config-managed services, or what those rest on. */
+export type KindGroup = "kernel" | "service" | "support";
+
 export interface KindEntry {
   cls: KindClass;
   decl: KindDecl<unknown>;
   provider: ResourceProvider;
+  group: KindGroup;
 }
 
-function entry<P, C extends KindClass>(cls: C, decl: KindDecl<P>, provider: ResourceProvider<P, P>): KindEntry {
-  return { cls, decl, provider: provider as ResourceProvider };
+function entry<P, C extends KindClass>(group: KindGroup, cls: C, decl: KindDecl<P>, provider: ResourceProvider<P, P>): KindEntry {
+  return { cls, decl, provider: provider as ResourceProvider, group };
 }
 
 /** Every resource kind, by type name (the order of the docs). */
 export const KINDS = {
-  IpvsService: entry(IpvsService, IPVS_SERVICE, ipvsServiceProvider),
-  IpvsRealServer: entry(IpvsRealServer, IPVS_REAL_SERVER, ipvsRealServerProvider),
-  VipAlias: entry(VipAlias, VIP_ALIAS, vipAliasProvider),
-  SysctlSet: entry(SysctlSet, SYSCTL_SET, sysctlSetProvider),
-  NatRule: entry(NatRule, NAT_RULE, natRuleProvider),
-  Route: entry(Route, ROUTE, routeProvider),
-  KeepalivedInstance: entry(KeepalivedInstance, KEEPALIVED_INSTANCE, keepalivedInstanceProvider),
-  HaproxyListener: entry(HaproxyListener, HAPROXY_LISTENER, haproxyListenerProvider),
-  NginxSite: entry(NginxSite, NGINX_SITE, nginxSiteProvider),
-  TomcatApp: entry(TomcatApp, TOMCAT_APP, tomcatAppProvider),
-  ManagedFile: entry(ManagedFile, MANAGED_FILE, managedFileProvider),
-  Package: entry(Package, PACKAGE, packageProvider),
-  SystemdService: entry(SystemdService, SYSTEMD_SERVICE, systemdServiceProvider),
-  GeneratedSecret: entry(GeneratedSecret, GENERATED_SECRET, generatedSecretProvider),
+  IpvsService: entry("kernel", IpvsService, IPVS_SERVICE, ipvsServiceProvider),
+  IpvsRealServer: entry("kernel", IpvsRealServer, IPVS_REAL_SERVER, ipvsRealServerProvider),
+  VipAlias: entry("kernel", VipAlias, VIP_ALIAS, vipAliasProvider),
+  SysctlSet: entry("kernel", SysctlSet, SYSCTL_SET, sysctlSetProvider),
+  NatRule: entry("kernel", NatRule, NAT_RULE, natRuleProvider),
+  Route: entry("kernel", Route, ROUTE, routeProvider),
+  KeepalivedInstance: entry("service", KeepalivedInstance, KEEPALIVED_INSTANCE, keepalivedInstanceProvider),
+  HaproxyListener: entry("service", HaproxyListener, HAPROXY_LISTENER, haproxyListenerProvider),
+  NginxSite: entry("service", NginxSite, NGINX_SITE, nginxSiteProvider),
+  TomcatApp: entry("service", TomcatApp, TOMCAT_APP, tomcatAppProvider),
+  ManagedFile: entry("service", ManagedFile, MANAGED_FILE, managedFileProvider),
+  Package: entry("support", Package, PACKAGE, packageProvider),
+  SystemdService: entry("support", SystemdService, SYSTEMD_SERVICE, systemdServiceProvider),
+  GeneratedSecret: entry("support", GeneratedSecret, GENERATED_SECRET, generatedSecretProvider),
 } as const;
 
 export type KindName = keyof typeof KINDS;

@@ -1,0 +1,87 @@
+// npm run docs: writes the generated parts of docs/resources.md (the summary
+// table and each resource's fields) and of README.md (the resource list)
+// from the resource declarations in providers/registry.ts, between marker
+// comments. test/unit/docs.test.ts fails when the checked-in files differ.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fieldsOf, FieldKind, KindDecl } from "../providers/common/define";
+import { KIND_NAMES, KindGroup, KindName, KINDS } from "../providers/registry";
+
+const ROOT = path.join(__dirname, "..");
+
+/** The files and the generated sections in them. */
+export const GENERATED: { file: string; section: string; render: () => string }[] = [
+  { file: "docs/resources.md", section: "summary", render: () => summaryTable() },
+  { file: "docs/resources.md", section: "fields", render: () => fieldTables() },
+  { file: "README.md", section: "resources", render: () => readmeList() },
+];
+
+const CHANGE: Record<FieldKind, string> = { replace: "replaces", update: "in place", output: "output" };
+
+const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const code = (names: string[]): string => names.map((n) => `\`${n}\``).join(", ");
+
+function kindsOf(group: KindGroup): KindName[] {
+  return KIND_NAMES.filter((k) => KINDS[k].group === group);
+}
+
+/** One row per kind: what replaces, what updates in place, notes. */
+export function summaryTable(): string {
+  const rows = KIND_NAMES.map((k) => {
+    const d = KINDS[k].decl;
+    const replaces = [...(d.connection === false ? [] : ["connection host/port"]), ...fieldsOf(d, "replace")];
+    const updates = [...fieldsOf(d, "update"), ...(d.connection === false ? [] : ["connection credentials"])];
+    return `| \`${k}\` | ${cell(replaces.join(", ") || "-")} | ${cell(updates.join(", ") || "-")} | ${cell(d.notes ?? d.doc)} |`;
+  });
+  return ["| resource | replaces on | updates in place | notes |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+function fieldTable(k: KindName, d: KindDecl<unknown>): string {
+  const rows = Object.entries(d.fields).map(([name, f]) => `| \`${name}\` | ${CHANGE[f.kind]} | ${f.secret ? "secret" : ""} | ${cell(f.doc)} |`);
+  if (d.connection !== false) rows.unshift("| `connection` | host, port: replaces; credentials: in place | secret | The host (see above). |");
+  return [`### \`${k}\``, "", d.doc, "", "| field | change | secret | doc |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+/** Each kind's fields: which replace, which update in place, which are outputs, which are secret. */
+export function fieldTables(): string {
+  return KIND_NAMES.map((k) => fieldTable(k, KINDS[k].decl)).join("\n\n");
+}
+
+/** The README's sentence listing the resources, by group. */
+export function readmeList(): string {
+  const list = (names: string[]): string => (names.length < 2 ? code(names) : `${code(names.slice(0, -1))} and ${code(names.slice(-1))}`);
+  return (
+    `Kernel level: ${list(kindsOf("kernel"))}. Config-managed services: ${code(kindsOf("service"))}, ` +
+    `with ${list(kindsOf("support"))} (all from \`providers/\`, listed in \`providers/registry.ts\`).`
+  );
+}
+
+const begin = (section: string) => `<!-- generated:${section} (npm run docs; do not edit by hand) -->`;
+const end = (section: string) => `<!-- end generated:${section} -->`;
+
+/** `text` with the section between its markers replaced by `body`; fails when the markers are missing. */
+export function replaceSection(text: string, file: string, section: string, body: string): string {
+  const b = text.indexOf(begin(section));
+  const e = text.indexOf(end(section));
+  if (b < 0 || e < b) throw new Error(`${file}: no ${begin(section)} ... ${end(section)} markers`);
+  return `${text.slice(0, b)}${begin(section)}\n\n${body}\n\n${text.slice(e)}`;
+}
+
+/** Every generated file's content as it should be. */
+export function generatedFiles(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const g of GENERATED) {
+    const text = out.get(g.file) ?? fs.readFileSync(path.join(ROOT, g.file), "utf8");
+    out.set(g.file, replaceSection(text, g.file, g.section, g.render()));
+  }
+  return out;
+}
+
+if (require.main === module) {
+  for (const [file, text] of generatedFiles()) {
+    const target = path.join(ROOT, file);
+    if (fs.readFileSync(target, "utf8") === text) continue;
+    fs.writeFileSync(target, text);
+    console.log(`wrote ${file}`);
+  }
+}
