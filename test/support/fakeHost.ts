@@ -8,7 +8,8 @@
 //   unshare --mount --net --pid --uts --fork --mount-proc --kill-child sh -c '<mounts>; exec sleep infinity'
 // with overlays over /etc, /var, /opt, /usr and /run (upper layers in a
 // temporary directory, so the real files are never written), a tmpfs over
-// /proc/sys filled with the keys the providers use, and tmpfs /tmp and /root. Each
+// /proc/sys filled with the keys the providers use, and tmpfs /tmp, /root,
+// /srv, /home, /mnt and /media. Each
 // command runs with `nsenter -t <pid> -m -n -p bash -c <line>`
 // (providers/transport/seam.ts namespaceTransport). The network namespace
 // has only a down loopback, so even a command that escaped the stand-ins
@@ -55,6 +56,12 @@ export const DEFAULT_SYSCTLS: Record<string, string> = {
 };
 
 const OVERLAID = ["etc", "var", "opt", "usr", "run"];
+/**
+ * Directories that start empty on the fake host (tmpfs). Every other top-level
+ * directory (/work, /boot, ...) is this machine's own: tests must only write
+ * under the overlaid or private ones.
+ */
+const PRIVATE_EMPTY = ["srv", "home", "mnt", "media"];
 
 export interface FakeHostOptions {
   /** The connection's host (never dialled). Default 127.0.0.1. */
@@ -138,6 +145,8 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
     "mount -t tmpfs tmpfs /tmp",
     // An empty home: a fresh host's root, and none of this machine's dotfiles (a slow .bashrc) or credentials.
     "mount -t tmpfs tmpfs /root",
+    // Where applications live (TomcatApp's docBase under /srv): empty, private.
+    ...PRIVATE_EMPTY.map((d) => `mkdir -p /${d} && mount -t tmpfs tmpfs /${d}`),
     "echo ready",
     "exec sleep infinity",
   ].join(" && ");
