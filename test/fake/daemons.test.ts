@@ -69,7 +69,7 @@ for (const k of [keepalived, haproxy, nginx]) {
     const host = withFakeHost();
     const c = () => host().connection;
     const cat = async (p: string) => (await host().exec(`cat ${p}`)).stdout;
-    const units = async () => ((await host().model<Record<string, { active: boolean; enabled: boolean; reloads?: number }>>("systemd")) ?? {})[`${k.unit}.service`];
+    const units = () => host().unit(k.unit);
     let stockMain = "";
 
     before(async () => {
@@ -78,39 +78,39 @@ for (const k of [keepalived, haproxy, nginx]) {
     });
 
     it("creates (validated, reloaded), updates in place, and the last delete restores the stock files and the unit", async () => {
-      const before = (await units())?.reloads ?? 0;
+      const before = (await units()).reloads;
       const { id, outs } = await create(k.provider, k.inputs(c(), "web", 0));
       const first = await cat(k.include("web"));
       assert.notEqual(first, "");
       assert.notEqual(await cat(k.main), "");
-      assert.equal((await units())?.active, true);
+      assert.equal((await units()).active, true);
       assert.deepEqual(await diff(k.provider, id, outs, k.inputs(c(), "web", 0)), { changes: false, replaces: [] });
       assert.deepEqual(await diff(k.provider, id, outs, k.inputs(c(), "web", 1)), { changes: true, replaces: [] });
       const after = await update(k.provider, id, outs, k.inputs(c(), "web", 1));
       assert.notEqual(await cat(k.include("web")), first);
-      assert.ok(((await units())?.reloads ?? 0) > before, "the daemon was reloaded");
+      assert.ok((await units()).reloads > before, "the daemon was reloaded");
       await remove(k.provider, id, after);
       assert.equal(await cat(k.include("web")), "");
       assert.equal(await cat(k.main), stockMain);
-      assert.deepEqual({ active: (await units())?.active, enabled: (await units())?.enabled }, { active: true, enabled: true });
+      assert.deepEqual({ active: (await units()).active, enabled: (await units()).enabled }, { active: true, enabled: true });
     });
 
     it("adopts an identical include file already in place (no change, no reload)", async () => {
       const { id, outs } = await create(k.provider, k.inputs(c(), "same", 0));
-      const reloads = (await units())?.reloads ?? 0;
+      const reloads = (await units()).reloads;
       const again = await create(k.provider, k.inputs(c(), "same", 0));
       assert.equal(again.outs.sha256, outs.sha256);
-      assert.equal((await units())?.reloads ?? 0, reloads);
+      assert.equal((await units()).reloads, reloads);
       await remove(k.provider, id, outs);
     });
 
     it("refuses a config the daemon's own test rejects, before it goes live (validate before swap)", async () => {
       const { id, outs } = await create(k.provider, k.inputs(c(), "guarded", 0));
       const live = await cat(k.include("guarded"));
-      const reloads = (await units())?.reloads ?? 0;
+      const reloads = (await units()).reloads;
       await assert.rejects(update(k.provider, id, outs, k.inputs(c(), "guarded", "invalid")), /FAKEHOST_INVALID|test failed/);
       assert.equal(await cat(k.include("guarded")), live);
-      assert.equal((await units())?.reloads ?? 0, reloads);
+      assert.equal((await units()).reloads, reloads);
       await assert.rejects(create(k.provider, k.inputs(c(), "other", "invalid")));
       assert.equal(await cat(k.include("other")), "");
       await remove(k.provider, id, outs);
@@ -125,7 +125,7 @@ for (const k of [keepalived, haproxy, nginx]) {
       assert.equal((await diff(k.provider, id, r.props, k.inputs(c(), "drift", 0))).changes, true);
       const fixed = await update(k.provider, id, r.props, k.inputs(c(), "drift", 0));
       assert.equal((await read(k.provider, id, fixed)).props.sha256, outs.sha256);
-      assert.equal((await units())?.active, true);
+      assert.equal((await units()).active, true);
       await remove(k.provider, id, fixed);
     });
 

@@ -12,7 +12,7 @@ describe("fake host: TomcatApp", () => {
   const app = (over: Partial<In> = {}): In =>
     ({ connection: host().connection, name: "shop", path: "/shop", docBase: "/srv/shop", files: { "index.jsp": "<%= 1 + 1 %>\n" }, ...over }) as In;
   const descriptor = "/etc/tomcat10/Catalina/localhost/shop.xml";
-  const starts = async () => (((await host().model<Record<string, { starts?: number; active: boolean }>>("systemd")) ?? {})["tomcat10.service"]?.starts ?? 0);
+  const starts = async () => (await host().unit("tomcat10")).starts;
   const cat = async (p: string) => (await host().exec(`cat ${p}`)).stdout;
 
   before(async () => {

@@ -1,8 +1,9 @@
 // A fake host for the fast tier: the providers' real command lines run under a
 // real bash, in private mount, network and pid namespaces on this machine
 // (root required), with stand-ins for the tools that would act on a kernel or
-// a daemon (fakeHost/standins.js: ipvsadm, ip, systemctl, iptables, the
-// daemons' config tests, dpkg-query/apt-get, curl, arping, ...).
+// a daemon (fakeHost/standins.js: ipvsadm, ip, iptables, the
+// daemons' config tests, dpkg-query/apt-get, curl; fakeHost/systemctl.sh; no-ops
+// for arping, modprobe, ...).
 //
 // One holder process per fake host keeps the namespaces alive:
 //   unshare --mount --net --pid --uts --fork --mount-proc --kill-child sh -c '<mounts>; exec sleep infinity'
@@ -28,9 +29,11 @@ import { FakeHostFile, namespaceTransport, setTransportFactory } from "../../pro
 import { ConnectionArgs, ExecResult, Transport, targetOf } from "../../providers/transport/types";
 
 const STANDINS = path.join(__dirname, "fakeHost", "standins.js");
+/** systemctl is a shell script: the providers call it most, and a node start costs 50 to 200 ms. */
+const SYSTEMCTL = path.join(__dirname, "fakeHost", "systemctl.sh");
 
 /** Tools replaced by a stand-in, at every path a provider's PATH could find them. */
-const STANDIN_TOOLS = ["ipvsadm", "ipvsadm-save", "ipvsadm-restore", "ip", "systemctl", "iptables", "iptables-save", "keepalived", "haproxy", "nginx", "dpkg-query", "apt-get", "curl"];
+const STANDIN_TOOLS = ["ipvsadm", "ipvsadm-save", "ipvsadm-restore", "ip", "iptables", "iptables-save", "keepalived", "haproxy", "nginx", "dpkg-query", "apt-get", "curl"];
 /** Tools that must do nothing here (they would act on the network or the init system). */
 const NOOP_TOOLS = ["arping", "modprobe", "update-rc.d", "journalctl", "service", "ip6tables", "iptables-restore", "dnf", "yum", "rpm", "reboot", "shutdown", "ping"];
 
@@ -74,6 +77,14 @@ export interface FakeHostOptions {
   availablePackages?: Record<string, string[]>;
 }
 
+export interface UnitState {
+  active: boolean;
+  enabled: boolean;
+  /** start and restart calls. */
+  starts: number;
+  reloads: number;
+}
+
 export interface FakeHost {
   readonly connection: ConnectionArgs;
   readonly target: string;
@@ -86,8 +97,10 @@ export interface FakeHost {
   exec(line: string, stdin?: string): Promise<ExecResult>;
   /** Runs a command line on the fake host; throws on a non-zero exit. Returns stdout. */
   sh(line: string, stdin?: string): Promise<string>;
-  /** The stand-ins' persisted model of `name` (ipvs, net, systemd, iptables, packages), or undefined. */
+  /** The stand-ins' persisted model of `name` (ipvs, net, iptables, packages), or undefined. */
   model<T>(name: string): Promise<T | undefined>;
+  /** A systemd unit as the systemctl stand-in keeps it. */
+  unit(name: string): Promise<UnitState>;
   /** Kills the holder by PID and removes the temporary directory. Safe to call twice. */
   stop(): void;
 }
@@ -106,8 +119,8 @@ function prepare(root: string, opts: FakeHostOptions): void {
   }
   const usr = path.join(root, "upper", "usr");
   for (const dir of ["sbin", "bin", "local/sbin", "local/bin"]) fs.mkdirSync(path.join(usr, dir), { recursive: true });
-  for (const tool of [...STANDIN_TOOLS, ...NOOP_TOOLS]) {
-    const text = STANDIN_TOOLS.includes(tool) ? wrapper(tool) : "#!/bin/sh\nexit 0\n";
+  for (const tool of [...STANDIN_TOOLS, ...NOOP_TOOLS, "systemctl"]) {
+    const text = tool === "systemctl" ? fs.readFileSync(SYSTEMCTL, "utf8") : STANDIN_TOOLS.includes(tool) ? wrapper(tool) : "#!/bin/sh\nexit 0\n";
     for (const dir of ["sbin", "bin", "local/sbin"]) fs.writeFileSync(path.join(usr, dir, tool), text, { mode: 0o755 });
   }
   const etc = path.join(root, "upper", "etc");
@@ -122,8 +135,11 @@ function prepare(root: string, opts: FakeHostOptions): void {
   fs.mkdirSync(state, { recursive: true });
   const installed = { nginx: "1.22.1-9", haproxy: "2.6.12-1", keepalived: "1:2.2.7-1", ipvsadm: "1:1.31-1" };
   fs.writeFileSync(path.join(state, "packages.json"), JSON.stringify({ installed, available: opts.availablePackages ?? {} }));
-  const unit = { active: true, enabled: true, known: true };
-  fs.writeFileSync(path.join(state, "systemd.json"), JSON.stringify({ "nginx.service": unit, "haproxy.service": unit, "keepalived.service": unit }));
+  // The daemons are installed, enabled and running, as the distro's packages leave them.
+  for (const u of ["nginx.service", "haproxy.service", "keepalived.service"]) {
+    fs.mkdirSync(path.join(state, "systemd", u), { recursive: true });
+    for (const f of ["active", "enabled", "known"]) fs.writeFileSync(path.join(state, "systemd", u, f), "");
+  }
 }
 
 function sysctlScript(opts: FakeHostOptions): string {
@@ -196,6 +212,12 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
       async model<T>(name: string) {
         const text = await transport.readFile(`/var/lib/fakehost/${name}.json`);
         return text === undefined ? undefined : (JSON.parse(text) as T);
+      },
+      async unit(name: string) {
+        const d = `/var/lib/fakehost/systemd/${name.includes(".") ? name : `${name}.service`}`;
+        const out = await transport.run(`for f in active enabled; do [ -e ${d}/$f ] && echo 1 || echo 0; done; cat ${d}/starts 2>/dev/null || echo 0; cat ${d}/reloads 2>/dev/null || echo 0`);
+        const [active, enabled, starts, reloads] = out.trim().split("\n");
+        return { active: active === "1", enabled: enabled === "1", starts: Number(starts), reloads: Number(reloads) };
       },
       stop,
     };

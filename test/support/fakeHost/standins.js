@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Stand-ins for the host tools the providers call, run inside a fake host's
-// namespaces (test/support/fakeHost.ts installs one small wrapper per tool,
+// namespaces (test/support/fakeHost.ts installs one small wrapper per tool; systemctl is
+// fakeHost/systemctl.sh,
 // `exec node standins.js <tool> "$@"`, over the real binary's path).
 //
 // Each tool is a typed in-memory model persisted as JSON under
@@ -270,84 +271,6 @@ function ipRoute(n, a) {
   save("net", n);
 }
 
-// ---------------------------------------------------------------- systemctl
-
-function units() {
-  return load("systemd", {});
-}
-
-function systemctl(args) {
-  const quiet = args.some((w) => w === "-q" || w === "--quiet");
-  const a = args.filter((w) => !w.startsWith("-"));
-  const verb = a[0];
-  const names = a.slice(1).map((u) => (u.includes(".") ? u : `${u}.service`));
-  const u = units();
-  const unit = (name) => (u[name] ??= { active: false, enabled: false });
-  const exists = (name) => fs.existsSync(`/etc/systemd/system/${name}`) || fs.existsSync(`/lib/systemd/system/${name}`) || (u[name] && u[name].known);
-  const say = (s) => quiet || process.stdout.write(`${s}\n`);
-  switch (verb) {
-    case "is-active": {
-      const on = names.every((x) => u[x]?.active);
-      names.forEach((x) => say(u[x]?.active ? "active" : "inactive"));
-      process.exit(on ? 0 : 3);
-    }
-    // falls through (exit above)
-    case "is-enabled": {
-      const on = names.every((x) => u[x]?.enabled);
-      names.forEach((x) => say(u[x]?.enabled ? "enabled" : exists(x) ? "disabled" : "not-found"));
-      process.exit(on ? 0 : 1);
-    }
-    // falls through (exit above)
-    case "start":
-    case "restart":
-    case "reload":
-    case "try-restart":
-    case "reload-or-restart":
-      for (const x of names) {
-        if (!exists(x)) die(`Failed to ${verb} ${x}: Unit ${x} not found.`, 5);
-        if (verb === "reload" && !u[x]?.active) die(`Job for ${x} failed: unit is not active.`, 1);
-        if (failsToStart(x)) die(`Job for ${x} failed because the control process exited with error code.`, 1);
-        unit(x).active = true;
-        unit(x).starts = (unit(x).starts ?? 0) + (verb === "reload" ? 0 : 1);
-        unit(x).reloads = (unit(x).reloads ?? 0) + (verb === "reload" ? 1 : 0);
-      }
-      break;
-    case "stop":
-      for (const x of names) unit(x).active = false;
-      break;
-    case "enable":
-    case "disable":
-      for (const x of names) {
-        if (verb === "enable" && !exists(x)) die(`Failed to enable unit: Unit file ${x} does not exist.`, 1);
-        unit(x).enabled = verb === "enable";
-        if (args.includes("--now")) unit(x).active = verb === "enable";
-      }
-      break;
-    case "daemon-reload":
-      break;
-    case "list-units":
-      for (const x of names) if (exists(x)) process.stdout.write(`${x} loaded ${u[x]?.active ? "active" : "inactive"} dead\n`);
-      break;
-    case "show": {
-      const p = option(args, "-p") ?? args.find((w) => w.startsWith("--property="))?.slice(11);
-      for (const x of names) {
-        const props = { ActiveState: u[x]?.active ? "active" : "inactive", UnitFileState: u[x]?.enabled ? "enabled" : "disabled", LoadState: exists(x) ? "loaded" : "not-found" };
-        for (const k of p ? p.split(",") : Object.keys(props)) process.stdout.write(args.includes("--value") ? `${props[k] ?? ""}\n` : `${k}=${props[k] ?? ""}\n`);
-      }
-      break;
-    }
-    default:
-      die(`systemctl ${verb}: not supported by the fake host`, 2);
-  }
-  save("systemd", u);
-}
-
-/** A unit whose unit file or config holds the marker FAKEHOST_FAIL_START fails to start. */
-function failsToStart(name) {
-  const f = load("failstart", []);
-  return f.includes(name);
-}
-
 // ---------------------------------------------------------------- iptables
 
 function iptables(args) {
@@ -523,9 +446,6 @@ switch (tool) {
     break;
   case "ip":
     ip(args);
-    break;
-  case "systemctl":
-    systemctl(args);
     break;
   case "iptables":
     iptables(args);
