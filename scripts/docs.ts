@@ -1,9 +1,13 @@
 // npm run docs: writes the generated parts of docs/resources.md (the summary
 // table and each resource's fields) and of README.md (the resource list)
 // from the resource declarations in providers/registry.ts, between marker
-// comments. test/unit/docs.test.ts fails when the checked-in files differ.
+// comments. The docs of a kind and of its fields are their TSDoc: the
+// resource class's, its `<Type>Args` properties' and, for outputs, its
+// `Props` properties'. test/unit/docs.test.ts fails when the checked-in files
+// differ.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { fieldsOf, FieldKind, KindDecl } from "../providers/common/define";
 import { KIND_NAMES, KindGroup, KindName, KINDS } from "../providers/registry";
 
@@ -15,6 +19,50 @@ export const GENERATED: { file: string; section: string; render: () => string }[
   { file: "docs/resources.md", section: "fields", render: () => fieldTables() },
   { file: "README.md", section: "resources", render: () => readmeList() },
 ];
+
+export interface KindDocs {
+  /** The resource class's TSDoc. */
+  doc: string;
+  /** Each documented property of the Args (and, when not there, of the Props): its TSDoc on one line. */
+  fields: Map<string, string>;
+  /** The properties of the Args. */
+  args: string[];
+}
+
+let program: ts.Program | undefined;
+
+function providerFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? providerFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+}
+
+/** The TSDoc of a kind's class, Args and Props, read with the TypeScript compiler. */
+export function kindDocs(decl: KindDecl<unknown>): KindDocs {
+  // Only the project's providers: the docs need no types from node_modules (noResolve keeps them out; fast).
+  program ??= ts.createProgram(providerFiles(path.join(ROOT, "providers")), {
+    strict: true,
+    target: ts.ScriptTarget.ES2020,
+    module: ts.ModuleKind.CommonJS,
+    noResolve: true,
+    types: [],
+    noEmit: true,
+  });
+  const checker = program.getTypeChecker();
+  const sf = program.getSourceFile(decl.file);
+  if (!sf) throw new Error(`${decl.file}: not in the program`);
+  const text = (sym: ts.Symbol): string => ts.displayPartsToString(sym.getDocumentationComment(checker)).replace(/\s*\n\s*/g, " ").trim();
+  const named = (name: string): ts.Node | undefined =>
+    sf.statements.find((s) => (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name);
+  const props = (name: string): ts.Symbol[] => {
+    const node = named(name);
+    return node && (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) ? checker.getPropertiesOfType(checker.getTypeAtLocation(node.name)) : [];
+  };
+  const cls = named(decl.type);
+  const clsSym = cls && ts.isClassDeclaration(cls) && cls.name ? checker.getSymbolAtLocation(cls.name) : undefined;
+  const args = props(`${decl.type}Args`);
+  const fields = new Map<string, string>();
+  for (const sym of [...props("Props"), ...args]) if (text(sym)) fields.set(sym.name, text(sym));
+  return { doc: clsSym ? text(clsSym) : "", fields, args: args.map((a) => a.name) };
+}
 
 const CHANGE: Record<FieldKind, string> = { replace: "replaces", update: "in place", output: "output" };
 
@@ -31,15 +79,19 @@ export function summaryTable(): string {
     const d = KINDS[k].decl;
     const replaces = [...(d.connection === false ? [] : ["connection host/port"]), ...fieldsOf(d, "replace")];
     const updates = [...fieldsOf(d, "update"), ...(d.connection === false ? [] : ["connection credentials"])];
-    return `| \`${k}\` | ${cell(replaces.join(", ") || "-")} | ${cell(updates.join(", ") || "-")} | ${cell(d.notes ?? d.doc)} |`;
+    return `| \`${k}\` | ${cell(replaces.join(", ") || "-")} | ${cell(updates.join(", ") || "-")} | ${cell(d.notes ?? kindDocs(d).doc)} |`;
   });
   return ["| resource | replaces on | updates in place | notes |", "|---|---|---|---|", ...rows].join("\n");
 }
 
 function fieldTable(k: KindName, d: KindDecl<unknown>): string {
-  const rows = Object.entries(d.fields).map(([name, f]) => `| \`${name}\` | ${CHANGE[f.kind]} | ${f.secret ? "secret" : ""} | ${cell(f.doc)} |`);
+  const docs = kindDocs(d);
+  const secret = new Set(d.fields.secret ?? []);
+  const rows = (["replace", "update", "output"] as const).flatMap((kind) =>
+    fieldsOf(d, kind).map((f) => `| \`${f}\` | ${CHANGE[kind]} | ${secret.has(f) ? "secret" : ""} | ${cell(docs.fields.get(f) ?? "")} |`),
+  );
   if (d.connection !== false) rows.unshift("| `connection` | host, port: replaces; credentials: in place | secret | The host (see above). |");
-  return [`### \`${k}\``, "", d.doc, "", "| field | change | secret | doc |", "|---|---|---|---|", ...rows].join("\n");
+  return [`### \`${k}\``, "", docs.doc, "", "| field | change | secret | doc |", "|---|---|---|---|", ...rows].join("\n");
 }
 
 /** Each kind's fields: which replace, which update in place, which are outputs, which are secret. */

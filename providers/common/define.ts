@@ -1,8 +1,9 @@
 // One declaration per resource kind: its type, its fields (which replace,
-// which update in place, which are outputs, which are secret, one line of doc
-// each) and its pure check. The provider's `check` and `diff`, the resource's
-// inputs and options (provider reference, secret outputs) and the field
-// tables in docs/resources.md are derived from it.
+// which update in place, which are outputs, which are secret) and its pure
+// check. The provider's `check` and `diff`, the resource's inputs and options
+// (provider reference, secret outputs) and the field tables in
+// docs/resources.md are derived from it. Each field's doc is its TSDoc in the
+// kind's `<Type>Args` (outputs: in its `Props`), which scripts/docs.ts reads.
 import * as pulumi from "@pulumi/pulumi";
 import type { CheckResult, DiffResult, ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { CheckFailure } from "./check";
@@ -15,13 +16,8 @@ export const TYPE_MODULE = "pulumi-lvs";
 /** replace: a change replaces the object (its identity); update: changed in place; output: set by the provider. */
 export type FieldKind = "replace" | "update" | "output";
 
-export interface FieldDecl {
-  kind: FieldKind;
-  /** One line, with the default. */
-  doc: string;
-  /** Kept secret in state (an additional secret output). */
-  secret?: boolean;
-}
+/** The kind's own fields by kind, in the order diffs report them (`connection` is implicit), and the secret ones. */
+export type FieldKinds = { [K in FieldKind]?: string[] } & { secret?: string[] };
 
 /** What a kind's diff hooks see. */
 export interface DiffContext<P> {
@@ -36,15 +32,11 @@ export interface DiffContext<P> {
 export interface KindDecl<P> {
   /** The type name; the token is `pulumi-nodejs:dynamic/pulumi-lvs:<type>` and must never change (state). */
   type: string;
-  /** One line: what the resource is. */
-  doc: string;
-  /** The module defining the provider (`__filename`) and the provider's export name: the reference kept in state. */
+  fields: FieldKinds;
+  /** The module defining the resource (`__filename`); it exports the provider as `<type>Provider` (lower camel case): the reference kept in state. */
   file: string;
-  providerExport: string;
   /** Takes a `connection` (host and port replace, credentials update in place, secret). Default true. */
   connection?: boolean;
-  /** The kind's own fields, in the order diffs report them. `connection` is implicit. */
-  fields: Record<string, FieldDecl>;
   /** Notes for the docs (how updates are applied, drift, delete). */
   notes?: string;
   /** The pure check: failures for bad input (values unknown at preview are skipped). */
@@ -66,9 +58,12 @@ export function defineKind<P>(decl: KindDecl<P>): KindDecl<P> {
 }
 
 export function fieldsOf(decl: KindDecl<unknown>, kind: FieldKind): string[] {
-  return Object.entries(decl.fields)
-    .filter(([, f]) => f.kind === kind)
-    .map(([name]) => name);
+  return decl.fields[kind] ?? [];
+}
+
+/** The provider's export name in the kind's module: ipvsServiceProvider for IpvsService. */
+export function providerExport(decl: KindDecl<unknown>): string {
+  return `${decl.type[0].toLowerCase()}${decl.type.slice(1)}Provider`;
 }
 
 function record(p: unknown): Record<string, unknown> {
@@ -108,10 +103,7 @@ export function kindProvider<P>(decl: KindDecl<P>, ops: Omit<ResourceProvider<P,
 
 /** The secret outputs: "connection" (when the kind takes one) and the secret fields. */
 export function secretOutputs(decl: KindDecl<unknown>): string[] {
-  const secret = Object.entries(decl.fields)
-    .filter(([, f]) => f.secret)
-    .map(([name]) => name);
-  return [...(decl.connection === false ? [] : ["connection"]), ...secret];
+  return [...(decl.connection === false ? [] : ["connection"]), ...(decl.fields.secret ?? [])];
 }
 
 /** The resource's inputs: its args, and every output field present (undefined) so that the class exposes it. */
@@ -127,6 +119,6 @@ export function resourceOptions(decl: KindDecl<unknown>, opts: pulumi.CustomReso
 /** The base of every resource class: the provider by reference, the type token and the options from the declaration. */
 export abstract class LvsResource extends pulumi.dynamic.Resource {
   protected constructor(decl: KindDecl<unknown>, impl: ResourceProvider, name: string, args: object, opts: pulumi.CustomResourceOptions | undefined) {
-    super(providerRef(decl.file, decl.providerExport, impl), name, resourceInputs(decl, args), resourceOptions(decl, opts), TYPE_MODULE, decl.type);
+    super(providerRef(decl.file, providerExport(decl), impl), name, resourceInputs(decl, args), resourceOptions(decl, opts), TYPE_MODULE, decl.type);
   }
 }

@@ -37,19 +37,13 @@ export interface IncludeProps {
   readySeconds?: number;
 }
 
-/** What an include-file kind declares besides the shared fields (name, readiness and the outputs). */
+/** What an include-file kind declares besides the shared fields (name, readiness and the outputs of IncludeProps). */
 export interface IncludeKindArgs<P extends IncludeProps> {
   type: string;
-  doc: string;
+  /** The kind's own fields, all updated in place, in order. */
+  fields: readonly string[];
   file: string;
-  providerExport: string;
   notes?: string;
-  /** Doc of `name`, which replaces. */
-  name: string;
-  /** The kind's own fields (all update in place) and their docs, in order. */
-  fields: Record<string, string>;
-  /** Doc of `readiness` (the kind's default probe). */
-  readiness: string;
   check(inputs: Record<string, unknown>): CheckFailure[];
   /** The include file's content. */
   render(p: P): string;
@@ -59,19 +53,9 @@ export interface IncludeKindArgs<P extends IncludeProps> {
 export function includeKind<P extends IncludeProps>(a: IncludeKindArgs<P>): KindDecl<P> {
   return defineKind<P>({
     type: a.type,
-    doc: a.doc,
+    fields: { replace: ["name"], update: [...a.fields, "readiness"], output: ["sha256", "mainInSync", "running", "readySeconds"] },
     file: a.file,
-    providerExport: a.providerExport,
     notes: a.notes,
-    fields: {
-      name: { kind: "replace", doc: a.name },
-      ...Object.fromEntries(Object.entries(a.fields).map(([f, doc]) => [f, { kind: "update" as const, doc }])),
-      readiness: { kind: "update", doc: a.readiness },
-      sha256: { kind: "output", doc: "Hash of the live include file (refresh) or of what was written; a hand edit shows as drift." },
-      mainInSync: { kind: "output", doc: "Refresh: the main and setting files are the managed ones." },
-      running: { kind: "output", doc: "Refresh: the daemon runs (false: drift)." },
-      readySeconds: { kind: "output", doc: "Seconds the last create or update waited for readiness." },
-    },
     check: (p) => {
       const c = new Checker();
       checkReadiness(c, "readiness", p.readiness);

@@ -40,7 +40,9 @@ interface Props {
   reload?: string;
   /** Hash of the live file (refresh) or of what was written. */
   sha256?: string;
+  /** The live file's mode (refresh). */
   liveMode?: string;
+  /** The live file's owner:group (refresh). */
   liveOwner?: string;
 }
 
@@ -53,20 +55,8 @@ function inSync(p: Props): boolean {
 
 export const MANAGED_FILE = defineKind<Props>({
   type: "ManagedFile",
-  doc: "A plain file on a host, validated, written atomically, reloaded with rollback.",
+  fields: { replace: ["path"], update: ["content", "mode", "owner", "validate", "reload"], output: ["sha256", "liveMode", "liveOwner"] },
   file: __filename,
-  providerExport: "managedFileProvider",
-  fields: {
-    path: { kind: "replace", doc: "Absolute path." },
-    content: { kind: "update", doc: "The whole content." },
-    mode: { kind: "update", doc: "Octal mode. Default \"0644\"." },
-    owner: { kind: "update", doc: "owner or owner:group. Default \"root:root\"." },
-    validate: { kind: "update", doc: "Validator run on the new file first, `%s` = its path (e.g. \"sh -n %s\")." },
-    reload: { kind: "update", doc: "Command run after a change (e.g. \"systemctl reload nginx\"); failure rolls back." },
-    sha256: { kind: "output", doc: "Hash of the live file (refresh) or of what was written; a hand edit shows as drift." },
-    liveMode: { kind: "output", doc: "The live file's mode (refresh)." },
-    liveOwner: { kind: "output", doc: "The live file's owner (refresh)." },
-  },
   notes: "a file that existed before is kept aside and put back on delete; deletes before replacing on the same host",
   check: (p) => checkFileInputs(p as unknown as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...spec(p) }),

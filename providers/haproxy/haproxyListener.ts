@@ -32,9 +32,13 @@ export interface HaproxyListenerArgs {
   servers: pulumi.Input<pulumi.Input<HaproxyServer>[]>;
   /** option httpchk METHOD URI (http mode). */
   httpCheck?: pulumi.Input<{ method?: "GET" | "HEAD" | "OPTIONS"; uri: string }>;
+  /** timeout connect, client, server and check. */
   timeouts?: pulumi.Input<HaproxyTimeouts>;
+  /** maxconn of the section. */
   maxconn?: pulumi.Input<number>;
+  /** retries: connection attempts to a server. */
   retries?: pulumi.Input<number>;
+  /** option redispatch: retry on another server. */
   redispatch?: pulumi.Input<boolean>;
   forwardFor?: pulumi.Input<boolean>;
   /** When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds. */
@@ -60,31 +64,14 @@ export const haproxyLayout: DaemonLayout = {
   validateSet: `haproxy -c -f ${MAIN} -f "$v"`,
 };
 
-const FIELD_DOCS = {
-  style: "\"listen\" (default) or \"frontend-backend\".",
-  mode: "\"http\" (default) or \"tcp\".",
-  bind: "Addresses to listen on; address defaults to \"*\".",
-  balance: "roundrobin (default), static-rr, leastconn, first, source, uri, random.",
-  servers: "The backend servers (name, address, port, weight, check).",
-  httpCheck: "option httpchk METHOD URI (http mode).",
-  timeouts: "connect, client, server, check timeouts.",
-  maxconn: "maxconn of the section.",
-  retries: "retries of the section.",
-  redispatch: "option redispatch.",
-  forwardFor: "option forwardfor (http mode).",
-};
-const FIELDS = Object.keys(FIELD_DOCS);
+const FIELDS = ["style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"];
 const render = (p: Props): string => renderHaproxyListener(pickFields<HaproxyListenerSpec>(p, FIELDS));
 
 export const HAPROXY_LISTENER = includeKind<Props>({
   type: "HaproxyListener",
-  doc: "One HAProxy `listen` (or `frontend` + `backend`) in /etc/haproxy/conf.d/<name>.cfg next to a managed haproxy.cfg.",
+  fields: FIELDS,
   file: __filename,
-  providerExport: "haproxyListenerProvider",
   notes: "checked with `haproxy -c` with the host's other listeners, applied by a seamless reload; a failing reload puts the old file back",
-  name: "Section and file name.",
-  fields: FIELD_DOCS,
-  readiness: "When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds.",
   check: checkHaproxyListener,
   render,
 });

@@ -55,21 +55,8 @@ function serverText(rs: RealServer): string {
 
 export const IPVS_REAL_SERVER = defineKind<Props>({
   type: "IpvsRealServer",
-  doc: "A real server of a virtual service (`ipvsadm -a/-e/-d`).",
+  fields: { replace: ["service", "address", "port"], update: ["method", "weight", "upperThreshold", "lowerThreshold", "tunType", "tunPort", "gracefulDeleteTimeoutSeconds"] },
   file: __filename,
-  providerExport: "ipvsRealServerProvider",
-  fields: {
-    service: { kind: "replace", doc: "The service: an IpvsService's `key` output, or the same key written out with `dependsOn` the service." },
-    address: { kind: "replace", doc: "The RIP." },
-    port: { kind: "replace", doc: "Server port; default the service port (must be equal for route/tunnel)." },
-    method: { kind: "update", doc: "masq (NAT, -m), route (DR, -g, the default) or tunnel (-i)." },
-    weight: { kind: "update", doc: "0..65535, default 1; 0 quiesces the server." },
-    upperThreshold: { kind: "update", doc: "Upper connection threshold (-x); 0 = none (default)." },
-    lowerThreshold: { kind: "update", doc: "Lower connection threshold (-y); 0 = none (default)." },
-    tunType: { kind: "update", doc: "Tunnel type for method tunnel: ipip (default), gue, gre." },
-    tunPort: { kind: "update", doc: "Tunnel port for gue/gre." },
-    gracefulDeleteTimeoutSeconds: { kind: "update", doc: "Drain before delete: weight 0, wait for connections to end up to this many seconds. Default: delete at once." },
-  },
   notes: "`ipvsadm -e` with the complete entry; `gracefulDeleteTimeoutSeconds` drains (weight 0, wait for ActiveConn+InActConn = 0) before `-d`",
   check: checkServer,
   normalize: normalized,

@@ -39,7 +39,11 @@ export interface IpvsServiceArgs {
   onePacket?: pulumi.Input<boolean>;
 }
 
-type Props = ServiceInputs & { connection: ConnectionArgs; key?: ServiceKey };
+type Props = ServiceInputs & {
+  connection: ConnectionArgs;
+  /** The service's key ({ protocol, address, port }, or { protocol: "fwmark", fwmark }): pass it to its real servers. */
+  key?: ServiceKey;
+};
 
 function keyOf(s: VirtualService): ServiceKey {
   return s.protocol === "fwmark"
@@ -53,22 +57,8 @@ function outputs(p: Props, svc: VirtualService): Props {
 
 export const IPVS_SERVICE = defineKind<Props>({
   type: "IpvsService",
-  doc: "A virtual service (`ipvsadm -A/-E/-D`) on a director.",
+  fields: { replace: ["protocol", "address", "port", "fwmark", "family"], update: ["scheduler", "schedFlags", "persistence", "netmask", "onePacket"], output: ["key"] },
   file: __filename,
-  providerExport: "ipvsServiceProvider",
-  fields: {
-    protocol: { kind: "replace", doc: "tcp (default), udp, sctp or fwmark." },
-    address: { kind: "replace", doc: "The VIP (IPv4 or IPv6). Not for fwmark." },
-    port: { kind: "replace", doc: "The service port; 0 = all ports (needs persistence)." },
-    fwmark: { kind: "replace", doc: "Firewall mark, for protocol fwmark." },
-    family: { kind: "replace", doc: "Address family of an fwmark service: inet (default) or inet6." },
-    scheduler: { kind: "update", doc: "One of ipvsadm's 13 schedulers. Default wlc (ipvsadm's default)." },
-    schedFlags: { kind: "update", doc: "Scheduler flags (-b): sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1..3." },
-    persistence: { kind: "update", doc: "Persistence timeout in seconds (-p). Default: not persistent." },
-    netmask: { kind: "update", doc: "Persistence netmask (-M)." },
-    onePacket: { kind: "update", doc: "One-packet scheduling (-o), UDP only. Default false." },
-    key: { kind: "output", doc: "The service's key ({ protocol, address, port } or { protocol: fwmark, fwmark }) for its real servers." },
-  },
   notes: "`ipvsadm -E` carries the complete entry; delete (`-D`) removes its real servers",
   check: checkService,
   normalize: (p) => ({ ...p, ...normalizeService(p) }),

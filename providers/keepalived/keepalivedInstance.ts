@@ -62,24 +62,14 @@ export const keepalivedLayout: DaemonLayout = {
   validateSet: `printf 'include %s/*.conf\\n' "$v" > "$v/main.cfg" && keepalived -t -l -f "$v/main.cfg"`,
 };
 
-const FIELD_DOCS = {
-  globalDefs: "global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host.",
-  scripts: "vrrp_script blocks (health checks that move priority).",
-  vrrp: "The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result).",
-  virtualServers: "virtual_server blocks (IPVS services with health-checked real servers).",
-};
-const FIELDS = Object.keys(FIELD_DOCS);
+const FIELDS = ["globalDefs", "scripts", "vrrp", "virtualServers"];
 const render = (p: Props): string => renderKeepalivedInstance(pickFields<KeepalivedInstanceSpec>(p, FIELDS));
 
 export const KEEPALIVED_INSTANCE = includeKind<Props>({
   type: "KeepalivedInstance",
-  doc: "A keepalived instance (VRRP and/or IPVS virtual servers): one include file under a managed keepalived.conf.",
+  fields: FIELDS,
   file: __filename,
-  providerExport: "keepalivedInstanceProvider",
   notes: "validated with `keepalived -t` among the host's other instances, applied with a reload; the last instance puts back the stock keepalived.conf",
-  name: "File name under /etc/keepalived/conf.d (without .conf).",
-  fields: FIELD_DOCS,
-  readiness: "When the daemon counts as ready after a change; up waits for it. Default: a MASTER holds its virtual addresses (30 s); otherwise the unit is active.",
   check: checkKeepalivedInstance,
   render,
 });

@@ -23,6 +23,7 @@ export interface NatRuleArgs {
   /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). */
   chain: pulumi.Input<"POSTROUTING" | "PREROUTING">;
   /** */
+  /** SNAT, MASQUERADE (POSTROUTING) or DNAT (PREROUTING). */
   target: pulumi.Input<"SNAT" | "MASQUERADE" | "DNAT">;
   /** Source IPv4 address or CIDR (-s). */
   source?: pulumi.Input<string>;
@@ -61,23 +62,8 @@ async function apply(t: Transport, s: NatSpec): Promise<void> {
 
 export const NAT_RULE = defineKind<Props>({
   type: "NatRule",
-  doc: "One rule in iptables' nat table, marked with the comment pulumi-lvs:<name> and put back at boot by a systemd unit.",
+  fields: { replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"], output: ["present", "persisted"] },
   file: __filename,
-  providerExport: "natRuleProvider",
-  fields: {
-    name: { kind: "replace", doc: "Identity of the rule: a word; the comment pulumi-lvs:<name>, the boot unit pulumi-lvs-nat-<name>.service." },
-    chain: { kind: "replace", doc: "POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT)." },
-    target: { kind: "replace", doc: "SNAT, MASQUERADE or DNAT." },
-    source: { kind: "replace", doc: "Source IPv4 address or CIDR (-s)." },
-    destination: { kind: "replace", doc: "Destination IPv4 address or CIDR (-d)." },
-    outInterface: { kind: "replace", doc: "Outgoing interface (-o), POSTROUTING only." },
-    inInterface: { kind: "replace", doc: "Incoming interface (-i), PREROUTING only." },
-    protocol: { kind: "replace", doc: "tcp or udp; needed with port." },
-    port: { kind: "replace", doc: "Destination port (--dport)." },
-    to: { kind: "replace", doc: "SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE." },
-    present: { kind: "output", doc: "Refresh: is the rule in the kernel? (false: drift, `up` puts it back)" },
-    persisted: { kind: "output", doc: "Refresh: is the boot-time unit in place and enabled?" },
-  },
   notes: "a systemd oneshot unit puts it back at boot; deletes before replacing when the name stays",
   check: (p) => checkNatRule(p as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...normalizeNat(p) }),

@@ -26,6 +26,7 @@ export interface NginxSiteArgs {
   /** Default /var/www/html. */
   root?: pulumi.Input<string>;
   index?: pulumi.Input<pulumi.Input<string>[]>;
+  /** upstream blocks (servers with weights) that locations pass to. */
   upstreams?: pulumi.Input<pulumi.Input<NginxUpstream>[]>;
   locations: pulumi.Input<pulumi.Input<NginxLocation>[]>;
   /** When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s). */
@@ -49,27 +50,14 @@ export function nginxLayout(defaultServer: boolean): DaemonLayout {
   };
 }
 
-const FIELD_DOCS = {
-  listen: "Port. Default 80.",
-  defaultServer: "Be the default server (replaces Debian's stock default site while managed).",
-  serverName: "server_name values.",
-  root: "Document root. Default /var/www/html.",
-  index: "index files.",
-  upstreams: "upstream blocks (servers with weights) that locations pass to.",
-  locations: "location blocks: a match and what it serves or passes to.",
-};
-const FIELDS = Object.keys(FIELD_DOCS);
+const FIELDS = ["listen", "defaultServer", "serverName", "root", "index", "upstreams", "locations"];
 const render = (p: Props): string => renderNginxSite(pickFields<NginxSiteSpec>(p, FIELDS));
 
 export const NGINX_SITE = includeKind<Props>({
   type: "NginxSite",
-  doc: "One nginx server block (and its upstreams) in /etc/nginx/conf.d/<name>.conf.",
+  fields: FIELDS,
   file: __filename,
-  providerExport: "nginxSiteProvider",
   notes: "checked with `nginx -t` against a copy of the host's configuration, applied with a reload; a default server sets Debian's stock site aside",
-  name: "File name under /etc/nginx/conf.d (without .conf).",
-  fields: FIELD_DOCS,
-  readiness: "When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s).",
   check: checkNginxSite,
   render,
 });

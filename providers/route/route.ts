@@ -47,17 +47,8 @@ async function apply(t: Transport, r: RouteSpec): Promise<void> {
 
 export const ROUTE = defineKind<Props>({
   type: "Route",
-  doc: "An IPv4 route set with `ip route replace`, persisted by a systemd unit; the displaced route is put back on delete.",
+  fields: { replace: ["destination"], update: ["via", "dev"], output: ["previous", "present", "persisted"] },
   file: __filename,
-  providerExport: "routeProvider",
-  fields: {
-    destination: { kind: "replace", doc: "\"default\" or an IPv4 CIDR." },
-    via: { kind: "update", doc: "Gateway IPv4 address." },
-    dev: { kind: "update", doc: "Interface. Optional." },
-    previous: { kind: "output", doc: "The route this one displaced, as `ip route show` printed it; put back on delete." },
-    present: { kind: "output", doc: "Refresh: is the live route the declared one? (false: drift, `up` puts it back)" },
-    persisted: { kind: "output", doc: "Refresh: is the boot-time unit in place and enabled?" },
-  },
   notes: "a systemd unit puts it back at boot; deletes before replacing when the destination (the unit's name) stays",
   check: (p) => checkRoute(p as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...normalizeRoute(p) }),

@@ -23,6 +23,7 @@ interface Props {
   length: number;
   characters?: string;
   keepers?: Record<string, string>;
+  /** The generated string (secret). */
   value?: string;
 }
 
@@ -42,16 +43,9 @@ export function generate(length: number, chars: string, bytes: (n: number) => Bu
 
 export const GENERATED_SECRET = defineKind<Props>({
   type: "GeneratedSecret",
-  doc: "A random string, generated once, secret in state; touches no host (retired: use random.RandomPassword).",
+  fields: { replace: ["length", "characters", "keepers"], output: ["value"], secret: ["value"] },
   file: __filename,
-  providerExport: "generatedSecretProvider",
   connection: false,
-  fields: {
-    length: { kind: "replace", doc: "Length, 1..256. keepalived's auth_pass takes at most 8." },
-    characters: { kind: "replace", doc: "Characters to draw from. Default letters and digits." },
-    keepers: { kind: "replace", doc: "Arbitrary values; changing any of them generates a new secret." },
-    value: { kind: "output", secret: true, doc: "The generated string." },
-  },
   notes: "retired from the stacks; `npm run migrate` moves each value onto a `random.RandomPassword`",
   check: (p) => {
     const c = new Checker();

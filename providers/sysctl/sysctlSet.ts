@@ -48,15 +48,8 @@ async function apply(t: Transport, values: Record<string, string>): Promise<void
 
 export const SYSCTL_SET = defineKind<Props>({
   type: "SysctlSet",
-  doc: "Kernel parameters on one host, live and persisted in /etc/sysctl.d/<name>.conf.",
+  fields: { replace: ["name"], update: ["values"], output: ["previous", "persisted"] },
   file: __filename,
-  providerExport: "sysctlSetProvider",
-  fields: {
-    name: { kind: "replace", doc: "File name under /etc/sysctl.d (without .conf)." },
-    values: { kind: "update", doc: "Key -> value, e.g. { \"net.ipv4.ip_forward\": \"1\" }; unknown keys are refused." },
-    previous: { kind: "output", doc: "Live values before this set first changed them (restored at delete)." },
-    persisted: { kind: "output", doc: "False when refresh found the .conf file missing or edited by hand (drift)." },
-  },
   notes: "live + `/etc/sysctl.d/<name>.conf`; previous live values restored at delete",
   check: checkSysctl,
   normalize: (p) => ({ ...p, values: normalizeValues(p.values) }),

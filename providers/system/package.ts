@@ -14,6 +14,7 @@ import { checkPackage, installCommand, parsePackages, queryPackagesCommand, remo
 
 export interface PackageArgs {
   connection: pulumi.Input<ConnectionArgs>;
+  /** Package names (the order does not matter). */
   names: pulumi.Input<pulumi.Input<string>[]>;
   /** Remove the packages on delete (only those this resource installed). Default false. */
   removeOnDelete?: pulumi.Input<boolean>;
@@ -38,15 +39,8 @@ async function ensure(t: Transport, names: string[]): Promise<string[]> {
 
 export const PACKAGE = defineKind<Props>({
   type: "Package",
-  doc: "Packages installed on a host (apt-get on Debian, dnf/yum on RHEL).",
+  fields: { update: ["names", "removeOnDelete"], output: ["installed", "missing"] },
   file: __filename,
-  providerExport: "packageProvider",
-  fields: {
-    names: { kind: "update", doc: "Package names (order does not matter)." },
-    removeOnDelete: { kind: "update", doc: "Remove the packages on delete (only those this resource installed). Default false." },
-    installed: { kind: "output", doc: "Packages this resource installed (the others were there before)." },
-    missing: { kind: "output", doc: "Refresh: declared packages that are not installed (drift)." },
-  },
   notes: "present packages are left alone; delete leaves them installed unless `removeOnDelete`",
   check: (p) => checkPackage(p as unknown as Record<string, unknown>),
   normalize: (p) => ({ ...p, names: [...p.names].sort() }),

@@ -42,16 +42,8 @@ async function converge(t: Transport, p: Props): Promise<{ enabled: boolean; run
 
 export const SYSTEMD_SERVICE = defineKind<Props>({
   type: "SystemdService",
-  doc: "A systemd unit enabled and/or running; the state found at create is put back on delete.",
+  fields: { replace: ["unit"], update: ["enabled", "running"], output: ["previous", "live"] },
   file: __filename,
-  providerExport: "systemdServiceProvider",
-  fields: {
-    unit: { kind: "replace", doc: "Unit name, e.g. nginx." },
-    enabled: { kind: "update", doc: "Enabled at boot. Default true." },
-    running: { kind: "update", doc: "Running now. Default true." },
-    previous: { kind: "output", doc: "State before create (restored on delete)." },
-    live: { kind: "output", doc: "Refresh: the live state; a stopped service shows as drift." },
-  },
   notes: "the state found at create is recorded and put back on delete",
   check: (p) => checkService(p as unknown as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...want(p) }),

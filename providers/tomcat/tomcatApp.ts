@@ -41,12 +41,21 @@ export interface TomcatAppArgs {
   contextDir?: pulumi.Input<string>;
   /**
    * When the app counts as up. Default: GET http://127.0.0.1:8080<path>/<index.jsp, index.html or the first file>
-   * answering 2xx/3xx, within 300 s. In place.
+   * answering 2xx/3xx, within 300 s.
    */
   readiness?: pulumi.Input<ReadinessArgs>;
 }
 
-type Props = TomcatAppSpec & { connection: ConnectionArgs; unit?: string; contextDir?: string; readiness?: ReadinessArgs; hashes?: Record<string, string>; readySeconds?: number };
+type Props = TomcatAppSpec & {
+  connection: ConnectionArgs;
+  unit?: string;
+  contextDir?: string;
+  readiness?: ReadinessArgs;
+  /** Path -> hash of the descriptor and every file (refresh: the live ones); a hand edit shows as drift. */
+  hashes?: Record<string, string>;
+  /** Seconds the last create or update waited for readiness. */
+  readySeconds?: number;
+};
 
 /** The page the default probe requests: index.jsp or index.html when the app has one, else its first file. */
 function firstPage(p: Props): string {
@@ -95,21 +104,8 @@ async function apply(t: Transport, p: Props, old?: Props): Promise<{ hashes: Rec
 
 export const TOMCAT_APP = defineKind<Props>({
   type: "TomcatApp",
-  doc: "A web application's files under its docBase and its Tomcat context descriptor.",
+  fields: { replace: ["name", "path", "docBase", "unit", "contextDir"], update: ["files", "reloadable", "readiness"], output: ["hashes", "readySeconds"] },
   file: __filename,
-  providerExport: "tomcatAppProvider",
-  fields: {
-    name: { kind: "replace", doc: "The application's name." },
-    path: { kind: "replace", doc: "Context path: \"\" for the root application." },
-    docBase: { kind: "replace", doc: "Directory holding the files." },
-    unit: { kind: "replace", doc: "The systemd unit. Default tomcat10." },
-    contextDir: { kind: "replace", doc: "Tomcat's per-host context directory. Default /etc/tomcat10/Catalina/localhost." },
-    files: { kind: "update", doc: "Relative path -> content (index.jsp, ...)." },
-    reloadable: { kind: "update", doc: "The context's reloadable attribute. Default true." },
-    readiness: { kind: "update", doc: "When the app counts as up. Default: GET http://127.0.0.1:8080<path>/<first page> answering 2xx/3xx, within 300 s." },
-    hashes: { kind: "output", doc: "Hash of every file written (refresh: the live ones); a hand edit shows as drift." },
-    readySeconds: { kind: "output", doc: "Seconds the last create or update waited for readiness." },
-  },
   notes: "Tomcat restarts only when something changed; create and update wait until the app answers; deletes before replacing on the same host",
   check: (p) => {
     const failures = checkTomcatApp(p as unknown as Record<string, unknown>);

@@ -47,19 +47,8 @@ function unitPath(v: VipSpec): string {
 
 export const VIP_ALIAS = defineKind<Props>({
   type: "VipAlias",
-  doc: "A VIP on an interface with an ifconfig-style label, persisted across reboots by a systemd unit.",
+  fields: { replace: ["address", "prefix", "interface", "label"], update: ["hostRoute", "gratuitousArp"], output: ["assigned", "persisted"] },
   file: __filename,
-  providerExport: "vipAliasProvider",
-  fields: {
-    address: { kind: "replace", doc: "The VIP." },
-    prefix: { kind: "replace", doc: "Prefix length; default 32 (IPv4) or 128 (IPv6)." },
-    interface: { kind: "replace", doc: "Interface: ens33 on a director, lo on a DR real server." },
-    label: { kind: "replace", doc: "Label such as ens33:0 or lo:0 (IPv4)." },
-    hostRoute: { kind: "update", doc: "Add a host route to the VIP via the interface. Default false." },
-    gratuitousArp: { kind: "update", doc: "Send gratuitous ARP when adding. Default false." },
-    assigned: { kind: "output", doc: "Refresh: is the address on the interface? (false: drift, `up` puts it back)" },
-    persisted: { kind: "output", doc: "Refresh: is the boot-time unit in place and enabled?" },
-  },
   notes: "a systemd unit puts it back at boot; deletes before replacing when the label stays",
   check: (p) => checkVip(p as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...normalizeVip(p) }),

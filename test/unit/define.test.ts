@@ -5,7 +5,7 @@
 // registry's classes.
 import { strict as assert } from "node:assert";
 import * as index from "../../providers";
-import { fieldsOf, secretOutputs } from "../../providers/common/define";
+import { fieldsOf, providerExport, secretOutputs } from "../../providers/common/define";
 import { KIND_NAMES, KindName, KINDS } from "../../providers/registry";
 
 const conn = { host: "10.0.0.1", port: 22, user: "root", hostKeySha256: "SHA256:" + "A".repeat(43) };
@@ -117,8 +117,8 @@ describe("resource declarations", () => {
     for (const k of KIND_NAMES) {
       const { decl, provider } = KINDS[k];
       assert.equal(decl.type, k);
-      assert.equal(`${decl.file.slice(decl.file.lastIndexOf("/providers/") + 1)}#${decl.providerExport}`, inState[k]);
-      assert.equal((require(decl.file) as Record<string, unknown>)[decl.providerExport], provider);
+      assert.equal(`${decl.file.slice(decl.file.lastIndexOf("/providers/") + 1)}#${providerExport(decl)}`, inState[k]);
+      assert.equal((require(decl.file) as Record<string, unknown>)[providerExport(decl)], provider);
     }
   });
 

@@ -3,13 +3,25 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { generatedFiles, readmeList } from "../../scripts/docs";
-import { KIND_NAMES } from "../../providers/registry";
+import { generatedFiles, kindDocs, readmeList } from "../../scripts/docs";
+import { fieldsOf } from "../../providers/common/define";
+import { KIND_NAMES, KINDS } from "../../providers/registry";
 
 describe("generated docs", () => {
   it("README.md and docs/resources.md are up to date (run npm run docs)", () => {
     for (const [file, text] of generatedFiles()) {
       assert.ok(fs.readFileSync(path.join(__dirname, "../..", file), "utf8") === text, `${file} is stale: run npm run docs`);
+    }
+  });
+
+  it("each kind declares every field of its Args, and each field and class has TSDoc", () => {
+    for (const k of KIND_NAMES) {
+      const d = KINDS[k].decl;
+      const docs = kindDocs(d);
+      const inputs = [...fieldsOf(d, "replace"), ...fieldsOf(d, "update")];
+      assert.deepEqual([...docs.args].filter((a) => a !== "connection").sort(), [...inputs].sort(), `${k}Args and the declared fields`);
+      for (const f of [...inputs, ...fieldsOf(d, "output")]) assert.ok(docs.fields.get(f), `${k}.${f} has no TSDoc`);
+      assert.ok(docs.doc, `${k}: the class has no TSDoc`);
     }
   });
 

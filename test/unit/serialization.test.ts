@@ -5,6 +5,7 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+import { providerExport } from "../../providers/common/define";
 import { providerRef } from "../../providers/common/providerRef";
 import { KIND_NAMES, KindName, KINDS } from "../../providers/registry";
 
@@ -44,7 +45,7 @@ const badInput: Record<KindName, [Record<string, unknown>, RegExp]> = {
 /** The stub each resource class stores, from the registry (the provider's module and export name). */
 const cases: [string, ResourceProvider, Record<string, unknown>, RegExp][] = KIND_NAMES.map((k) => {
   const { decl, provider } = KINDS[k];
-  return [k, providerRef(decl.file, decl.providerExport, provider), ...badInput[k]];
+  return [k, providerRef(decl.file, providerExport(decl), provider), ...badInput[k]];
 });
 
 describe("providers survive serialization", () => {
