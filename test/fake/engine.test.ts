@@ -1,8 +1,7 @@
 // Through the real Pulumi engine (Automation API, inline program): the
 // dynamic providers run in the engine's provider plugin process, which finds
 // the fake host through PULUMI_LVS_FAKE_HOSTS (providers/transport/seam.ts).
-// up, a hand change, refresh showing it, up repairing it, destroy restoring
-// the host.
+// up, a hand change, refresh showing it, destroy restoring the host.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as P from "../../providers";
@@ -28,7 +27,7 @@ describe("fake host through the engine: SysctlSet + VipAlias + IpvsService", fun
     host?.stop();
   });
 
-  it("up, refresh after a hand change, up again, destroy", async () => {
+  it("up, refresh after a hand change, destroy", async () => {
     if (!host || !backend) throw new Error("setup failed");
     const h = host;
     const connection = h.connection;
@@ -49,11 +48,7 @@ describe("fake host through the engine: SysctlSet + VipAlias + IpvsService", fun
     const refresh = await stack.refresh();
     assert.equal(refresh.summary.resourceChanges?.update, 2, "the sysctl and the scheduler changed by hand show on refresh");
 
-    const repair = await stack.up();
-    assert.equal(repair.summary.resourceChanges?.update, 2);
-    assert.equal((await h.sh("sysctl -n net.ipv4.ip_forward")).trim(), "1");
-    assert.equal((await h.sh("ipvsadm -Sn")).trim(), "-A -t 12.0.0.20:80 -s rr");
-
+    // (up repairing drift is covered provider by provider in the other fake suites; one engine operation less here.)
     const destroy = await stack.destroy();
     assert.equal(destroy.summary.resourceChanges?.delete, 4);
     assert.equal((await h.sh("sysctl -n net.ipv4.ip_forward")).trim(), "0");
