@@ -15,6 +15,14 @@ export function isUnknown(v: unknown): boolean {
   return v === UNKNOWN;
 }
 
+/** A value given and known at this point: not undefined, null, or unknown at preview. */
+export function known(v: unknown): boolean {
+  return v !== undefined && v !== null && !isUnknown(v);
+}
+
+/** The line the providers' host scripts print between the sections of one command's output (`echo ${SEP}`). */
+export const SEP = "__PULUMI_LVS_SEP__";
+
 /** Collects failures; each rule is skipped when its value is undefined or unknown. */
 export class Checker {
   readonly failures: CheckFailure[];
@@ -29,26 +37,22 @@ export class Checker {
     this.failures.push({ property, reason });
   }
 
-  private known(v: unknown): boolean {
-    return v !== undefined && v !== null && !isUnknown(v);
-  }
-
   oneOf<T extends string>(property: string, v: unknown, allowed: readonly T[]): v is T {
-    if (!this.known(v)) return false;
+    if (!known(v)) return false;
     if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return true;
     this.fail(property, `${property} must be one of ${allowed.join(", ")}; got ${JSON.stringify(v)}`);
     return false;
   }
 
   int(property: string, v: unknown, min: number, max: number): boolean {
-    if (!this.known(v)) return false;
+    if (!known(v)) return false;
     if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return true;
     this.fail(property, `${property} must be an integer ${min}..${max}; got ${JSON.stringify(v)}`);
     return false;
   }
 
   ip(property: string, v: unknown, family?: 4 | 6): boolean {
-    if (!this.known(v)) return false;
+    if (!known(v)) return false;
     const ok = typeof v === "string" && (family === 4 ? net.isIPv4(v) : family === 6 ? net.isIPv6(v) : net.isIP(v) !== 0);
     if (!ok) this.fail(property, `${property} must be an ${family ? `IPv${family}` : "IPv4 or IPv6"} address; got ${JSON.stringify(v)}`);
     return ok;
@@ -56,7 +60,7 @@ export class Checker {
 
   /** A name-like word: letters, digits and `allowedExtra`; no spaces, quotes, newlines or shell syntax. */
   word(property: string, v: unknown, pattern: RegExp, describe: string): boolean {
-    if (!this.known(v)) return false;
+    if (!known(v)) return false;
     if (typeof v === "string" && pattern.test(v)) return true;
     this.fail(property, `${property} must be ${describe}; got ${JSON.stringify(v)}`);
     return false;

@@ -1,5 +1,6 @@
-// Network words the providers' checks share: interface names and IPv4
-// addresses or CIDRs (NatRule's source and destination, Route's destination).
+// Network words the providers share: interface names, IPv4 addresses or
+// CIDRs (NatRule's source and destination, Route's destination), and
+// address:port as the tools print it.
 import * as net from "node:net";
 import { Checker } from "./check";
 
@@ -27,4 +28,9 @@ export function checkIpv4Cidr(c: Checker, property: string, v: unknown, allowBar
     return false;
   }
   return true;
+}
+
+/** `address:port`, an IPv6 address in brackets ([2001:db8::1]:80), as ipvsadm, HAProxy and keepalived write it. */
+export function hostPort(address: string, port: number): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

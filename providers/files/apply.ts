@@ -1,5 +1,6 @@
 // Runs the managed-file plans of core.ts on a host, turning the scripts' exit
 // codes into errors that name the host, the file and the validator's output.
+import { SEP } from "../common/check";
 import { quote } from "../transport/shell";
 import { Transport } from "../transport/types";
 import { applyScript, ApplyOptions, EXIT_INVALID, EXIT_RELOAD_FAILED, FileSpec, LiveFile, parseStat, statCommand } from "./core";
@@ -21,7 +22,6 @@ export async function applyFile(t: Transport, spec: FileSpec, opts: ApplyOptions
 /** The live files' hashes, modes and owners, in one command. */
 export async function statFiles(t: Transport, paths: string[]): Promise<LiveFile[]> {
   if (!paths.length) return [];
-  const SEP = "__PULUMI_LVS_SEP__";
   const out = await t.run(paths.map((p) => `${statCommand(p)}; echo ${SEP}`).join("; "));
   const parts = out.split(`${SEP}\n`);
   return paths.map((_p, i) => parseStat(parts[i] ?? ""));

@@ -8,7 +8,8 @@
 // integer in range, so no input can add a line, a section, a comment or a
 // quoted argument to the file.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { hostPort } from "../common/net";
+import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
 
 export interface HaproxyServer {
   name: string;
@@ -95,10 +96,6 @@ const WEIGHT_MAX = 256;
 const INTER_MAX_MS = 86_400_000;
 const FALL_RISE_MAX = 1000;
 const RETRIES_MAX = 100;
-
-function known(v: unknown): boolean {
-  return v !== undefined && v !== null && !isUnknown(v);
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -233,11 +230,6 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
   }
 
   return c.failures;
-}
-
-/** `addr:port`, with IPv6 addresses in brackets. */
-function hostPort(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 function serverLine(s: HaproxyServer): string {

@@ -1,6 +1,7 @@
 // Batched IPVS changes, as pure functions: the one shell script that runs a
 // batch of ipvsadm changes on a host (each with its own exit status) and saves
 // the table for boot when it changed; and the parser of that script's output.
+import { SEP } from "../common/check";
 import { command } from "../transport/shell";
 
 /** Where the distro's restore service reads the rules, and how to enable it. */
@@ -27,7 +28,6 @@ export function persistencePlan(family: "debian" | "rhel" | "other"): Persistenc
 
 const RC_MARK = "__PULUMI_LVS_RC__";
 const SAVE_MARK = "__PULUMI_LVS_SAVE__";
-export const SEP = "__PULUMI_LVS_SEP__";
 
 /** Reads the table with -Sn (exact entries) and the thresholds view (-x/-y and counters). */
 export const READ_TABLE = `ipvsadm -Sn && echo ${SEP} && ipvsadm -Ln --thresholds`;

@@ -14,7 +14,8 @@ import { FACTS_PROBE, hostFacts, parseFactsOutput, seedFacts } from "../transpor
 import { Transport } from "../transport/types";
 import { IpvsTable } from "./model";
 import { parseIpvsSave, parseThresholds, ServerCounters, withThresholds } from "./parse";
-import { batchScript, parseBatch, persistencePlan, READ_TABLE, SEP } from "./batch";
+import { SEP } from "../common/check";
+import { batchScript, parseBatch, persistencePlan, READ_TABLE } from "./batch";
 import { TableEdit } from "./plan";
 
 export interface IpvsState {

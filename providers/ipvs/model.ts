@@ -1,4 +1,5 @@
 // IPVS entries as ipvsadm sees them. Field names follow ipvsadm's options.
+import { hostPort } from "../common/net";
 
 export const PROTOCOLS = ["tcp", "udp", "sctp", "fwmark"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -73,9 +74,7 @@ export function serviceKeyText(k: ServiceKey): string {
   return `${k.protocol} ${hostPort(k.address ?? "", k.port ?? 0)}`;
 }
 
-export function hostPort(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { hostPort };
 
 /** Canonical form of an address for comparisons (IPv6 compressed lower case). */
 export function canonicalAddress(a: string): string {

@@ -6,7 +6,7 @@
 // field is checked against a strict pattern before it is rendered, commands
 // are rendered quoted, and numbers are checked to be finite and in range.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
 
 export interface KeepalivedGlobalDefs {
   routerId?: string;
@@ -160,10 +160,6 @@ const COMMAND_DESC =
   "a command of printable ASCII characters without '\"', '\\', '{', '}', '#', '!', '$', newlines or leading/trailing spaces, with balanced single quotes (at most 512 characters)";
 
 type Obj = Record<string, unknown>;
-
-function known(v: unknown): boolean {
-  return v !== undefined && v !== null && !isUnknown(v);
-}
 
 function got(v: unknown): string {
   if (typeof v === "number") return String(v);

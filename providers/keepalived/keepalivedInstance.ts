@@ -26,6 +26,7 @@ import {
   VrrpScript,
 } from "./core";
 import { LvsResource } from "../common/define";
+import { hostPort } from "../common/net";
 
 export interface KeepalivedInstanceArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -91,15 +92,10 @@ function keepalivedProbe(p: Props): ReadinessProbe {
   if (p.vrrp?.state === "MASTER") for (const v of p.vrrp.virtualIpaddress) checks.push(`ip -o addr show to ${quote(v.address)} | grep -q .`);
   for (const vs of p.virtualServers ?? []) {
     const flag = vs.protocol === "UDP" ? "-u" : vs.protocol === "SCTP" ? "--sctp-service" : "-t";
-    for (const rs of vs.realServers) checks.push(`grep -qF -- ${quote(`-a ${flag} ${ipvsHostPort(vs.address, vs.port)} -r ${ipvsHostPort(rs.address, rs.port)} `)} <<<"$t"`);
+    for (const rs of vs.realServers) checks.push(`grep -qF -- ${quote(`-a ${flag} ${hostPort(vs.address, vs.port)} -r ${hostPort(rs.address, rs.port)} `)} <<<"$t"`);
   }
   if (!checks.length) return { type: "none" };
   return { type: "command", command: `t=$(ipvsadm -Sn 2>/dev/null); ${checks.join(" && ")}` };
-}
-
-/** address:port as `ipvsadm -S` prints it ([v6]:port). */
-function ipvsHostPort(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** A keepalived instance (VRRP and/or IPVS virtual servers) on one host. */

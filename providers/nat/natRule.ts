@@ -8,6 +8,7 @@
 // Refresh reports a rule deleted by hand (present: false) or a unit removed
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
+import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
@@ -48,8 +49,6 @@ type Props = Partial<NatSpec> & {
   /** Refresh: is the boot-time unit in place and enabled? */
   persisted?: boolean;
 };
-
-const SEP = "__PULUMI_LVS_SEP__";
 
 function unitPath(s: NatSpec): string {
   return `/etc/systemd/system/${natUnitName(s.name)}`;

@@ -7,7 +7,7 @@
 // '#' or a trailing '\' (which would escape the character after it). No input
 // can therefore end a directive, open or close a block, or start a comment.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
 
 export interface NginxUpstreamServer {
   address: string;
@@ -92,10 +92,6 @@ const BAD_VARIABLE = /\$(?![A-Za-z_])/;
 const URI_CHARS = /^[A-Za-z0-9_.~!$&()*+,=:@%/?-]*$/;
 const TRY_FILE = /^[/$][A-Za-z0-9_.~!$&()*+,=:@%/?-]*$/;
 const TRY_FALLBACK = /^(?:=[1-5][0-9]{2}|@[A-Za-z0-9_-]{1,64}|\/[A-Za-z0-9_.~!$&()*+,=:@%/?-]*)$/;
-
-function known(v: unknown): boolean {
-  return v !== undefined && v !== null && !isUnknown(v);
-}
 
 function show(v: unknown): string {
   const s = JSON.stringify(v);

@@ -6,6 +6,7 @@
 // Refresh reports a route changed by hand (present: false) or a unit removed
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
+import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
@@ -33,8 +34,6 @@ type Props = Partial<RouteSpec> & {
   /** Refresh: is the boot-time unit in place and enabled? */
   persisted?: boolean;
 };
-
-const SEP = "__PULUMI_LVS_SEP__";
 
 function unitPath(r: RouteSpec): string {
   return `/etc/systemd/system/${routeUnitName(r.destination)}`;

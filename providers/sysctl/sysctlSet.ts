@@ -4,6 +4,7 @@
 //
 // Fields (which replace, which update in place): SYSCTL_SET below.
 import * as pulumi from "@pulumi/pulumi";
+import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
@@ -28,8 +29,6 @@ interface Props {
   /** False when refresh found /etc/sysctl.d/<name>.conf missing or edited by hand (drift). */
   persisted?: boolean;
 }
-
-const SEP = "__PULUMI_LVS_SEP__";
 
 /** Reads the live values of `keys` in one command; fails naming unknown keys. */
 async function readLive(t: Transport, keys: string[]): Promise<Record<string, string>> {

@@ -7,7 +7,7 @@
 // Paths are words of a strict alphabet (no "..", no leading '/'), and the one
 // attribute that reaches the XML is escaped, so no input can add an element or
 // break out of an attribute. File contents are data and are not restricted.
-import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
 
 export interface TomcatAppSpec {
   /** ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ */
@@ -32,10 +32,6 @@ const FORBIDDEN_DOC_BASES: readonly string[] = [
   "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/sbin", "/sys", "/run",
   "/usr/bin", "/usr/lib", "/usr/sbin", "/var/lib/tomcat10/webapps",
 ];
-
-function known(v: unknown): boolean {
-  return v !== undefined && v !== null && !isUnknown(v);
-}
 
 function show(v: unknown): string {
   const s = JSON.stringify(v);

@@ -7,6 +7,7 @@
 // same. Refresh reports an address removed by hand as drift (assigned:
 // false); `up` puts it back.
 import * as pulumi from "@pulumi/pulumi";
+import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
@@ -38,8 +39,6 @@ type Props = Partial<VipSpec> & {
   /** Refresh: is the boot-time unit in place and enabled? */
   persisted?: boolean;
 };
-
-const SEP = "__PULUMI_LVS_SEP__";
 
 function unitPath(v: VipSpec): string {
   return `/etc/systemd/system/${unitName(v)}`;
