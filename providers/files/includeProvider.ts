@@ -37,21 +37,28 @@ export interface IncludeProps {
   readySeconds?: number;
 }
 
-/** What an include-file kind declares besides the shared fields (name, readiness and the outputs of IncludeProps). */
-export interface IncludeKindArgs<P extends IncludeProps> {
+/** An include-file kind: its own fields (all updated in place), its check and renderer, its daemon's layout and readiness. */
+export interface IncludeKindArgs<P extends IncludeProps, S> {
   type: string;
-  /** The kind's own fields, all updated in place, in order. */
+  /** The kind's own fields, in order. */
   fields: readonly string[];
   file: string;
   notes?: string;
   check(inputs: Record<string, unknown>): CheckFailure[];
-  /** The include file's content. */
-  render(p: P): string;
+  /** The include file's content, from the name and the kind's fields. */
+  render(spec: S): string;
+  layout(p: P): DaemonLayout;
+  /** When the daemon counts as ready after a change (the unit is the layout's). */
+  readiness(p: P): Omit<Readiness, "unit">;
 }
 
-/** The declaration of an include-file kind: name replaces, its fields and readiness update in place, drift from the hashes. */
-export function includeKind<P extends IncludeProps>(a: IncludeKindArgs<P>): KindDecl<P> {
-  return defineKind<P>({
+/**
+ * The declaration and the provider of an include-file kind: name replaces, its fields and readiness update in
+ * place, drift from the hashes and the daemon's state; a replacement on the same host deletes first.
+ */
+export function includeResource<P extends IncludeProps, S>(a: IncludeKindArgs<P, S>): [KindDecl<P>, pulumi.dynamic.ResourceProvider<P, P>] {
+  const render = (p: P): string => a.render(pickFields<S>(p, a.fields));
+  const decl = defineKind<P>({
     type: a.type,
     fields: { replace: ["name"], update: [...a.fields, "readiness"], output: ["sha256", "mainInSync", "running", "readySeconds"] },
     file: a.file,
@@ -61,16 +68,15 @@ export function includeKind<P extends IncludeProps>(a: IncludeKindArgs<P>): Kind
       checkReadiness(c, "readiness", p.readiness);
       return [...a.check(p as unknown as Record<string, unknown>), ...c.failures];
     },
-    changes: (olds) => olds.sha256 !== sha256(a.render(olds)) || olds.mainInSync === false || olds.running === false,
+    changes: (olds) => olds.sha256 !== sha256(render(olds)) || olds.mainInSync === false || olds.running === false,
     deleteBeforeReplace: ({ replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces,
   });
+  return [decl, includeFileProvider(decl, { render, layout: a.layout, readiness: a.readiness })];
 }
 
-export interface IncludeKind<P extends IncludeProps> {
-  /** The include file's content. */
+interface IncludeKind<P extends IncludeProps> {
   render(p: P): string;
   layout(p: P): DaemonLayout;
-  /** When the daemon counts as ready after a change (the unit is the layout's). */
   readiness(p: P): Omit<Readiness, "unit">;
 }
 
@@ -80,7 +86,7 @@ export function mainInSync(l: DaemonLayout, live: IncludeState): boolean {
   return mainOk && (l.settings ?? []).every((s, i) => live.settings[i]?.sha256 === sha256(s.content));
 }
 
-export function includeFileProvider<P extends IncludeProps>(decl: KindDecl<P>, k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
+function includeFileProvider<P extends IncludeProps>(decl: KindDecl<P>, k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
   const written = (p: P, content: string, readySeconds: number): P => ({ ...p, sha256: sha256(content), mainInSync: true, running: true, readySeconds });
   const apply = async (p: P): Promise<P> => {
     const content = k.render(p);

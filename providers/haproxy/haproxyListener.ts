@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
-import { includeFileProvider, includeKind, IncludeProps, pickFields } from "../files/includeProvider";
+import { includeResource, IncludeProps } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkHaproxyListener, HaproxyListenerSpec, HaproxyServer, HaproxyTimeouts, renderHaproxyListener, renderHaproxyMain } from "./core";
 import { LvsResource } from "../common/define";
@@ -64,20 +64,13 @@ export const haproxyLayout: DaemonLayout = {
   validateSet: `haproxy -c -f ${MAIN} -f "$v"`,
 };
 
-const FIELDS = ["style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"];
-const render = (p: Props): string => renderHaproxyListener(pickFields<HaproxyListenerSpec>(p, FIELDS));
-
-export const HAPROXY_LISTENER = includeKind<Props>({
+export const [HAPROXY_LISTENER, haproxyListenerProvider] = includeResource<Props, HaproxyListenerSpec>({
   type: "HaproxyListener",
-  fields: FIELDS,
+  fields: ["style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"],
   file: __filename,
   notes: "checked with `haproxy -c` with the host's other listeners, applied by a seamless reload; a failing reload puts the old file back",
   check: checkHaproxyListener,
-  render,
-});
-
-export const haproxyListenerProvider = includeFileProvider<Props>(HAPROXY_LISTENER, {
-  render,
+  render: renderHaproxyListener,
   layout: () => haproxyLayout,
   readiness: (p) => ({ probe: wildcardPortProbe(p.bind), timeoutSeconds: 60 }),
 });

@@ -11,7 +11,7 @@
 // whether keepalived runs: a hand edit or a stopped daemon shows as drift.
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
-import { includeFileProvider, includeKind, IncludeProps, pickFields } from "../files/includeProvider";
+import { includeResource, IncludeProps } from "../files/includeProvider";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { quote } from "../transport/shell";
 import { ConnectionArgs } from "../transport/types";
@@ -63,20 +63,13 @@ export const keepalivedLayout: DaemonLayout = {
   validateSet: `printf 'include %s/*.conf\\n' "$v" > "$v/main.cfg" && keepalived -t -l -f "$v/main.cfg"`,
 };
 
-const FIELDS = ["globalDefs", "scripts", "vrrp", "virtualServers"];
-const render = (p: Props): string => renderKeepalivedInstance(pickFields<KeepalivedInstanceSpec>(p, FIELDS));
-
-export const KEEPALIVED_INSTANCE = includeKind<Props>({
+export const [KEEPALIVED_INSTANCE, keepalivedInstanceProvider] = includeResource<Props, KeepalivedInstanceSpec>({
   type: "KeepalivedInstance",
-  fields: FIELDS,
+  fields: ["globalDefs", "scripts", "vrrp", "virtualServers"],
   file: __filename,
   notes: "validated with `keepalived -t` among the host's other instances, applied with a reload; the last instance puts back the stock keepalived.conf",
   check: checkKeepalivedInstance,
-  render,
-});
-
-export const keepalivedInstanceProvider = includeFileProvider<Props>(KEEPALIVED_INSTANCE, {
-  render,
+  render: renderKeepalivedInstance,
   layout: () => keepalivedLayout,
   readiness: (p) => ({ probe: keepalivedProbe(p), timeoutSeconds: 60 }),
 });

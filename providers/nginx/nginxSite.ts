@@ -8,7 +8,7 @@
 // Refresh reads the file's hash and whether nginx runs.
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
-import { includeFileProvider, includeKind, IncludeProps, pickFields } from "../files/includeProvider";
+import { includeResource, IncludeProps } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
 import { checkNginxSite, NGINX_DEFAULTS, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
 import { ReadinessArgs } from "../readiness/core";
@@ -50,20 +50,13 @@ export function nginxLayout(defaultServer: boolean): DaemonLayout {
   };
 }
 
-const FIELDS = ["listen", "defaultServer", "serverName", "root", "index", "upstreams", "locations"];
-const render = (p: Props): string => renderNginxSite(pickFields<NginxSiteSpec>(p, FIELDS));
-
-export const NGINX_SITE = includeKind<Props>({
+export const [NGINX_SITE, nginxSiteProvider] = includeResource<Props, NginxSiteSpec>({
   type: "NginxSite",
-  fields: FIELDS,
+  fields: ["listen", "defaultServer", "serverName", "root", "index", "upstreams", "locations"],
   file: __filename,
   notes: "checked with `nginx -t` against a copy of the host's configuration, applied with a reload; a default server sets Debian's stock site aside",
   check: checkNginxSite,
-  render,
-});
-
-export const nginxSiteProvider = includeFileProvider<Props>(NGINX_SITE, {
-  render,
+  render: renderNginxSite,
   layout: (p) => nginxLayout(!!p.defaultServer),
   // nginx is ready when the site's port accepts, from the host itself.
   readiness: (p) => ({ probe: { type: "tcp", port: p.listen ?? NGINX_DEFAULTS.listen }, timeoutSeconds: 60 }),
