@@ -75,6 +75,23 @@ export class Checker {
   }
 }
 
+/**
+ * A list with at least `min` entries: undefined when absent or unknown (after a failure when it is not a list or
+ * is too short). `show` prints a refused value the way the calling check prints values.
+ */
+export function checkList(c: Checker, property: string, v: unknown, min: number, what: string, show: (v: unknown) => string): unknown[] | undefined {
+  if (!known(v)) return undefined;
+  if (!Array.isArray(v)) {
+    c.fail(property, `${property} must be a list of ${what}; got ${show(v)}`);
+    return undefined;
+  }
+  if (v.length < min) {
+    c.fail(property, `${property} must hold at least ${min} ${what}; got ${v.length}`);
+    return undefined;
+  }
+  return v;
+}
+
 /** Checks the connection block every host resource takes. */
 export function checkConnection(c: Checker, conn: unknown): void {
   if (isUnknown(conn)) return;

@@ -6,7 +6,7 @@
 // field is checked against a strict pattern before it is rendered, commands
 // are rendered quoted, and numbers are checked to be finite and in range.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known, checkList } from "../common/check";
 
 export interface KeepalivedGlobalDefs {
   routerId?: string;
@@ -179,16 +179,7 @@ function object(c: Checker, property: string, v: unknown, shape: string): Obj | 
 
 /** An array value with at least `min` entries, or undefined. */
 function array(c: Checker, property: string, v: unknown, min: number, what: string): unknown[] | undefined {
-  if (!known(v)) return undefined;
-  if (!Array.isArray(v)) {
-    c.fail(property, `${property} must be a list of ${what}; got ${got(v)}`);
-    return undefined;
-  }
-  if (v.length < min) {
-    c.fail(property, `${property} must hold at least ${min} ${what}; got ${v.length}`);
-    return undefined;
-  }
-  return v;
+  return checkList(c, property, v, min, what, got);
 }
 
 function bool(c: Checker, property: string, v: unknown): boolean {

@@ -7,7 +7,7 @@
 // '#' or a trailing '\' (which would escape the character after it). No input
 // can therefore end a directive, open or close a block, or start a comment.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known, checkList } from "../common/check";
 
 export interface NginxUpstreamServer {
   address: string;
@@ -104,16 +104,7 @@ function hasDotDot(p: string): boolean {
 
 /** A list value: undefined when absent or unknown (after a failure when it is not a list or too short). */
 function list(c: Checker, property: string, v: unknown, min: number, what: string): unknown[] | undefined {
-  if (!known(v)) return undefined;
-  if (!Array.isArray(v)) {
-    c.fail(property, `${property} must be a list of ${what}; got ${show(v)}`);
-    return undefined;
-  }
-  if (v.length < min) {
-    c.fail(property, `${property} must hold at least ${min} ${what}; got ${v.length}`);
-    return undefined;
-  }
-  return v;
+  return checkList(c, property, v, min, what, show);
 }
 
 function record(c: Checker, property: string, v: unknown, what: string): Record<string, unknown> | undefined {
