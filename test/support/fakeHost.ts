@@ -6,7 +6,8 @@
 // for arping, modprobe, ...).
 //
 // One holder process per fake host keeps the namespaces alive:
-//   unshare --mount --net --pid --uts --fork --mount-proc --kill-child sh -c '<mounts>; exec sleep infinity'
+//   setpriv --pdeathsig KILL -- unshare --mount --net --pid --uts --fork --mount-proc --kill-child \
+//     sh -c '<mounts>; exec sleep infinity'
 // with overlays over /etc, /var, /opt, /usr and /run (upper layers in a
 // temporary directory, so the real files are never written), a tmpfs over
 // /proc/sys filled with the keys the providers use, and tmpfs /tmp, /root,
@@ -166,7 +167,8 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
     "echo ready",
     "exec sleep infinity",
   ].join(" && ");
-  const holder = cp.spawn("unshare", ["--mount", "--net", "--pid", "--uts", "--fork", "--mount-proc", "--kill-child", "--propagation", "private", "sh", "-c", mounts], {
+  // setpriv --pdeathsig: if this test process dies without its after hooks, the holder is killed too.
+  const holder = cp.spawn("setpriv", ["--pdeathsig", "KILL", "--", "unshare", "--mount", "--net", "--pid", "--uts", "--fork", "--mount-proc", "--kill-child", "--propagation", "private", "sh", "-c", mounts], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stopped = false;
