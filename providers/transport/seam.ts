@@ -57,7 +57,8 @@ export function replacementTransport(c: ConnectionArgs): Transport | undefined {
   const dir = process.env[FAKE_HOSTS_ENV];
   if (!dir) return undefined;
   const target = targetOf(c);
-  const known = s.envTransports.get(target);
+  const key = `${dir}|${target}`;
+  const known = s.envTransports.get(key);
   if (known) return known;
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
@@ -65,7 +66,7 @@ export function replacementTransport(c: ConnectionArgs): Transport | undefined {
   if (!fs.existsSync(file)) throw new Error(`ssh ${target}: ${FAKE_HOSTS_ENV} is set and ${file} does not exist; refusing to reach a real host`);
   const desc = JSON.parse(fs.readFileSync(file, "utf8")) as FakeHostFile;
   const t = namespaceTransport(target, desc.pid, desc.shell ?? "bash");
-  s.envTransports.set(target, t);
+  s.envTransports.set(key, t);
   return t;
 }
 
