@@ -25,13 +25,7 @@ export const SEP = "__PULUMI_LVS_SEP__";
 
 /** Collects failures; each rule is skipped when its value is undefined or unknown. */
 export class Checker {
-  readonly failures: CheckFailure[];
-
-  // Assigned in the constructor, not as a field initializer: dynamic-provider
-  // code is serialized, and the serializer drops class field initializers.
-  constructor() {
-    this.failures = [];
-  }
+  readonly failures: CheckFailure[] = [];
 
   fail(property: string, reason: string): void {
     this.failures.push({ property, reason });

@@ -60,7 +60,8 @@ export const keepalivedLayout: DaemonLayout = {
   includeDir: DIR,
   ext: "conf",
   main: { path: MAIN, content: renderKeepalivedMain(`${DIR}/*.conf`) },
-  validateSet: `printf 'include %s/*.conf\\n' "$v" > "$v/main.cfg" && keepalived -t -l -f "$v/main.cfg"`,
+  // No printf format here: applyScript substitutes every %s with the candidate's path.
+  validateSet: `echo "include $v/*.conf" > "$v/main.cfg" && keepalived -t -l -f "$v/main.cfg"`,
 };
 
 export const [KEEPALIVED_INSTANCE, keepalivedInstanceProvider] = includeResource<Props, KeepalivedInstanceSpec>({

@@ -73,8 +73,7 @@ export interface CommandError extends Error {
 
 /**
  * The error for a command that exited non-zero: names the host, the command,
- * the exit code and stderr. A plain Error with fields (not a subclass): it is
- * built inside serialized dynamic-provider code.
+ * the exit code and stderr.
  */
 export function commandError(target: string, commandLine: string, code: number, stderr: string): CommandError {
   const what = code === -1 ? "was cut off: the SSH session closed before the command reported an exit status (connection dropped or sshd killed)" : `exited ${code}`;
