@@ -52,7 +52,11 @@ function sshArgs(workDir: string): string {
 }
 
 /** ansible-playbook PLAYBOOK on the lab's inventory; throws on failure with the output's tail. */
-export function runPlaybook(workDir: string, playbook: string, opts: { check?: boolean; diff?: boolean; extraVars?: Record<string, string> } = {}): Promise<PlaybookRun> {
+export function runPlaybook(
+  workDir: string,
+  playbook: string,
+  opts: { check?: boolean; diff?: boolean; extraVars?: Record<string, string> } = {},
+): Promise<PlaybookRun> {
   const args = ["-i", path.join(labRunDir(), "inventory.yaml"), path.join(ANSIBLE_DIR, playbook)];
   if (opts.extraVars) args.push("--extra-vars", JSON.stringify(opts.extraVars));
   if (opts.check) args.push("--check");
@@ -74,7 +78,10 @@ export function runPlaybook(workDir: string, playbook: string, opts: { check?: b
     p.on("close", (code) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const output = Buffer.concat(out).toString();
-      if (code !== 0) return reject(new Error(`ansible-playbook ${args.slice(2).join(" ")} exited ${code}:\n${output.split("\n").slice(-40).join("\n")}`));
+      if (code !== 0)
+        return reject(
+          new Error(`ansible-playbook ${args.slice(2).join(" ")} exited ${code}:\n${output.split("\n").slice(-40).join("\n")}`),
+        );
       try {
         resolve({ seconds, output, ...parseRecap(output) });
       } catch (err) {

@@ -10,9 +10,11 @@ const NAME = /^[a-z0-9-]+$/;
 
 /** Shell that runs journalctl inside host $h (mount namespace of its init). */
 function inHost(journalArgs: string): string {
-  return `init=$(cat /sys/fs/cgroup/lab-$h/payload/init.scope/cgroup.procs 2>/dev/null | head -n1); ` +
+  return (
+    `init=$(cat /sys/fs/cgroup/lab-$h/payload/init.scope/cgroup.procs 2>/dev/null | head -n1); ` +
     `[ -n "$init" ] || { echo "ERR $h: no init process (is the host running?)"; continue; }; ` +
-    `nsenter -t "$init" -m journalctl -q --no-pager ${journalArgs}`;
+    `nsenter -t "$init" -m journalctl -q --no-pager ${journalArgs}`
+  );
 }
 
 function checkNames(hosts: string[]): void {
@@ -22,7 +24,9 @@ function checkNames(hosts: string[]): void {
 /** Each host's journal cursor now: the point after which the next count starts. */
 export function cursors(hosts: string[]): Record<string, string> {
   checkNames(hosts);
-  const r = lab.vmExec(`for h in ${hosts.join(" ")}; do c=$(${inHost("-n1 --show-cursor -o cat")} | sed -n 's/^-- cursor: //p'); echo "$h $c"; done`);
+  const r = lab.vmExec(
+    `for h in ${hosts.join(" ")}; do c=$(${inHost("-n1 --show-cursor -o cat")} | sed -n 's/^-- cursor: //p'); echo "$h $c"; done`,
+  );
   if (r.code !== 0) throw new Error(`bench: reading the hosts' journal cursors failed: ${r.stderr.trim()}`);
   const out: Record<string, string> = {};
   for (const line of r.stdout.trim().split("\n")) {

@@ -93,7 +93,9 @@ export function rowsTable(rows: Row[]): string {
     "|---|---|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.tool} | ${r.stack} | ${r.op} | ${r.runs} | ${f2(r.min)} | ${f2(r.median)} | ${f2(r.max)} | ${r.maxConnectionsPerHost} | ${r.sessions} |`);
+    lines.push(
+      `| ${r.tool} | ${r.stack} | ${r.op} | ${r.runs} | ${f2(r.min)} | ${f2(r.median)} | ${f2(r.max)} | ${r.maxConnectionsPerHost} | ${r.sessions} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -104,7 +106,9 @@ export function comparisonTable(cs: Comparison[]): string {
     "|---|---|---:|---|---:|---:|---:|",
   ];
   for (const c of cs) {
-    lines.push(`| ${c.stack} | ${c.op} | ${f2(c.pulumi.median)} | ${c.ansible.op} | ${f2(c.ansible.median)} | ${f1(c.speedup)}x | ${c.pulumi.sessions} / ${c.ansible.sessions} |`);
+    lines.push(
+      `| ${c.stack} | ${c.op} | ${f2(c.pulumi.median)} | ${c.ansible.op} | ${f2(c.ansible.median)} | ${f1(c.speedup)}x | ${c.pulumi.sessions} / ${c.ansible.sessions} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -145,7 +149,10 @@ export function barChart(title: string, unit: string, bars: Bar[], width = 760):
   ];
   series.forEach((s, i) => {
     const x = left + i * 130;
-    out.push(`<rect x="${x}" y="28" width="12" height="10" fill="${colours[i % colours.length]}"/>`, `<text x="${x + 16}" y="37">${esc(s)}</text>`);
+    out.push(
+      `<rect x="${x}" y="28" width="12" height="10" fill="${colours[i % colours.length]}"/>`,
+      `<text x="${x + 16}" y="37">${esc(s)}</text>`,
+    );
   });
   labels.forEach((label, li) => {
     const y0 = top + li * groupH;
@@ -182,7 +189,11 @@ export function stackSvgs(svgs: string[]): string {
     y += sizes[i].h;
     return g;
   });
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`, ...parts, "</svg>"].join("\n");
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    ...parts,
+    "</svg>",
+  ].join("\n");
 }
 
 /** Counts from the sshd log lines of one host (journal text, one message per line). */
@@ -210,7 +221,8 @@ export function goals(rows: Row[]): Goal[] {
   out.push({
     goal: "no-op `up` runs no write command and opens at most one SSH connection per host",
     met: noops.length > 0 && noops.every((r) => r.sessions === 0 && r.maxConnectionsPerHost <= 1),
-    measured: noops.map((r) => `${r.stack}: ${r.sessions} commands, ${r.maxConnectionsPerHost} connections per host`).join("; ") || "no data",
+    measured:
+      noops.map((r) => `${r.stack}: ${r.sessions} commands, ${r.maxConnectionsPerHost} connections per host`).join("; ") || "no data",
   });
   const refresh = find("pulumi", "scale-500", "refresh");
   const preview = find("pulumi", "scale-500", "preview");
@@ -222,10 +234,16 @@ export function goals(rows: Row[]): Goal[] {
   out.push({
     goal: "`refresh` of 500 real servers takes under 3x a no-op `preview` of the same stack",
     met: !!refresh && !!preview && refresh.median < 3 * preview.median,
-    measured: refresh && preview ? `${refresh.median.toFixed(2)} s vs 3 x ${preview.median.toFixed(2)} s = ${(3 * preview.median).toFixed(2)} s` : "no data",
+    measured:
+      refresh && preview
+        ? `${refresh.median.toFixed(2)} s vs 3 x ${preview.median.toFixed(2)} s = ${(3 * preview.median).toFixed(2)} s`
+        : "no data",
   });
   for (const stack of ["nat-lab", "dr-keepalived"]) {
-    for (const [op, peer] of [["up", "apply"], ["noop-up", "noop-apply"]]) {
+    for (const [op, peer] of [
+      ["up", "apply"],
+      ["noop-up", "noop-apply"],
+    ]) {
       const p = find("pulumi", stack, op);
       const a = find("ansible", stack, peer);
       out.push({
@@ -239,5 +257,9 @@ export function goals(rows: Row[]): Goal[] {
 }
 
 export function goalsTable(gs: Goal[]): string {
-  return ["| goal | met | measured (medians) |", "|---|---|---|", ...gs.map((g) => `| ${g.goal} | ${g.met ? "yes" : "**no**"} | ${g.measured} |`)].join("\n");
+  return [
+    "| goal | met | measured (medians) |",
+    "|---|---|---|",
+    ...gs.map((g) => `| ${g.goal} | ${g.met ? "yes" : "**no**"} | ${g.measured} |`),
+  ].join("\n");
 }

@@ -40,9 +40,9 @@ const say = (msg: string) => process.stdout.write(`${msg}\n`);
  */
 const STATE_EXTRA = [
   "md5sum /etc/keepalived/keepalived.conf /etc/sysctl.d/90-* /etc/systemd/system/pulumi-lvs* 2>/dev/null",
-  "for f in /etc/keepalived/conf.d/*.conf; do [ -f \"$f\" ] && echo \"$(sed 's/auth_pass .*/auth_pass SECRET/' \"$f\" | md5sum | cut -d' ' -f1) $f (auth_pass masked)\"; done; true",
+  'for f in /etc/keepalived/conf.d/*.conf; do [ -f "$f" ] && echo "$(sed \'s/auth_pass .*/auth_pass SECRET/\' "$f" | md5sum | cut -d\' \' -f1) $f (auth_pass masked)"; done; true',
   "echo \"$(sort /etc/ipvsadm.rules | md5sum | cut -d' ' -f1) /etc/ipvsadm.rules (sorted)\"",
-  "for u in $(cd /etc/systemd/system && ls pulumi-lvs* 2>/dev/null); do echo \"$u $(systemctl is-enabled $u 2>/dev/null)\"; done",
+  'for u in $(cd /etc/systemd/system && ls pulumi-lvs* 2>/dev/null); do echo "$u $(systemctl is-enabled $u 2>/dev/null)"; done',
   "grep '^AUTO' /etc/default/ipvsadm 2>/dev/null; ls /etc/rc2.d | grep ipvsadm || true",
 ];
 
@@ -50,7 +50,13 @@ const STATE_EXTRA = [
 function state(hosts: string[]): string {
   return snapshot(hosts, STATE_EXTRA)
     .split(/^(?=## )/m)
-    .map((h) => h.split("\n").filter((l) => l.trim() !== "").sort().join("\n"))
+    .map((h) =>
+      h
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .sort()
+        .join("\n"),
+    )
     .join("\n");
 }
 
@@ -68,7 +74,9 @@ async function measure(tool: Sample["tool"], stack: string, op: string, hosts: s
   const counts: Record<string, HostCount> = countSince(from);
   const s: Sample = { tool, stack, op, seconds, hosts: counts };
   samples.push(s);
-  const conns = Object.entries(counts).map(([h, c]) => `${h} ${c.connections}/${c.sessions}`).join(", ");
+  const conns = Object.entries(counts)
+    .map(([h, c]) => `${h} ${c.connections}/${c.sessions}`)
+    .join(", ");
   say(`  ${tool.padEnd(7)} ${stack.padEnd(14)} ${op.padEnd(11)} ${seconds.toFixed(2).padStart(7)} s   connections/sessions: ${conns}`);
   return s;
 }
@@ -96,11 +104,20 @@ async function pulumiStack(name: string, config: Record<string, string> = {}): P
 }
 
 function changes(summary: Record<string, number> | undefined): string {
-  return Object.entries(summary ?? {}).filter(([k, v]) => k !== "same" && v > 0).map(([k, v]) => `${k} ${v}`).join(", ");
+  return Object.entries(summary ?? {})
+    .filter(([k, v]) => k !== "same" && v > 0)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
 }
 
 /** up, no-op up, no-op preview, refresh (no drift), destroy: one run. `settled` runs after up, before the no-op. */
-async function pulumiCycle(stack: Stack, label: string, hosts: string[], settled: () => Promise<void>, extra?: (s: Stack) => Promise<void>): Promise<void> {
+async function pulumiCycle(
+  stack: Stack,
+  label: string,
+  hosts: string[],
+  settled: () => Promise<void>,
+  extra?: (s: Stack) => Promise<void>,
+): Promise<void> {
   await measure("pulumi", label, "up", hosts, async () => {
     const r = await stack.up();
     if (r.summary.result !== "succeeded") throw new Error(`${label} up: ${r.summary.result}`);
@@ -175,7 +192,13 @@ async function peerBench(p: Peer): Promise<void> {
   const bare = bareState(p.hosts);
   const stack = await pulumiStack(p.stack);
   // As from a vault: the VRRP password the playbook uses (Pulumi generates its own).
-  const extraVars = { vrrp_auth_pass: crypto.randomBytes(6).toString("base64").replace(/[^A-Za-z0-9]/g, "x").slice(0, 8) };
+  const extraVars = {
+    vrrp_auth_pass: crypto
+      .randomBytes(6)
+      .toString("base64")
+      .replace(/[^A-Za-z0-9]/g, "x")
+      .slice(0, 8),
+  };
   let pulumiState = "";
   let ansibleState = "";
   try {
@@ -186,7 +209,8 @@ async function peerBench(p: Peer): Promise<void> {
         if (i === 1) pulumiState = await stableState(p.hosts);
       });
       const afterDestroy = bareState(p.hosts);
-      if (afterDestroy !== bare) throw new Error(`${p.stack}: pulumi destroy did not return the hosts to bare (${firstDifference(bare, afterDestroy)})`);
+      if (afterDestroy !== bare)
+        throw new Error(`${p.stack}: pulumi destroy did not return the hosts to bare (${firstDifference(bare, afterDestroy)})`);
 
       await measure("ansible", p.stack, "apply", p.hosts, async () => {
         const r = await runPlaybook(WORK, p.playbook, { extraVars });
@@ -206,14 +230,19 @@ async function peerBench(p: Peer): Promise<void> {
         await runPlaybook(WORK, p.playbook.replace(".yml", "-teardown.yml"));
       });
       const afterTeardown = bareState(p.hosts);
-      if (afterTeardown !== bare) throw new Error(`${p.stack}: the Ansible teardown did not return the hosts to bare (${firstDifference(bare, afterTeardown)})`);
+      if (afterTeardown !== bare)
+        throw new Error(`${p.stack}: the Ansible teardown did not return the hosts to bare (${firstDifference(bare, afterTeardown)})`);
       if (i === 1) {
         if (pulumiState !== ansibleState) {
           fs.writeFileSync(path.join(WORK, `${p.stack}.pulumi.state`), pulumiState);
           fs.writeFileSync(path.join(WORK, `${p.stack}.ansible.state`), ansibleState);
-          throw new Error(`${p.stack}: Pulumi and Ansible leave different host states (${firstDifference(pulumiState, ansibleState)}); both in ${WORK}`);
+          throw new Error(
+            `${p.stack}: Pulumi and Ansible leave different host states (${firstDifference(pulumiState, ansibleState)}); both in ${WORK}`,
+          );
         }
-        notes.push(`${p.stack}: Pulumi's and Ansible's host states are equal (${pulumiState.split("\n").length} lines of ${p.hosts.length} hosts' snapshot: IPVS, addresses, routes, NAT, sysctls, managed files by checksum, units); destroy and teardown both return the hosts to bare`);
+        notes.push(
+          `${p.stack}: Pulumi's and Ansible's host states are equal (${pulumiState.split("\n").length} lines of ${p.hosts.length} hosts' snapshot: IPVS, addresses, routes, NAT, sysctls, managed files by checksum, units); destroy and teardown both return the hosts to bare`,
+        );
       }
     }
   } finally {
@@ -236,17 +265,24 @@ async function scaleBench(): Promise<void> {
       for (let i = 1; i <= SCALE_RUNS; i++) {
         say(` run ${i}`);
         await stack.setConfig("pulumi-lvs:reweightPercent", { value: "0" });
-        await pulumiCycle(stack, label, hosts, async () => undefined, async (s) => {
-          await s.setConfig("pulumi-lvs:reweightPercent", { value: "10" });
-          await measure("pulumi", label, "reweight", hosts, async () => {
-            const r = await s.up();
-            const want = per;
-            if (r.summary.resourceChanges?.update !== want) throw new Error(`${label}: reweighting 10% should update ${want} real servers; got ${changes(r.summary.resourceChanges)}`);
-          });
-          const table = lab.run("director1", "ipvsadm -Sn");
-          const w2 = table.split("\n").filter((l) => / -w 2$/.test(l)).length;
-          if (w2 !== per) throw new Error(`${label}: ${w2} real servers have weight 2 on the host; want ${per}`);
-        });
+        await pulumiCycle(
+          stack,
+          label,
+          hosts,
+          async () => undefined,
+          async (s) => {
+            await s.setConfig("pulumi-lvs:reweightPercent", { value: "10" });
+            await measure("pulumi", label, "reweight", hosts, async () => {
+              const r = await s.up();
+              const want = per;
+              if (r.summary.resourceChanges?.update !== want)
+                throw new Error(`${label}: reweighting 10% should update ${want} real servers; got ${changes(r.summary.resourceChanges)}`);
+            });
+            const table = lab.run("director1", "ipvsadm -Sn");
+            const w2 = table.split("\n").filter((l) => / -w 2$/.test(l)).length;
+            if (w2 !== per) throw new Error(`${label}: ${w2} real servers have weight 2 on the host; want ${per}`);
+          },
+        );
         const after = bareState(hosts);
         if (after !== bare) throw new Error(`${label}: destroy did not return director1 to bare (${firstDifference(bare, after)})`);
         // The same cold up and destroy with more operations in flight: larger IPVS batches.
@@ -259,7 +295,8 @@ async function scaleBench(): Promise<void> {
           await stack.destroy({ parallel: 64 });
         });
         const afterP64 = bareState(hosts);
-        if (afterP64 !== bare) throw new Error(`${label}: destroy --parallel 64 did not return director1 to bare (${firstDifference(bare, afterP64)})`);
+        if (afterP64 !== bare)
+          throw new Error(`${label}: destroy --parallel 64 did not return director1 to bare (${firstDifference(bare, afterP64)})`);
       }
     } finally {
       await stack.destroy().catch(() => undefined);
@@ -277,7 +314,9 @@ function write(startedAt: Date, seconds: number): void {
     .filter((r) => r.stack === "scale-50")
     .map((small) => {
       const big = scaleRows.find((r) => r.stack === "scale-500" && r.op === small.op);
-      return big ? `| ${small.op} | ${small.median.toFixed(2)} | ${big.median.toFixed(2)} | ${(big.median / small.median).toFixed(1)}x | ${small.sessions} | ${big.sessions} |` : "";
+      return big
+        ? `| ${small.op} | ${small.median.toFixed(2)} | ${big.median.toFixed(2)} | ${(big.median / small.median).toFixed(1)}x | ${small.sessions} | ${big.sessions} |`
+        : "";
     })
     .filter(Boolean);
   const cpu = os.cpus();
@@ -305,7 +344,14 @@ function write(startedAt: Date, seconds: number): void {
     rowsTable(rows),
     "",
     ...(growth.length
-      ? ["## Growth from 50 to 500 real servers (scale stack, one director)", "", "| operation | 50 RS median s | 500 RS median s | growth | sessions 50 | sessions 500 |", "|---|---:|---:|---:|---:|---:|", ...growth, ""]
+      ? [
+          "## Growth from 50 to 500 real servers (scale stack, one director)",
+          "",
+          "| operation | 50 RS median s | 500 RS median s | growth | sessions 50 | sessions 500 |",
+          "|---|---:|---:|---:|---:|---:|",
+          ...growth,
+          "",
+        ]
       : []),
     "## Checks made in this run",
     "",
@@ -317,7 +363,13 @@ function write(startedAt: Date, seconds: number): void {
     { label: `${c.stack} ${c.op}`, series: "pulumi-lvs", min: c.pulumi.min, median: c.pulumi.median, max: c.pulumi.max },
     { label: `${c.stack} ${c.op}`, series: "Ansible", min: c.ansible.min, median: c.ansible.median, max: c.ansible.max },
   ]);
-  const scaleBars = scaleRows.map((r) => ({ label: r.op, series: `${r.stack.replace("scale-", "")} real servers`, min: r.min, median: r.median, max: r.max }));
+  const scaleBars = scaleRows.map((r) => ({
+    label: r.op,
+    series: `${r.stack.replace("scale-", "")} real servers`,
+    min: r.min,
+    median: r.median,
+    max: r.max,
+  }));
   const svgs = [];
   if (peerBars.length) svgs.push(barChart("pulumi-lvs vs Ansible on the same lab hosts (median, min-max)", "s", peerBars));
   if (scaleBars.length) svgs.push(barChart("scale stack: 10 IPVS services on one director (median, min-max)", "s", scaleBars));
@@ -340,6 +392,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`\nbench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

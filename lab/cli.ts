@@ -24,9 +24,15 @@ async function main(argv: string[]): Promise<number> {
       if (names.length !== 1) break;
       const r = await up(names[0], { cold });
       const save = r.seconds.save === undefined ? "" : `, saved in ${r.seconds.save.toFixed(1)}s`;
-      console.log(`lab ${r.state.preset} is up (${r.mode}): VM ${r.seconds.vm.toFixed(1)}s, hosts ${r.seconds.hosts.toFixed(1)}s, total ${r.seconds.total.toFixed(1)}s${save}`);
+      console.log(
+        `lab ${r.state.preset} is up (${r.mode}): VM ${r.seconds.vm.toFixed(1)}s, hosts ${r.seconds.hosts.toFixed(1)}s, total ${r.seconds.total.toFixed(1)}s${save}`,
+      );
       for (const h of Object.values(r.inventory.hosts)) {
-        console.log(`  ${h.name.padEnd(10)} ssh -p ${h.port} root@127.0.0.1   ${Object.entries(h.addresses).map(([n, a]) => `${n} ${a}`).join(", ")}`);
+        console.log(
+          `  ${h.name.padEnd(10)} ssh -p ${h.port} root@127.0.0.1   ${Object.entries(h.addresses)
+            .map(([n, a]) => `${n} ${a}`)
+            .join(", ")}`,
+        );
       }
       console.log(`inventory: ${status().inventory}`);
       return 0;

@@ -100,20 +100,25 @@ export function ensureImage(): LabImage {
   return img;
 }
 
-
 function hostKeyLine(image: string, host: string): string {
   return fs.readFileSync(path.join(image, "hostkeys", `${host}.pub`), "utf8").trim();
 }
 
 function sshArgs(port: number, image: string, interactive = false): string[] {
   return [
-    "-i", path.join(image, "id_ed25519"),
-    "-o", `UserKnownHostsFile=${path.join(labRunDir(), "known_hosts")}`,
-    "-o", "StrictHostKeyChecking=yes",
+    "-i",
+    path.join(image, "id_ed25519"),
+    "-o",
+    `UserKnownHostsFile=${path.join(labRunDir(), "known_hosts")}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
     ...(interactive ? ["-t"] : ["-o", "BatchMode=yes"]),
-    "-o", "ConnectTimeout=10",
-    "-o", "LogLevel=ERROR",
-    "-p", String(port),
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "LogLevel=ERROR",
+    "-p",
+    String(port),
     "root@127.0.0.1",
   ];
 }
@@ -240,7 +245,16 @@ function qemuVersion(): string {
 export function savedStatePath(image: LabImage, preset: LabPreset): string {
   const key = crypto
     .createHash("sha256")
-    .update(JSON.stringify({ preset, mem: VM_MEMORY_MB, cpus: VM_CPUS, qemu: qemuVersion(), guestPorts: GUEST_PORT_BASE, format: SAVED_STATE_FORMAT }))
+    .update(
+      JSON.stringify({
+        preset,
+        mem: VM_MEMORY_MB,
+        cpus: VM_CPUS,
+        qemu: qemuVersion(),
+        guestPorts: GUEST_PORT_BASE,
+        format: SAVED_STATE_FORMAT,
+      }),
+    )
     .digest("hex")
     .slice(0, 12);
   return path.join(image.dir, "states", `${preset.name}-${key}.qcow2`);
@@ -266,15 +280,33 @@ function startQemu(preset: LabPreset, image: LabImage, disk: string, hosts: LabS
   const qemu: ChildProcess = spawn(
     "qemu-system-x86_64",
     [
-      "-accel", "tcg", "-smp", String(VM_CPUS), "-m", String(VM_MEMORY_MB),
-      "-display", "none", "-monitor", "none", "-serial", `file:${consoleLog}`,
-      "-qmp", `unix:${qmpSock},server=on,wait=off`,
-      "-kernel", image.kernel, "-initrd", image.initrd,
-      "-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0 init=/usr/sbin/lab-init quiet",
-      "-drive", `file=${disk},if=virtio,format=qcow2`,
+      "-accel",
+      "tcg",
+      "-smp",
+      String(VM_CPUS),
+      "-m",
+      String(VM_MEMORY_MB),
+      "-display",
+      "none",
+      "-monitor",
+      "none",
+      "-serial",
+      `file:${consoleLog}`,
+      "-qmp",
+      `unix:${qmpSock},server=on,wait=off`,
+      "-kernel",
+      image.kernel,
+      "-initrd",
+      image.initrd,
+      "-append",
+      "root=/dev/vda rw console=ttyS0 net.ifnames=0 init=/usr/sbin/lab-init quiet",
+      "-drive",
+      `file=${disk},if=virtio,format=qcow2`,
       // restrict=on: the VM reaches nothing outside; forwards bind to 127.0.0.1 only.
-      "-netdev", `user,id=n0,restrict=on,${fwds}`,
-      "-device", "virtio-net-pci,netdev=n0",
+      "-netdev",
+      `user,id=n0,restrict=on,${fwds}`,
+      "-device",
+      "virtio-net-pci,netdev=n0",
       ...(loadvm ? ["-loadvm", SNAPSHOT] : []),
     ],
     { detached: true, stdio: ["ignore", "ignore", fs.openSync(path.join(run, "qemu.log"), "a")] },
@@ -283,7 +315,14 @@ function startQemu(preset: LabPreset, image: LabImage, disk: string, hosts: LabS
   if (!qemu.pid) throw new Error("lab: qemu-system-x86_64 did not start");
   children.set(qemu.pid, qemu);
   counters.starts[preset.name] = (counters.starts[preset.name] ?? 0) + 1;
-  const state: LabState = { preset: preset.name, qemuPid: qemu.pid, image: image.dir, startedAt: new Date().toISOString(), hosts, qmp: qmpSock };
+  const state: LabState = {
+    preset: preset.name,
+    qemuPid: qemu.pid,
+    image: image.dir,
+    startedAt: new Date().toISOString(),
+    hosts,
+    qmp: qmpSock,
+  };
   fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2));
   return state;
 }
@@ -322,7 +361,11 @@ async function waitHosts(state: LabState, booted: boolean): Promise<void> {
     state.hosts.map((h) => {
       const probes = (preset.hosts.find((x) => x.name === h.name)?.enable ?? []).map((u) => SERVICE_READY[u]).filter((p) => p);
       const script = booted ? ["systemctl is-system-running --wait >/dev/null 2>&1; true", ...probes].join(" && ") : "true";
-      return waitFor(`host ${h.name} (ssh port ${h.port}: ${script})`, HOST_TIMEOUT_S, async () => (await sshCode(h.port, state.image, script)) === 0);
+      return waitFor(
+        `host ${h.name} (ssh port ${h.port}: ${script})`,
+        HOST_TIMEOUT_S,
+        async () => (await sshCode(h.port, state.image, script)) === 0,
+      );
     }),
   );
 }
@@ -335,7 +378,8 @@ async function waitHosts(state: LabState, booted: boolean): Promise<void> {
 async function loaded(state: LabState): Promise<void> {
   const t0 = Date.now();
   for (;;) {
-    if (!pidAlive(state.qemuPid)) throw new Error(`lab: qemu exited while loading the saved state; see ${path.join(labRunDir(), "qemu.log")}`);
+    if (!pidAlive(state.qemuPid))
+      throw new Error(`lab: qemu exited while loading the saved state; see ${path.join(labRunDir(), "qemu.log")}`);
     try {
       const st = (await qmp(state.qmp, "query-status", undefined, 5000)) as { status?: string };
       if (st.status === "running") return;
@@ -364,7 +408,8 @@ async function afterRestore(state: LabState): Promise<void> {
       `perl -e 'open(my $w, ">", "/dev/urandom") or die; print $w pack("H*", $ARGV[0]); close $w; open(my $r, "<", "/dev/urandom") or die; ioctl($r, 0x5207, 0) or die "RNDRESEEDCRNG: $!\n"' ${seed}`,
     ].join(" && ");
     const r = vm(state, fix);
-    if (r.code !== 0 && r.code !== 255) throw new Error(`lab VM: setting the clock and reseeding failed (exit ${r.code}): ${r.stderr.trim()}`);
+    if (r.code !== 0 && r.code !== 255)
+      throw new Error(`lab VM: setting the clock and reseeding failed (exit ${r.code}): ${r.stderr.trim()}`);
     return r.code === 0;
   });
 }
@@ -411,7 +456,9 @@ export async function up(presetName: string, opts: UpOptions = {}): Promise<UpRe
       log(`restored: state loaded ${tLoad.toFixed(1)}s, control sshd ${tVm.toFixed(1)}s, all hosts SSH-ready in ${total.toFixed(1)}s`);
       return { state, inventory: writeInventory(preset, state, image), mode: "restored", seconds: { vm: tVm, hosts: total - tVm, total } };
     } catch (err) {
-      log(`the saved state of ${preset.name} did not come up (${err instanceof Error ? err.message : String(err)}); discarding it and booting`);
+      log(
+        `the saved state of ${preset.name} did not come up (${err instanceof Error ? err.message : String(err)}); discarding it and booting`,
+      );
       await down();
       forgetSavedState(saved);
       fs.mkdirSync(run, { recursive: true });
@@ -445,13 +492,23 @@ export async function up(presetName: string, opts: UpOptions = {}): Promise<UpRe
       vmOrThrow(state, "sync");
       await hmp(state.qmp, `savevm ${SNAPSHOT}`);
       fs.renameSync(disk, saved);
-      fs.writeFileSync(`${saved}.ok`, JSON.stringify({ savedAt: new Date().toISOString(), preset: preset.name, qemu: qemuVersion() }) + "\n");
+      fs.writeFileSync(
+        `${saved}.ok`,
+        JSON.stringify({ savedAt: new Date().toISOString(), preset: preset.name, qemu: qemuVersion() }) + "\n",
+      );
       state.savedState = saved;
       fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2));
       saveS = (Date.now() - s0) / 1000;
-      log(`saved the running state in ${saveS.toFixed(1)}s (${(fs.statSync(saved).size / 2 ** 30).toFixed(2)} GiB): the next up restores it`);
+      log(
+        `saved the running state in ${saveS.toFixed(1)}s (${(fs.statSync(saved).size / 2 ** 30).toFixed(2)} GiB): the next up restores it`,
+      );
     }
-    return { state, inventory: writeInventory(preset, state, image), mode: "cold", seconds: { vm: tVm, hosts: total - tVm, total, save: saveS } };
+    return {
+      state,
+      inventory: writeInventory(preset, state, image),
+      mode: "cold",
+      seconds: { vm: tVm, hosts: total - tVm, total, save: saveS },
+    };
   } catch (err) {
     await down();
     if (save) forgetSavedState(saved);
@@ -470,7 +527,10 @@ export interface ResetResult {
  */
 export async function reset(): Promise<ResetResult> {
   const s = requireLab();
-  if (!s.savedState) throw new Error(`lab: the running ${s.preset} lab has no saved state to reset to (it booted with PULUMI_LVS_LAB_NO_SAVE set); run \`npm run lab -- up ${s.preset}\``);
+  if (!s.savedState)
+    throw new Error(
+      `lab: the running ${s.preset} lab has no saved state to reset to (it booted with PULUMI_LVS_LAB_NO_SAVE set); run \`npm run lab -- up ${s.preset}\``,
+    );
   const t0 = Date.now();
   await hmp(s.qmp, `loadvm ${SNAPSHOT}`);
   const tLoad = (Date.now() - t0) / 1000;
@@ -569,7 +629,11 @@ export async function start(host: string): Promise<void> {
   const port = hostPort(s, host);
   const guestPort = s.hosts.find((h) => h.name === host)!.guestPort;
   vmOrThrow(s, labctlStartArgs(presetNamed(s.preset), host, guestPort));
-  await waitFor(`host ${host}`, HOST_TIMEOUT_S, () => runSsh(port, s.image, "systemctl is-system-running --wait >/dev/null 2>&1; true").code === 0);
+  await waitFor(
+    `host ${host}`,
+    HOST_TIMEOUT_S,
+    () => runSsh(port, s.image, "systemctl is-system-running --wait >/dev/null 2>&1; true").code === 0,
+  );
 }
 
 /** Drops all traffic between two hosts (both directions, multicast included). */
@@ -606,7 +670,12 @@ export function status(): LabStatus {
   const s = labState();
   if (!s) return { running: false, hosts: [] };
   const r = vm(s, "labctl status");
-  const running = new Set(r.stdout.split("\n").filter((l) => l.endsWith(" running")).map((l) => l.split(" ")[0]));
+  const running = new Set(
+    r.stdout
+      .split("\n")
+      .filter((l) => l.endsWith(" running"))
+      .map((l) => l.split(" ")[0]),
+  );
   let rss: number | undefined;
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${s.qemuPid}/status`, "utf8"));

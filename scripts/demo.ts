@@ -19,14 +19,21 @@ async function main(name: string): Promise<void> {
   if (running?.preset === entry.preset) {
     say(`lab preset ${entry.preset} is already running; using it`);
   } else {
-    say(`starting lab preset ${entry.preset} (seconds from its saved state; the first time a boot of about a minute under software emulation, then saved)`);
+    say(
+      `starting lab preset ${entry.preset} (seconds from its saved state; the first time a boot of about a minute under software emulation, then saved)`,
+    );
     const r = await lab.up(entry.preset);
-    console.log(`lab ${r.mode === "restored" ? "restored" : "booted"} in ${r.seconds.total.toFixed(1)} s${r.seconds.save === undefined ? "" : `, state saved in ${r.seconds.save.toFixed(1)} s`}`);
+    console.log(
+      `lab ${r.mode === "restored" ? "restored" : "booted"} in ${r.seconds.total.toFixed(1)} s${r.seconds.save === undefined ? "" : `, state saved in ${r.seconds.save.toFixed(1)} s`}`,
+    );
   }
 
   say(`pulumi up -s ${name}: ${entry.description}`);
   const env = toolchainEnv();
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: root }, { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: name, workDir: root },
+    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
+  );
   const tUp = Date.now();
   const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
   console.log(`up took ${((Date.now() - tUp) / 1000).toFixed(1)} s`);

@@ -32,7 +32,9 @@ export interface KindDocs {
 let program: ts.Program | undefined;
 
 function providerFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? providerFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? providerFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
 }
 
 /** The TSDoc of a kind's class, Args and Props, read with the TypeScript compiler. */
@@ -49,12 +51,20 @@ export function kindDocs(decl: KindDecl<unknown>): KindDocs {
   const checker = program.getTypeChecker();
   const sf = program.getSourceFile(decl.file);
   if (!sf) throw new Error(`${decl.file}: not in the program`);
-  const text = (sym: ts.Symbol): string => ts.displayPartsToString(sym.getDocumentationComment(checker)).replace(/\s*\n\s*/g, " ").trim();
+  const text = (sym: ts.Symbol): string =>
+    ts
+      .displayPartsToString(sym.getDocumentationComment(checker))
+      .replace(/\s*\n\s*/g, " ")
+      .trim();
   const named = (name: string): ts.Node | undefined =>
-    sf.statements.find((s) => (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name);
+    sf.statements.find(
+      (s) => (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name,
+    );
   const props = (name: string): ts.Symbol[] => {
     const node = named(name);
-    return node && (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) ? checker.getPropertiesOfType(checker.getTypeAtLocation(node.name)) : [];
+    return node && (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node))
+      ? checker.getPropertiesOfType(checker.getTypeAtLocation(node.name))
+      : [];
   };
   const cls = named(decl.type);
   const clsSym = cls && ts.isClassDeclaration(cls) && cls.name ? checker.getSymbolAtLocation(cls.name) : undefined;
@@ -90,7 +100,8 @@ function fieldTable(k: KindName, d: KindDecl<unknown>): string {
   const rows = (["replace", "update", "output"] as const).flatMap((kind) =>
     fieldsOf(d, kind).map((f) => `| \`${f}\` | ${CHANGE[kind]} | ${secret.has(f) ? "secret" : ""} | ${cell(docs.fields.get(f) ?? "")} |`),
   );
-  if (d.connection !== false) rows.unshift("| `connection` | host, port: replaces; credentials: in place | secret | The host (see above). |");
+  if (d.connection !== false)
+    rows.unshift("| `connection` | host, port: replaces; credentials: in place | secret | The host (see above). |");
   return [`### \`${k}\``, "", docs.doc, "", "| field | change | secret | doc |", "|---|---|---|---|", ...rows].join("\n");
 }
 

@@ -89,7 +89,13 @@ export function planMigration(resources: ExportedResource[]): Move[] {
 
 /** The stack's CLI, as `npm run pulumi` runs it, with the project's environment. */
 function pulumi(args: string[], cwd: string, env: Record<string, string>): string {
-  return execFileSync(path.join(env.PULUMI_LVS_TOOLCHAIN, "bin", "pulumi"), args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(path.join(env.PULUMI_LVS_TOOLCHAIN, "bin", "pulumi"), args, {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** A resource of a deployment, as `pulumi stack export` writes it (the fields the edit touches). */
@@ -123,7 +129,9 @@ export function replaceInState(resources: StateResource[], oldUrn: string, newUr
   const edited = rest.map((r) => ({
     ...r,
     ...(r.dependencies ? { dependencies: r.dependencies.map(swap) } : {}),
-    ...(r.propertyDependencies ? { propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map(swap)])) } : {}),
+    ...(r.propertyDependencies
+      ? { propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map(swap)])) }
+      : {}),
   }));
   return [...edited.slice(0, insertAt), ...moving, ...edited.slice(insertAt)];
 }
@@ -133,7 +141,9 @@ export function replaceInState(resources: StateResource[], oldUrn: string, newUr
  * them. The password goes to the CLI in a 0600 file, never on a command line.
  */
 export function migrateStack(stack: string, cwd: string, env: Record<string, string>, dryRun = false): Move[] {
-  const exported = JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack], cwd, env)) as { deployment?: { resources?: ExportedResource[] } };
+  const exported = JSON.parse(pulumi(["stack", "export", "--show-secrets", "--stack", stack], cwd, env)) as {
+    deployment?: { resources?: ExportedResource[] };
+  };
   const moves = planMigration(exported.deployment?.resources ?? []);
   if (dryRun) return moves;
   for (const m of moves) {
@@ -169,7 +179,8 @@ if (require.main === module) {
   try {
     const moves = migrateStack(stack, path.resolve(__dirname, ".."), toolchainEnv(), args.includes("--dry-run"));
     if (!moves.length) console.log(`stack ${stack}: nothing to migrate`);
-    for (const m of moves) console.log(`${args.includes("--dry-run") ? "would move" : "moved"} ${m.oldUrn} -> ${NEW_TYPE} ${m.name} (same value)`);
+    for (const m of moves)
+      console.log(`${args.includes("--dry-run") ? "would move" : "moved"} ${m.oldUrn} -> ${NEW_TYPE} ${m.name} (same value)`);
   } catch (err) {
     const e = err as { stderr?: string; message?: string };
     console.error(`migrate failed: ${e.stderr?.trim() || e.message}`);

@@ -5,7 +5,8 @@
 /** 32-bit value of a dotted IPv4 address. */
 function ipv4ToInt(ip: string): number {
   const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
   return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
 }
 
@@ -47,7 +48,10 @@ export function drSameSubnet(director: HostAddresses, nic: string, realServers: 
   if (!cidr) return [`director ${director.name} has no address on ${nic}`];
   return realServers
     .filter((rs) => !Object.values(rs.addresses).some((a) => inSubnet(a.split("/")[0], cidr)))
-    .map((rs) => `DR real server ${rs.name} (${Object.values(rs.addresses).join(", ")}) is not on director ${director.name}'s subnet ${cidr} (${nic}); LVS-DR needs one L2 segment`);
+    .map(
+      (rs) =>
+        `DR real server ${rs.name} (${Object.values(rs.addresses).join(", ")}) is not on director ${director.name}'s subnet ${cidr} (${nic}); LVS-DR needs one L2 segment`,
+    );
 }
 
 export interface VrrpPeer {
@@ -65,14 +69,20 @@ export function vrrpPair(peers: VrrpPeer[]): string[] {
   const out: string[] = [];
   if (peers.length < 2) out.push(`a VRRP group needs at least two hosts; got ${peers.map((p) => p.host).join(", ") || "none"}`);
   const vrids = new Set(peers.map((p) => p.virtualRouterId));
-  if (vrids.size > 1) out.push(`hosts of one VRRP group must share virtual_router_id; got ${peers.map((p) => `${p.host}=${p.virtualRouterId}`).join(", ")}`);
-  if (new Set(peers.map((p) => p.authPass ?? "")).size > 1) out.push(`hosts of one VRRP group must share the authentication pass (${peers.map((p) => p.host).join(", ")} differ)`);
+  if (vrids.size > 1)
+    out.push(`hosts of one VRRP group must share virtual_router_id; got ${peers.map((p) => `${p.host}=${p.virtualRouterId}`).join(", ")}`);
+  if (new Set(peers.map((p) => p.authPass ?? "")).size > 1)
+    out.push(`hosts of one VRRP group must share the authentication pass (${peers.map((p) => p.host).join(", ")} differ)`);
   const prios = peers.map((p) => p.priority);
-  if (new Set(prios).size !== prios.length) out.push(`hosts of one VRRP group need distinct priorities; got ${peers.map((p) => `${p.host}=${p.priority}`).join(", ")}`);
+  if (new Set(prios).size !== prios.length)
+    out.push(`hosts of one VRRP group need distinct priorities; got ${peers.map((p) => `${p.host}=${p.priority}`).join(", ")}`);
   const masters = peers.filter((p) => p.state === "MASTER");
-  if (masters.length !== 1) out.push(`a VRRP group needs exactly one MASTER; got ${masters.length} (${masters.map((p) => p.host).join(", ") || "none"})`);
+  if (masters.length !== 1)
+    out.push(`a VRRP group needs exactly one MASTER; got ${masters.length} (${masters.map((p) => p.host).join(", ") || "none"})`);
   else if (peers.some((p) => p !== masters[0] && p.priority > masters[0].priority)) {
-    out.push(`the MASTER ${masters[0].host} (priority ${masters[0].priority}) must have the highest priority; got ${peers.map((p) => `${p.host}=${p.priority}`).join(", ")}`);
+    out.push(
+      `the MASTER ${masters[0].host} (priority ${masters[0].priority}) must have the highest priority; got ${peers.map((p) => `${p.host}=${p.priority}`).join(", ")}`,
+    );
   }
   return out;
 }

@@ -12,5 +12,11 @@ export function drStack() {
     otherHosts: [hosts.host("client")],
   });
   const check = endToEndCheck("dr-check", { client: hosts.host("client"), url: vipUrl(cluster.vip), topology: [cluster] });
-  return topologyOutputs(cluster.vip, { director1: "director (VIP on ens33:0)", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" }, "/", 80, { check });
+  return topologyOutputs(
+    cluster.vip,
+    { director1: "director (VIP on ens33:0)", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" },
+    "/",
+    80,
+    { check },
+  );
 }

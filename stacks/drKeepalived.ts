@@ -15,7 +15,10 @@ export function drKeepalivedStack() {
   const [d1, d2] = [hosts.host("director1"), hosts.host("director2")];
   const rss = [hosts.host("rs1"), hosts.host("rs2")];
   assertTopology("dr-keepalived", [...drSameSubnet(d1, "ens33", rss), ...drSameSubnet(d2, "ens33", rss)]);
-  const sysctls = [d1, d2].map((d) => new SysctlSet(`dr-keepalived-${d.name}-sysctls`, { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls("ens33") }));
+  const sysctls = [d1, d2].map(
+    (d) =>
+      new SysctlSet(`dr-keepalived-${d.name}-sysctls`, { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls("ens33") }),
+  );
   const group = new VrrpGroup(
     "lvs_dr",
     {
@@ -49,7 +52,12 @@ export function drKeepalivedStack() {
   const check = endToEndCheck("dr-keepalived-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [group, ...aliases] });
   return topologyOutputs(
     VIP,
-    { director1: "director, MASTER 120", director2: "director, BACKUP 100", rs1: "real server (VIP on lo:0)", rs2: "real server (VIP on lo:0)" },
+    {
+      director1: "director, MASTER 120",
+      director2: "director, BACKUP 100",
+      rs1: "real server (VIP on lo:0)",
+      rs2: "real server (VIP on lo:0)",
+    },
     "/",
     80,
     { vrrp: [group.description], check },

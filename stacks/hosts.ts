@@ -38,7 +38,15 @@ export function hostsFromConfig(): HostSource {
     host(name: string): Host {
       const h = inventoryHost(inventory, name);
       const connection = key
-        ? pulumi.secret(key.apply((privateKey): ConnectionArgs => ({ host: h.sshHost, port: h.port, user: h.user, hostKeySha256: h.hostKeySha256, privateKey })))
+        ? pulumi.secret(
+            key.apply((privateKey): ConnectionArgs => ({
+              host: h.sshHost,
+              port: h.port,
+              user: h.user,
+              hostKeySha256: h.hostKeySha256,
+              privateKey,
+            })),
+          )
         : pulumi.secret(connectionArgs(h));
       return { name, connection, addresses: h.addresses, hostKey: h.hostKey };
     },

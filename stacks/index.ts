@@ -21,11 +21,35 @@ export interface StackEntry {
 }
 
 export const stacks: Record<string, StackEntry> = {
-  "nat-lab": { preset: "nat", description: "LVS-NAT: director 12.0.0.20 in front of rs1/rs2 (rr; wrr 2:3 by config)", program: natLabStack },
+  "nat-lab": {
+    preset: "nat",
+    description: "LVS-NAT: director 12.0.0.20 in front of rs1/rs2 (rr; wrr 2:3 by config)",
+    program: natLabStack,
+  },
   dr: { preset: "dr", description: "LVS-DR with one director, VIP 192.168.118.100 on ens33:0", program: drStack },
-  "dr-keepalived": { preset: "dr", description: "LVS-DR with a keepalived director pair (MASTER 120 / BACKUP 100, VRID 51), TCP_CHECK on rs1/rs2", program: drKeepalivedStack },
-  "lvs-nginx-tomcat": { preset: "nginx-tomcat", description: "LVS-DR to nginx rs1/rs2, which pass *.jsp to tomcat1/tomcat2", program: lvsNginxTomcatStack },
-  haproxy: { preset: "haproxy", description: "HAProxy L7 (static-rr 2:3) and L4 on haproxy1/haproxy2, a keepalived VIP with check_haproxy", program: haproxyStack },
-  scale: { preset: "dr", description: "benchmark: 10 IPVS services x 50 DR real servers on director1 (config services, serversPerService, reweightPercent)", program: scaleStack },
-  "keepalived-nginx": { preset: "dr", description: "two nginx hosts sharing a keepalived VIP, moved by the check_nginx track script", program: keepalivedNginxStack },
+  "dr-keepalived": {
+    preset: "dr",
+    description: "LVS-DR with a keepalived director pair (MASTER 120 / BACKUP 100, VRID 51), TCP_CHECK on rs1/rs2",
+    program: drKeepalivedStack,
+  },
+  "lvs-nginx-tomcat": {
+    preset: "nginx-tomcat",
+    description: "LVS-DR to nginx rs1/rs2, which pass *.jsp to tomcat1/tomcat2",
+    program: lvsNginxTomcatStack,
+  },
+  haproxy: {
+    preset: "haproxy",
+    description: "HAProxy L7 (static-rr 2:3) and L4 on haproxy1/haproxy2, a keepalived VIP with check_haproxy",
+    program: haproxyStack,
+  },
+  scale: {
+    preset: "dr",
+    description: "benchmark: 10 IPVS services x 50 DR real servers on director1 (config services, serversPerService, reweightPercent)",
+    program: scaleStack,
+  },
+  "keepalived-nginx": {
+    preset: "dr",
+    description: "two nginx hosts sharing a keepalived VIP, moved by the check_nginx track script",
+    program: keepalivedNginxStack,
+  },
 };

@@ -84,7 +84,11 @@ function str(v: unknown, where: string): string {
 export function parseInventory(text: string, source = "inventory"): Inventory {
   const doc = YAML.parse(text) as { all?: Record<string, unknown> } | null;
   const all = doc?.all as
-    | { vars?: Record<string, unknown>; hosts?: Record<string, Record<string, unknown>>; children?: Record<string, { hosts?: Record<string, unknown> }> }
+    | {
+        vars?: Record<string, unknown>;
+        hosts?: Record<string, Record<string, unknown>>;
+        children?: Record<string, { hosts?: Record<string, unknown> }>;
+      }
     | undefined;
   if (!all?.hosts) throw new Error(`${source}: expected an 'all.hosts' map`);
   const vars = all.vars ?? {};
@@ -96,7 +100,9 @@ export function parseInventory(text: string, source = "inventory"): Inventory {
     const where = `${source}: host ${name}`;
     hosts[name] = {
       name,
-      groups: Object.entries(groups).filter(([, members]) => members.includes(name)).map(([g]) => g),
+      groups: Object.entries(groups)
+        .filter(([, members]) => members.includes(name))
+        .map(([g]) => g),
       sshHost: str(v.ansible_host ?? name, `${where} ansible_host`),
       port: Number(v.ansible_port ?? 22),
       user: str(v.ansible_user ?? "root", `${where} ansible_user`),

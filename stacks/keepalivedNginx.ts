@@ -19,8 +19,19 @@ export function keepalivedNginxStack() {
     virtualRouterId: 53,
     vip: VIP,
     otherHosts: [hosts.host("client"), hosts.host("director1"), hosts.host("director2")],
-    trackScript: { name: "check_nginx", content: "#!/bin/sh\n# Fails when nginx does not answer locally (the seed's check).\nexec curl -s -I -m 2 -o /dev/null http://localhost/\n", interval: 1, weight: -30, fall: 2, rise: 2 },
+    trackScript: {
+      name: "check_nginx",
+      content:
+        "#!/bin/sh\n# Fails when nginx does not answer locally (the seed's check).\nexec curl -s -I -m 2 -o /dev/null http://localhost/\n",
+      interval: 1,
+      weight: -30,
+      fall: 2,
+      rise: 2,
+    },
   });
   const check = endToEndCheck("nginx-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [group] });
-  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" }, "/", 80, { vrrp: [group.description], check });
+  return topologyOutputs(VIP, { rs1: "nginx, keepalived MASTER 120", rs2: "nginx, keepalived BACKUP 100" }, "/", 80, {
+    vrrp: [group.description],
+    check,
+  });
 }

@@ -13,9 +13,30 @@ export function lvsNginxTomcatStack() {
   const tier = new NginxTomcat("web", { nginx, tomcats });
   const cluster = new DrCluster(
     "lvs",
-    { director: hosts.host("director1"), vip: "192.168.118.100", realServers: nginx.map((host) => ({ host })), otherHosts: [hosts.host("client"), ...tomcats] },
+    {
+      director: hosts.host("director1"),
+      vip: "192.168.118.100",
+      realServers: nginx.map((host) => ({ host })),
+      otherHosts: [hosts.host("client"), ...tomcats],
+    },
     { dependsOn: [tier] },
   );
-  const check = endToEndCheck("lvs-check", { client: hosts.host("client"), url: vipUrl(cluster.vip, "/index.jsp"), topology: [tier, cluster] });
-  return topologyOutputs(cluster.vip, { director1: "director (DR)", rs1: "nginx real server", rs2: "nginx real server", tomcat1: "tomcat (index.jsp)", tomcat2: "tomcat (index.jsp)" }, "/index.jsp", 80, { check });
+  const check = endToEndCheck("lvs-check", {
+    client: hosts.host("client"),
+    url: vipUrl(cluster.vip, "/index.jsp"),
+    topology: [tier, cluster],
+  });
+  return topologyOutputs(
+    cluster.vip,
+    {
+      director1: "director (DR)",
+      rs1: "nginx real server",
+      rs2: "nginx real server",
+      tomcat1: "tomcat (index.jsp)",
+      tomcat2: "tomcat (index.jsp)",
+    },
+    "/index.jsp",
+    80,
+    { check },
+  );
 }

@@ -16,7 +16,13 @@ export interface TopologyOutputs {
   [key: string]: unknown;
 }
 
-export function topologyOutputs(vip: string, hosts: Record<string, string>, path = "/", port = 80, extra: Record<string, unknown> = {}): TopologyOutputs {
+export function topologyOutputs(
+  vip: string,
+  hosts: Record<string, string>,
+  path = "/",
+  port = 80,
+  extra: Record<string, unknown> = {},
+): TopologyOutputs {
   const url = vipUrl(vip, path, port);
   return { vip, url, hosts, try: `npm run lab -- exec client -- curl -s ${url}`, ...extra };
 }
@@ -32,7 +38,10 @@ export function checkScript(url: string, requests: number): string {
 
 /** "10/10 answered (this is nginx1: 5, this is nginx2: 5)" from the script's output. */
 export function summarizeCheck(stdout: string, requests: number): string {
-  const lines = stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const counts = new Map<string, number>();
   let ok = 0;
   for (const l of lines) {
@@ -40,7 +49,10 @@ export function summarizeCheck(stdout: string, requests: number): string {
     ok++;
     counts.set(l, (counts.get(l) ?? 0) + 1);
   }
-  const by = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([l, n]) => `${l}: ${n}`).join(", ");
+  const by = [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([l, n]) => `${l}: ${n}`)
+    .join(", ");
   return `${ok}/${requests} answered${by ? ` (${by})` : ""}`;
 }
 
@@ -68,9 +80,17 @@ export function endToEndCheck(name: string, args: EndToEndCheckArgs): pulumi.Out
   const requests = args.requests ?? 10;
   const hostKey = args.client.hostKey;
   if (!hostKey) {
-    return pulumi.output(`not run: the inventory gives no host_key (public key line) for ${args.client.name}, which @pulumi/command needs to verify the host`);
+    return pulumi.output(
+      `not run: the inventory gives no host_key (public key line) for ${args.client.name}, which @pulumi/command needs to verify the host`,
+    );
   }
-  const connection = args.client.connection.apply((c) => ({ host: c.host, port: c.port ?? 22, user: c.user ?? "root", privateKey: c.privateKey, hostKey }));
+  const connection = args.client.connection.apply((c) => ({
+    host: c.host,
+    port: c.port ?? 22,
+    user: c.user ?? "root",
+    privateKey: c.privateKey,
+    hostKey,
+  }));
   const check = new command.remote.Command(
     name,
     { connection, create: checkScript(args.url, requests), triggers: [args.url, requests, JSON.stringify(args.triggers ?? [])] },

@@ -23,7 +23,9 @@ export function scaleStack() {
   const percent = config.getNumber("reweightPercent") ?? 0;
   assertTopology("scale", [
     ...(Number.isInteger(services) && services >= 1 && services <= 100 ? [] : [`services must be an integer 1..100; got ${services}`]),
-    ...(Number.isInteger(perService) && perService >= 1 && perService <= 250 ? [] : [`serversPerService must be an integer 1..250; got ${perService}`]),
+    ...(Number.isInteger(perService) && perService >= 1 && perService <= 250
+      ? []
+      : [`serversPerService must be an integer 1..250; got ${perService}`]),
     ...(percent >= 0 && percent <= 100 ? [] : [`reweightPercent must be 0..100; got ${percent}`]),
   ]);
   const director = hostsFromConfig().host("director1");
@@ -35,7 +37,13 @@ export function scaleStack() {
       const index = (s - 1) * perService + r;
       new IpvsRealServer(
         `scale-${port}-${r}`,
-        { connection: director.connection, service: key, address: `10.10.${s}.${r}`, method: "route", weight: reweighted(index, percent) ? 2 : 1 },
+        {
+          connection: director.connection,
+          service: key,
+          address: `10.10.${s}.${r}`,
+          method: "route",
+          weight: reweighted(index, percent) ? 2 : 1,
+        },
         { dependsOn: [svc] },
       );
     }

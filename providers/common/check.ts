@@ -73,7 +73,14 @@ export class Checker {
  * A list with at least `min` entries: undefined when absent or unknown (after a failure when it is not a list or
  * is too short). `show` prints a refused value the way the calling check prints values.
  */
-export function checkList(c: Checker, property: string, v: unknown, min: number, what: string, show: (v: unknown) => string): unknown[] | undefined {
+export function checkList(
+  c: Checker,
+  property: string,
+  v: unknown,
+  min: number,
+  what: string,
+  show: (v: unknown) => string,
+): unknown[] | undefined {
   if (!known(v)) return undefined;
   if (!Array.isArray(v)) {
     c.fail(property, `${property} must be a list of ${what}; got ${show(v)}`);
@@ -99,6 +106,11 @@ export function checkConnection(c: Checker, conn: unknown): void {
   }
   c.int("connection.port", k.port, 1, 65535);
   c.word("connection.user", k.user, /^[a-z_][a-z0-9_.-]*$/i, "a user name");
-  c.word("connection.hostKeySha256", k.hostKeySha256, /^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH fingerprint like SHA256:<43 base64 characters>");
+  c.word(
+    "connection.hostKeySha256",
+    k.hostKeySha256,
+    /^SHA256:[A-Za-z0-9+/]{43}$/,
+    "an OpenSSH fingerprint like SHA256:<43 base64 characters>",
+  );
   if (k.jump !== undefined) checkConnection(c, k.jump);
 }

@@ -92,7 +92,11 @@ export function deriveDiff<P>(decl: KindDecl<P>): (id: string, olds: P, news: P)
     const replaces = [...own.replaces, ...(conn.replaces.length ? ["connection"] : [])];
     const changes = fieldsChanged || extra;
     if (!decl.deleteBeforeReplace) return { changes, replaces };
-    return { changes, replaces, deleteBeforeReplace: decl.deleteBeforeReplace({ olds, news, replaces, connectionReplaces: conn.replaces.length > 0 }) };
+    return {
+      changes,
+      replaces,
+      deleteBeforeReplace: decl.deleteBeforeReplace({ olds, news, replaces, connectionReplaces: conn.replaces.length > 0 }),
+    };
   };
 }
 
@@ -118,7 +122,20 @@ export function resourceOptions(decl: KindDecl<unknown>, opts: pulumi.CustomReso
 
 /** The base of every resource class: the provider by reference, the type token and the options from the declaration. */
 export abstract class LvsResource extends pulumi.dynamic.Resource {
-  protected constructor(decl: KindDecl<unknown>, impl: ResourceProvider, name: string, args: object, opts: pulumi.CustomResourceOptions | undefined) {
-    super(providerRef(decl.file, providerExport(decl), impl), name, resourceInputs(decl, args), resourceOptions(decl, opts), TYPE_MODULE, decl.type);
+  protected constructor(
+    decl: KindDecl<unknown>,
+    impl: ResourceProvider,
+    name: string,
+    args: object,
+    opts: pulumi.CustomResourceOptions | undefined,
+  ) {
+    super(
+      providerRef(decl.file, providerExport(decl), impl),
+      name,
+      resourceInputs(decl, args),
+      resourceOptions(decl, opts),
+      TYPE_MODULE,
+      decl.type,
+    );
   }
 }

@@ -24,7 +24,11 @@ export interface DiffSpec {
 }
 
 /** Which declared properties differ, and which of those replace. Paths may be dotted (connection.host). */
-export function changedProps(olds: Record<string, unknown>, news: Record<string, unknown>, spec: DiffSpec): { changed: string[]; replaces: string[] } {
+export function changedProps(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  spec: DiffSpec,
+): { changed: string[]; replaces: string[] } {
   const get = (o: Record<string, unknown>, p: string): unknown =>
     p.split(".").reduce<unknown>((acc, k) => (acc && typeof acc === "object" ? (acc as Record<string, unknown>)[k] : undefined), o);
   const changed = [...spec.replace, ...spec.update].filter((p) => stable(get(olds, p)) !== stable(get(news, p)));
@@ -34,5 +38,12 @@ export function changedProps(olds: Record<string, unknown>, news: Record<string,
 /** The connection fields: which host is the identity; credentials update in place. */
 export const CONNECTION_DIFF: DiffSpec = {
   replace: ["connection.host", "connection.port"],
-  update: ["connection.user", "connection.privateKey", "connection.password", "connection.hostKeySha256", "connection.jump", "connection.sudo"],
+  update: [
+    "connection.user",
+    "connection.privateKey",
+    "connection.password",
+    "connection.hostKeySha256",
+    "connection.jump",
+    "connection.sudo",
+  ],
 };

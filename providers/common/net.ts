@@ -21,7 +21,7 @@ export function checkIpv4Cidr(c: Checker, property: string, v: unknown, allowBar
   const bits = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
   const mask = prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix);
   // Unsigned AND of two 32-bit values held in doubles.
-  const network = ((bits & mask) >>> 0);
+  const network = (bits & mask) >>> 0;
   if (network !== bits) {
     const n = [24, 16, 8, 0].map((s) => (network >>> s) & 255).join(".");
     c.fail(property, `${property} has host bits set after /${prefix}: ${JSON.stringify(v)} (did you mean ${n}/${prefix}?)`);

@@ -38,7 +38,9 @@ export function providerRef<I, O>(file: string, exportName: string, impl: Resour
       const path = require("node:path") as typeof import("node:path");
       const target = fs.existsSync(file) ? file : path.join(process.cwd(), rel);
       if (!fs.existsSync(target)) {
-        throw new Error(`pulumi-lvs: the provider code ${rel} is neither at ${file} nor under ${process.cwd()}; run pulumi from the pulumi-lvs project`);
+        throw new Error(
+          `pulumi-lvs: the provider code ${rel} is neither at ${file} nor under ${process.cwd()}; run pulumi from the pulumi-lvs project`,
+        );
       }
       // The provider process runs plain Node.js: compile the TypeScript sources as the program's runtime does.
       if (target.endsWith(".ts") && !require.extensions[".ts"]) {

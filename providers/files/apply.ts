@@ -11,10 +11,14 @@ export async function applyFile(t: Transport, spec: FileSpec, opts: ApplyOptions
   if (r.code === 0) return r.stdout.trim().endsWith("unchanged") ? "unchanged" : "changed";
   const detail = r.stderr.trim();
   if (r.code === EXIT_INVALID) {
-    throw new Error(`ssh ${t.target}: the new ${spec.path} was refused by its validator (${opts.validate}); the host is unchanged:\n${detail}`);
+    throw new Error(
+      `ssh ${t.target}: the new ${spec.path} was refused by its validator (${opts.validate}); the host is unchanged:\n${detail}`,
+    );
   }
   if (r.code === EXIT_RELOAD_FAILED) {
-    throw new Error(`ssh ${t.target}: reloading after writing ${spec.path} failed (${opts.reload}); the previous file was put back and reloaded:\n${detail}`);
+    throw new Error(
+      `ssh ${t.target}: reloading after writing ${spec.path} failed (${opts.reload}); the previous file was put back and reloaded:\n${detail}`,
+    );
   }
   throw new Error(`ssh ${t.target}: writing ${spec.path} failed (exit ${r.code})${detail ? `: ${detail}` : ""}`);
 }

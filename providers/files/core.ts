@@ -60,7 +60,11 @@ export function normalizeMode(mode: string | undefined): string {
 export function checkFileInputs(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
-  if (c.required("path", i.path) && c.word("path", i.path, PATH, "an absolute path of letters, digits, '_', '.', '@', '+', '-' (no spaces)") && !isSafePath(i.path as string)) {
+  if (
+    c.required("path", i.path) &&
+    c.word("path", i.path, PATH, "an absolute path of letters, digits, '_', '.', '@', '+', '-' (no spaces)") &&
+    !isSafePath(i.path as string)
+  ) {
     c.fail("path", `path must not contain '.' or '..' segments; got ${JSON.stringify(i.path)}`);
   }
   if (!isUnknown(i.content) && typeof i.content !== "string") c.fail("content", "content is required and must be a string");
@@ -70,8 +74,10 @@ export function checkFileInputs(i: Record<string, unknown>): CheckFailure[] {
   for (const k of ["validate", "reload"] as const) {
     const v = i[k];
     if (v === undefined || isUnknown(v)) continue;
-    if (typeof v !== "string" || v.trim() === "" || /[\n\r\0]/.test(v)) c.fail(k, `${k} must be a one-line shell command; got ${JSON.stringify(v)}`);
-    else if (k === "validate" && !v.includes("%s")) c.fail("validate", `validate must contain %s (the new file's path), like "nginx -t -c %s"; got ${JSON.stringify(v)}`);
+    if (typeof v !== "string" || v.trim() === "" || /[\n\r\0]/.test(v))
+      c.fail(k, `${k} must be a one-line shell command; got ${JSON.stringify(v)}`);
+    else if (k === "validate" && !v.includes("%s"))
+      c.fail("validate", `validate must contain %s (the new file's path), like "nginx -t -c %s"; got ${JSON.stringify(v)}`);
   }
   return c.failures;
 }
@@ -99,7 +105,9 @@ export function applyScript(spec: FileSpec, opts: ApplyOptions = {}): string {
     `if [ -f ${f} ] && cmp -s ${n} ${f} && [ "$(stat -c %a:%U:%G ${f})" = "$(stat -c %a:%U:%G ${n})" ]; then rm -f ${n}; echo unchanged; exit 0; fi`,
   ];
   if (opts.validate) {
-    lines.push(`if ! out=$( { ${opts.validate.split("%s").join(n)} ; } 2>&1 ); then rm -f ${n}; printf '%s\\n' "$out" >&2; exit ${EXIT_INVALID}; fi`);
+    lines.push(
+      `if ! out=$( { ${opts.validate.split("%s").join(n)} ; } 2>&1 ); then rm -f ${n}; printf '%s\\n' "$out" >&2; exit ${EXIT_INVALID}; fi`,
+    );
   }
   lines.push(`if [ -e ${f} ]; then cp -p ${f} ${b}; had=1; else had=0; fi`);
   lines.push(`mv -f ${n} ${f} || exit 1`);

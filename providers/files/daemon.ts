@@ -68,7 +68,9 @@ function restoreDirAbsence(dir: string): string {
 /** Enables the unit and reloads it (or starts it when stopped); fails when it is not running afterwards. */
 export function activateCommand(unit: string, restart = false): string {
   const u = quote(unit);
-  const go = restart ? `systemctl restart ${u}` : `if systemctl is-active -q ${u}; then systemctl reload ${u}; else systemctl start ${u}; fi`;
+  const go = restart
+    ? `systemctl restart ${u}`
+    : `if systemctl is-active -q ${u}; then systemctl reload ${u}; else systemctl start ${u}; fi`;
   // No daemon-reload: the layouts manage configuration files, never unit files.
   return `systemctl enable -q ${u} 2>/dev/null; ${go} && sleep 0.3 && systemctl is-active -q ${u}`;
 }
@@ -80,13 +82,21 @@ export function activateCommand(unit: string, restart = false): string {
 export async function applyInclude(t: Transport, l: DaemonLayout, name: string, content: string): Promise<boolean> {
   return t.lock(`daemon:${l.unit}`, async () => {
     const owned = [...(l.main ? [l.main.path] : []), ...(l.settings ?? []).map((s) => s.path), ...(l.removes ?? [])];
-    await t.run([saveUnitState(l.unit), saveDirAbsence(l.includeDir), ...owned.map(saveStockCommand), ...(l.removes ?? []).map((p) => command("rm", "-f", p))].join(" && "));
+    await t.run(
+      [
+        saveUnitState(l.unit),
+        saveDirAbsence(l.includeDir),
+        ...owned.map(saveStockCommand),
+        ...(l.removes ?? []).map((p) => command("rm", "-f", p)),
+      ].join(" && "),
+    );
     let restart = false;
     let reload = false;
     for (const s of l.settings ?? []) {
       if ((await applyFile(t, { path: s.path, content: s.content, mode: "0644", owner: "root:root" })) === "changed") restart = true;
     }
-    if (l.main && (await applyFile(t, { path: l.main.path, content: l.main.content, mode: "0644", owner: "root:root" })) === "changed") reload = true;
+    if (l.main && (await applyFile(t, { path: l.main.path, content: l.main.content, mode: "0644", owner: "root:root" })) === "changed")
+      reload = true;
     const file = `${name}.${l.ext}`;
     const activate = activateCommand(l.unit, restart);
     const result = await applyFile(
@@ -106,7 +116,11 @@ export async function applyInclude(t: Transport, l: DaemonLayout, name: string, 
 /** Removes one include file; the last one restores the stock files and the unit's state. */
 export async function removeInclude(t: Transport, l: DaemonLayout, name: string): Promise<void> {
   await t.lock(`daemon:${l.unit}`, async () => {
-    const owned = [...(l.main ? [l.main.path] : []), ...(l.settings ?? []).map((s) => s.path), ...new Set([...(l.removes ?? []), ...(l.restores ?? [])])];
+    const owned = [
+      ...(l.main ? [l.main.path] : []),
+      ...(l.settings ?? []).map((s) => s.path),
+      ...new Set([...(l.removes ?? []), ...(l.restores ?? [])]),
+    ];
     const dir = quote(l.includeDir);
     const last = [...owned.map(restoreStockCommand), restoreDirAbsence(l.includeDir), restoreUnitState(l.unit)].join("; ");
     await t.run(

@@ -87,7 +87,13 @@ export function mainInSync(l: DaemonLayout, live: IncludeState): boolean {
 }
 
 function includeFileProvider<P extends IncludeProps>(decl: KindDecl<P>, k: IncludeKind<P>): pulumi.dynamic.ResourceProvider<P, P> {
-  const written = (p: P, content: string, readySeconds: number): P => ({ ...p, sha256: sha256(content), mainInSync: true, running: true, readySeconds });
+  const written = (p: P, content: string, readySeconds: number): P => ({
+    ...p,
+    sha256: sha256(content),
+    mainInSync: true,
+    running: true,
+    readySeconds,
+  });
   const apply = async (p: P): Promise<P> => {
     const content = k.render(p);
     const t = sshTransport(p.connection);

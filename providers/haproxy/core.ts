@@ -109,7 +109,10 @@ function address(c: Checker, property: string, v: unknown, allowStar: boolean): 
   if (!known(v)) return;
   if (allowStar && v === "*") return;
   if (typeof v === "string" && ADDRESS_CHARS.test(v) && net.isIP(v) !== 0) return;
-  c.fail(property, `${property} must be an IPv4 or IPv6 address${allowStar ? ' or "*"' : ""} (no zone id, host name or port); got ${JSON.stringify(v)}`);
+  c.fail(
+    property,
+    `${property} must be an IPv4 or IPv6 address${allowStar ? ' or "*"' : ""} (no zone id, host name or port); got ${JSON.stringify(v)}`,
+  );
 }
 
 /** The value of a HAProxy time string in ms, or undefined when it is not one. */
@@ -123,7 +126,10 @@ function time(c: Checker, property: string, v: unknown): void {
   if (!known(v)) return;
   const ms = typeof v === "string" ? timeMs(v) : undefined;
   if (ms !== undefined && ms > 0 && ms <= TIME_MAX_MS) return;
-  c.fail(property, `${property} must be a HAProxy time value above 0 and below 24.8 days: digits with an optional unit us, ms, s, m, h or d (e.g. "10s", "1m", "500ms"); got ${JSON.stringify(v)}`);
+  c.fail(
+    property,
+    `${property} must be a HAProxy time value above 0 and below 24.8 days: digits with an optional unit us, ms, s, m, h or d (e.g. "10s", "1m", "500ms"); got ${JSON.stringify(v)}`,
+  );
 }
 
 /** An array that must be non-empty; returns its elements, or undefined when unknown or refused. */
@@ -149,7 +155,8 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
   const c = new Checker();
   checkConnection(c, inputs.connection);
 
-  if (c.required("name", inputs.name)) c.word("name", inputs.name, NAME, `${NAME_DESCRIPTION} (it becomes the section name and /etc/haproxy/conf.d/<name>.cfg)`);
+  if (c.required("name", inputs.name))
+    c.word("name", inputs.name, NAME, `${NAME_DESCRIPTION} (it becomes the section name and /etc/haproxy/conf.d/<name>.cfg)`);
   c.oneOf("style", inputs.style, STYLES);
   c.oneOf("mode", inputs.mode, MODES);
   c.oneOf("balance", inputs.balance, HAPROXY_BALANCE);
@@ -159,12 +166,15 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
   bool(c, "forwardFor", inputs.forwardFor);
 
   // The mode decides which HTTP-only options are allowed; an unknown mode defers those rules.
-  const mode = isUnknown(inputs.mode) ? undefined : inputs.mode ?? "http";
+  const mode = isUnknown(inputs.mode) ? undefined : (inputs.mode ?? "http");
   if (mode === "tcp" && inputs.forwardFor === true) {
     c.fail("forwardFor", 'forwardFor (option forwardfor) needs mode "http"; got mode "tcp"');
   }
   if (mode === "tcp" && inputs.balance === "uri") {
-    c.fail("balance", 'balance "uri" hashes the HTTP request and needs mode "http" (HAProxy would fall back to roundrobin); got mode "tcp"');
+    c.fail(
+      "balance",
+      'balance "uri" hashes the HTTP request and needs mode "http" (HAProxy would fall back to roundrobin); got mode "tcp"',
+    );
   }
 
   const binds = list(c, "bind", inputs.bind, "{ address?, port } (at least one address:port to listen on)");
@@ -179,7 +189,8 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
       const a = b.address === undefined || b.address === null || b.address === "0.0.0.0" ? "*" : String(b.address);
       const key = `${a}:${String(b.port)}`;
       const first = seen.get(key);
-      if (first !== undefined) c.fail(p, `${p} must differ from bind[${first}]: both listen on ${a.includes(":") ? `[${a}]` : a}:${String(b.port)}`);
+      if (first !== undefined)
+        c.fail(p, `${p} must differ from bind[${first}]: both listen on ${a.includes(":") ? `[${a}]` : a}:${String(b.port)}`);
       else seen.set(key, i);
     });
   }
@@ -212,7 +223,12 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
   if (known(hc) && object(c, "httpCheck", hc, '{ method?: "GET" | "HEAD" | "OPTIONS", uri: "/..." }')) {
     c.oneOf("httpCheck.method", hc.method, METHODS);
     if (c.required("httpCheck.uri", hc.uri)) {
-      c.word("httpCheck.uri", hc.uri, URI, "a path starting with '/' (at most 1024 URI characters; no spaces, quotes, '#', '\\', '$' or newlines)");
+      c.word(
+        "httpCheck.uri",
+        hc.uri,
+        URI,
+        "a path starting with '/' (at most 1024 URI characters; no spaces, quotes, '#', '\\', '$' or newlines)",
+      );
     }
     if (mode === "tcp") c.fail("httpCheck", 'httpCheck (option httpchk) needs mode "http"; got mode "tcp"');
   }
@@ -273,18 +289,29 @@ export function renderHaproxyListener(spec: HaproxyListenerSpec): string {
   if (spec.httpCheck) backOptions.push(`option httpchk ${spec.httpCheck.method ?? "GET"} ${spec.httpCheck.uri}`);
 
   const timeoutLines = (side?: "frontend" | "backend"): string[] =>
-    TIMEOUTS.filter((t) => (side === undefined || t.side === side) && timeouts[t.key] !== undefined).map((t) => `timeout ${t.keyword} ${timeouts[t.key] as string}`);
+    TIMEOUTS.filter((t) => (side === undefined || t.side === side) && timeouts[t.key] !== undefined).map(
+      (t) => `timeout ${t.keyword} ${timeouts[t.key] as string}`,
+    );
   const serverLines = spec.servers.map(serverLine);
 
   const header = `# Managed by pulumi-lvs (HaproxyListener ${spec.name}). Changes here are overwritten.`;
   let lines: string[];
   if (style === "listen") {
-    lines = [header, ...section(`listen ${spec.name}`, [...front, ...modeLines, ...frontOptions, ...backOptions, ...timeoutLines(), ...serverLines])];
+    lines = [
+      header,
+      ...section(`listen ${spec.name}`, [...front, ...modeLines, ...frontOptions, ...backOptions, ...timeoutLines(), ...serverLines]),
+    ];
   } else {
     const backend = `${spec.name}_servers`;
     lines = [
       header,
-      ...section(`frontend ${spec.name}`, [...front, ...modeLines, ...frontOptions, ...timeoutLines("frontend"), `default_backend ${backend}`]),
+      ...section(`frontend ${spec.name}`, [
+        ...front,
+        ...modeLines,
+        ...frontOptions,
+        ...timeoutLines("frontend"),
+        `default_backend ${backend}`,
+      ]),
       "",
       ...section(`backend ${backend}`, [`mode ${mode}`, ...backOptions, ...timeoutLines("backend"), ...serverLines]),
     ];

@@ -14,7 +14,14 @@ import { DaemonLayout } from "../files/daemon";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { includeResource, IncludeProps } from "../files/includeProvider";
 import { ConnectionArgs } from "../transport/types";
-import { checkHaproxyListener, HaproxyListenerSpec, HaproxyServer, HaproxyTimeouts, renderHaproxyListener, renderHaproxyMain } from "./core";
+import {
+  checkHaproxyListener,
+  HaproxyListenerSpec,
+  HaproxyServer,
+  HaproxyTimeouts,
+  renderHaproxyListener,
+  renderHaproxyMain,
+} from "./core";
 import { LvsResource } from "../common/define";
 
 export interface HaproxyListenerArgs {

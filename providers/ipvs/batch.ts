@@ -13,7 +13,10 @@ export interface Persistence {
 /** Persistence for a distro family (Debian's init script restores /etc/ipvsadm.rules when AUTO="true"). */
 export function persistencePlan(family: "debian" | "rhel" | "other"): Persistence {
   if (family === "rhel") {
-    return { rulesFile: "/etc/sysconfig/ipvsadm", enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl --no-reload enable ipvsadm.service >/dev/null 2>&1 || true" };
+    return {
+      rulesFile: "/etc/sysconfig/ipvsadm",
+      enable: "systemctl is-enabled --quiet ipvsadm.service || systemctl --no-reload enable ipvsadm.service >/dev/null 2>&1 || true",
+    };
   }
   // Enabled for boot without a systemd reload (seconds on a busy host); the
   // rc links answer "is it enabled" without asking systemd.
@@ -44,7 +47,9 @@ export function batchScript(changes: string[][], persist: Persistence): string {
   const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
   const lines = ["ok=0"];
   changes.forEach((args, i) => {
-    lines.push(`o=$(${command("ipvsadm", ...args)} 2>&1); rc=$?; [ $rc -ne 0 ] || ok=$((ok+1)); echo "${RC_MARK} ${i} $rc"; [ -z "$o" ] || printf '%s\\n' "$o"`);
+    lines.push(
+      `o=$(${command("ipvsadm", ...args)} 2>&1); rc=$?; [ $rc -ne 0 ] || ok=$((ok+1)); echo "${RC_MARK} ${i} $rc"; [ -z "$o" ] || printf '%s\\n' "$o"`,
+    );
   });
   lines.push(
     `if [ $ok -gt 0 ]; then ` +

@@ -111,7 +111,12 @@ async function runBatch(t: Transport, h: HostIpvs, batch: Pending[]): Promise<vo
   let out: string;
   try {
     const persist = persistencePlan((await hostFacts(t)).family);
-    const r = await t.exec(batchScript(batch.map((p) => p.args), persist));
+    const r = await t.exec(
+      batchScript(
+        batch.map((p) => p.args),
+        persist,
+      ),
+    );
     out = r.stdout;
   } catch (err) {
     h.state = undefined;

@@ -89,7 +89,7 @@ export function canonicalAddress(a: string): string {
   const parts = groups.map((g) => g.replace(/^0+(?=.)/, ""));
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (parts[i] !== "0") {
       i++;
       continue;

@@ -22,7 +22,9 @@ export function sameServiceSettings(a: VirtualService, b: VirtualService): boole
 }
 
 export function sameServer(a: RealServer, b: RealServer): boolean {
-  return sameKey(a.service, b.service) && canonicalAddress(a.address) === canonicalAddress(b.address) && effectivePort(a) === effectivePort(b);
+  return (
+    sameKey(a.service, b.service) && canonicalAddress(a.address) === canonicalAddress(b.address) && effectivePort(a) === effectivePort(b)
+  );
 }
 
 export function sameServerSettings(a: RealServer, b: RealServer): boolean {

@@ -55,9 +55,13 @@ function serverText(rs: RealServer): string {
 
 export const IPVS_REAL_SERVER = defineKind<Props>({
   type: "IpvsRealServer",
-  fields: { replace: ["service", "address", "port"], update: ["method", "weight", "upperThreshold", "lowerThreshold", "tunType", "tunPort", "gracefulDeleteTimeoutSeconds"] },
+  fields: {
+    replace: ["service", "address", "port"],
+    update: ["method", "weight", "upperThreshold", "lowerThreshold", "tunType", "tunPort", "gracefulDeleteTimeoutSeconds"],
+  },
   file: __filename,
-  notes: "`ipvsadm -e` with the complete entry; `gracefulDeleteTimeoutSeconds` drains (weight 0, wait for ActiveConn+InActConn = 0) before `-d`",
+  notes:
+    "`ipvsadm -e` with the complete entry; `gracefulDeleteTimeoutSeconds` drains (weight 0, wait for ActiveConn+InActConn = 0) before `-d`",
   check: checkServer,
   normalize: normalized,
   // Compared as declared too (not only in its normalized form).
@@ -115,7 +119,10 @@ export const ipvsRealServerProvider = kindProvider<Props>(IPVS_REAL_SERVER, {
       const until = Date.now() + timeout * 1000;
       for (;;) {
         const { counters } = await readIpvs(t, { fresh: true });
-        const c = counters.find((x) => sameKey(x.service, rs.service) && canonicalAddress(x.address) === canonicalAddress(rs.address) && x.port === effectivePort(rs));
+        const c = counters.find(
+          (x) =>
+            sameKey(x.service, rs.service) && canonicalAddress(x.address) === canonicalAddress(rs.address) && x.port === effectivePort(rs),
+        );
         if (!c || c.activeConn + c.inactConn === 0 || Date.now() >= until) break;
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -35,7 +35,7 @@ export function deleteServiceArgs(k: ServiceKey): string[] {
 
 /** The real server's port as ipvsadm stores it: the service port when not given. */
 export function effectivePort(rs: RealServer): number {
-  return rs.port ?? (rs.service.protocol === "fwmark" ? 0 : rs.service.port ?? 0);
+  return rs.port ?? (rs.service.protocol === "fwmark" ? 0 : (rs.service.port ?? 0));
 }
 
 const METHOD_FLAG = { masq: "-m", route: "-g", tunnel: "-i" } as const;
@@ -61,11 +61,16 @@ export function deleteServerArgs(rs: Pick<RealServer, "service" | "address" | "p
 
 /** One `ipvsadm -Sn` line for a service, as ipvsadm prints it (for round-trip tests). */
 export function saveLine(s: VirtualService): string {
-  return ["-A", ...keyArgs(s), "-s", s.scheduler,
+  return [
+    "-A",
+    ...keyArgs(s),
+    "-s",
+    s.scheduler,
     ...(s.persistence !== undefined ? ["-p", String(s.persistence)] : []),
     ...(s.netmask !== undefined ? ["-M", s.netmask] : []),
     ...(s.schedFlags.length ? ["-b", s.schedFlags.join(",")] : []),
-    ...(s.onePacket ? ["-o"] : [])].join(" ");
+    ...(s.onePacket ? ["-o"] : []),
+  ].join(" ");
 }
 
 /** One `ipvsadm -Sn` line for a real server, as ipvsadm prints it (thresholds are not in -Sn). */

@@ -57,7 +57,11 @@ function outputs(p: Props, svc: VirtualService): Props {
 
 export const IPVS_SERVICE = defineKind<Props>({
   type: "IpvsService",
-  fields: { replace: ["protocol", "address", "port", "fwmark", "family"], update: ["scheduler", "schedFlags", "persistence", "netmask", "onePacket"], output: ["key"] },
+  fields: {
+    replace: ["protocol", "address", "port", "fwmark", "family"],
+    update: ["scheduler", "schedFlags", "persistence", "netmask", "onePacket"],
+    output: ["key"],
+  },
   file: __filename,
   notes: "`ipvsadm -E` carries the complete entry; delete (`-D`) removes its real servers",
   check: checkService,

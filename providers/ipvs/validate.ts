@@ -88,16 +88,25 @@ export function checkService(inputs: ServiceInputs & { connection?: unknown }): 
     else inputs.schedFlags.forEach((f, i) => c.oneOf(`schedFlags[${i}]`, f, SCHED_FLAGS));
     const sched = inputs.scheduler ?? "wlc";
     for (const f of inputs.schedFlags ?? []) {
-      if (typeof f === "string" && f.startsWith("sh-") && sched !== "sh") c.fail("schedFlags", `schedFlags ${f} needs scheduler sh; got ${sched}`);
-      if (typeof f === "string" && f.startsWith("mh-") && sched !== "mh") c.fail("schedFlags", `schedFlags ${f} needs scheduler mh; got ${sched}`);
+      if (typeof f === "string" && f.startsWith("sh-") && sched !== "sh")
+        c.fail("schedFlags", `schedFlags ${f} needs scheduler sh; got ${sched}`);
+      if (typeof f === "string" && f.startsWith("mh-") && sched !== "mh")
+        c.fail("schedFlags", `schedFlags ${f} needs scheduler mh; got ${sched}`);
     }
   }
   c.int("persistence", inputs.persistence, 1, 2678400);
   if (inputs.netmask !== undefined && !isUnknown(inputs.netmask)) {
     if (inputs.persistence === undefined) c.fail("netmask", "netmask (-M) applies only with persistence; set persistence too");
-    const v6 = (inputs.protocol !== "fwmark" && typeof inputs.address === "string" && net.isIPv6(inputs.address)) || inputs.family === "inet6";
+    const v6 =
+      (inputs.protocol !== "fwmark" && typeof inputs.address === "string" && net.isIPv6(inputs.address)) || inputs.family === "inet6";
     if (v6) c.word("netmask", inputs.netmask, /^(12[0-8]|1[01]\d|[1-9]?\d)$/, "an IPv6 prefix length 0..128");
-    else c.word("netmask", inputs.netmask, /^(255|254|252|248|240|224|192|128|0)\.(255|254|252|248|240|224|192|128|0)\.(255|254|252|248|240|224|192|128|0)\.(255|254|252|248|240|224|192|128|0)$/, "an IPv4 netmask such as 255.255.255.0");
+    else
+      c.word(
+        "netmask",
+        inputs.netmask,
+        /^(255|254|252|248|240|224|192|128|0)\.(255|254|252|248|240|224|192|128|0)\.(255|254|252|248|240|224|192|128|0)\.(255|254|252|248|240|224|192|128|0)$/,
+        "an IPv4 netmask such as 255.255.255.0",
+      );
   }
   if (inputs.onePacket === true && (inputs.protocol ?? "tcp") !== "udp") {
     c.fail("onePacket", `onePacket (-o) is only for udp services; got protocol ${inputs.protocol ?? "tcp"}`);
@@ -113,7 +122,11 @@ export function checkServer(inputs: ServerInputs & { connection?: unknown; grace
   checkConnection(c, inputs.connection);
   const svc = inputs.service;
   if (!isUnknown(svc)) {
-    if (!svc || typeof svc !== "object") c.fail("service", "service is required: an IpvsService's `key` output or { protocol, address, port } / { protocol: \"fwmark\", fwmark }");
+    if (!svc || typeof svc !== "object")
+      c.fail(
+        "service",
+        'service is required: an IpvsService\'s `key` output or { protocol, address, port } / { protocol: "fwmark", fwmark }',
+      );
     else checkKey(c, "service.", svc as ServiceInputs);
   }
   if (c.required("address", inputs.address)) c.ip("address", inputs.address);
@@ -123,7 +136,12 @@ export function checkServer(inputs: ServerInputs & { connection?: unknown; grace
   c.int("weight", inputs.weight, 0, 65535);
   c.int("upperThreshold", inputs.upperThreshold, 0, 2147483647);
   c.int("lowerThreshold", inputs.lowerThreshold, 0, 2147483647);
-  if (typeof inputs.upperThreshold === "number" && typeof inputs.lowerThreshold === "number" && inputs.upperThreshold > 0 && inputs.lowerThreshold > inputs.upperThreshold) {
+  if (
+    typeof inputs.upperThreshold === "number" &&
+    typeof inputs.lowerThreshold === "number" &&
+    inputs.upperThreshold > 0 &&
+    inputs.lowerThreshold > inputs.upperThreshold
+  ) {
     c.fail("lowerThreshold", `lowerThreshold (${inputs.lowerThreshold}) must not exceed upperThreshold (${inputs.upperThreshold})`);
   }
   if (inputs.tunType !== undefined) {
@@ -136,11 +154,25 @@ export function checkServer(inputs: ServerInputs & { connection?: unknown; grace
   // ipvsadm: DR and TUN cannot change the port (no NAT on the way to the server).
   if ((method === "route" || method === "tunnel") && svc && typeof svc === "object" && !isUnknown(svc)) {
     const sp = (svc as ServiceKey).port;
-    if (inputs.port !== undefined && !isUnknown(inputs.port) && sp !== undefined && !isUnknown(sp) && inputs.port !== sp && (svc as ServiceKey).protocol !== "fwmark") {
+    if (
+      inputs.port !== undefined &&
+      !isUnknown(inputs.port) &&
+      sp !== undefined &&
+      !isUnknown(sp) &&
+      inputs.port !== sp &&
+      (svc as ServiceKey).protocol !== "fwmark"
+    ) {
       c.fail("port", `port must equal the service port (${sp}) with method ${method} (DR/TUN cannot map ports); got ${inputs.port}`);
     }
   }
-  if (svc && typeof svc === "object" && typeof (svc as ServiceKey).address === "string" && typeof inputs.address === "string" && !isUnknown((svc as ServiceKey).address) && !isUnknown(inputs.address)) {
+  if (
+    svc &&
+    typeof svc === "object" &&
+    typeof (svc as ServiceKey).address === "string" &&
+    typeof inputs.address === "string" &&
+    !isUnknown((svc as ServiceKey).address) &&
+    !isUnknown(inputs.address)
+  ) {
     if (net.isIPv6((svc as ServiceKey).address as string) !== net.isIPv6(inputs.address) && method !== "tunnel") {
       c.fail("address", `address family must match the service's (${(svc as ServiceKey).address}); got ${inputs.address}`);
     }

@@ -166,7 +166,7 @@ function got(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (Array.isArray(v)) return "an array";
   if (v === null) return "null";
-  return typeof v === "object" ? "an object" : JSON.stringify(v) ?? String(v);
+  return typeof v === "object" ? "an object" : (JSON.stringify(v) ?? String(v));
 }
 
 /** An object value, or undefined (with a failure when it is something else). */
@@ -248,7 +248,10 @@ function checkScripts(c: Checker, v: unknown): Set<string> | undefined {
     }
     const s = object(c, p, entry, "{ name, script, interval?, timeout?, weight?, fall?, rise?, user? }");
     if (!s) return;
-    if (c.required(`${p}.name`, s.name) && c.word(`${p}.name`, s.name, WORD, "a script name of 1..64 letters, digits, '_', '.', ':', '-'")) {
+    if (
+      c.required(`${p}.name`, s.name) &&
+      c.word(`${p}.name`, s.name, WORD, "a script name of 1..64 letters, digits, '_', '.', ':', '-'")
+    ) {
       const name = s.name as string;
       if (names.has(name)) c.fail(`${p}.name`, `${p}.name ${JSON.stringify(name)} is declared twice; script names must be unique`);
       names.add(name);
@@ -267,9 +270,11 @@ function checkScripts(c: Checker, v: unknown): Set<string> | undefined {
 function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<string> | undefined): void {
   const r = object(c, "vrrp", v, "{ name, state, interface, virtualRouterId, priority, virtualIpaddress, ... }");
   if (!r) return;
-  if (c.required("vrrp.name", r.name)) c.word("vrrp.name", r.name, WORD, "an instance name of 1..64 letters, digits, '_', '.', ':', '-' (like VI_1)");
+  if (c.required("vrrp.name", r.name))
+    c.word("vrrp.name", r.name, WORD, "an instance name of 1..64 letters, digits, '_', '.', ':', '-' (like VI_1)");
   if (c.required("vrrp.state", r.state)) c.oneOf("vrrp.state", r.state, STATES);
-  if (c.required("vrrp.interface", r.interface)) c.word("vrrp.interface", r.interface, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
+  if (c.required("vrrp.interface", r.interface))
+    c.word("vrrp.interface", r.interface, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
   if (c.required("vrrp.virtualRouterId", r.virtualRouterId)) c.int("vrrp.virtualRouterId", r.virtualRouterId, 1, 255);
   if (c.required("vrrp.priority", r.priority)) c.int("vrrp.priority", r.priority, 1, 254);
   c.int("vrrp.advertInt", r.advertInt, 1, 255);
@@ -299,14 +304,26 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
         if (fam === 6) c.fail(`${p}.label`, `${p}.label applies to IPv4 addresses only; got ${got(a.label)} on ${got(a.address)}`);
         const dev = known(a.dev) ? a.dev : r.interface;
         if (knownString(dev) && IFACE.test(dev)) {
-          const ok = typeof a.label === "string" && a.label.startsWith(`${dev}:`) && a.label.length <= 15 && /^[A-Za-z0-9_-]+$/.test(a.label.slice(dev.length + 1));
-          if (!ok) c.fail(`${p}.label`, `${p}.label must be "${dev}:<suffix>" (the ${known(a.dev) ? "dev" : "vrrp.interface"} name, ':', then letters, digits, '_', '-'; at most 15 characters); got ${got(a.label)}`);
+          const ok =
+            typeof a.label === "string" &&
+            a.label.startsWith(`${dev}:`) &&
+            a.label.length <= 15 &&
+            /^[A-Za-z0-9_-]+$/.test(a.label.slice(dev.length + 1));
+          if (!ok)
+            c.fail(
+              `${p}.label`,
+              `${p}.label must be "${dev}:<suffix>" (the ${known(a.dev) ? "dev" : "vrrp.interface"} name, ':', then letters, digits, '_', '-'; at most 15 characters); got ${got(a.label)}`,
+            );
         } else if (!known(dev)) {
           c.word(`${p}.label`, a.label, /^[A-Za-z0-9_.-]{1,15}:[A-Za-z0-9_-]+$/, "an interface label like ens33:0");
         }
       }
     });
-    if (vipFamilies.size > 1) c.fail("vrrp.virtualIpaddress", "vrrp.virtualIpaddress must be all IPv4 or all IPv6 (one VRRP instance carries one address family); got both");
+    if (vipFamilies.size > 1)
+      c.fail(
+        "vrrp.virtualIpaddress",
+        "vrrp.virtualIpaddress must be all IPv4 or all IPv6 (one VRRP instance carries one address family); got both",
+      );
   }
   const vipFamily = vipFamilies.size === 1 ? [...vipFamilies][0] : 0;
 
@@ -326,19 +343,38 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
   // Preemption.
   bool(c, "vrrp.nopreempt", r.nopreempt);
   if (r.nopreempt === true && r.state === "MASTER") {
-    c.fail("vrrp.nopreempt", 'vrrp.nopreempt requires vrrp.state "BACKUP" (keepalived ignores nopreempt with initial state MASTER); got state "MASTER"');
+    c.fail(
+      "vrrp.nopreempt",
+      'vrrp.nopreempt requires vrrp.state "BACKUP" (keepalived ignores nopreempt with initial state MASTER); got state "MASTER"',
+    );
   }
   if (decimal(c, "vrrp.preemptDelay", r.preemptDelay, 0, 1000, "seconds") && (r.preemptDelay as number) > 0) {
-    if (r.state === "MASTER") c.fail("vrrp.preemptDelay", 'vrrp.preemptDelay requires vrrp.state "BACKUP" (keepalived 2.2 clears preempt_delay with initial state MASTER); got state "MASTER"');
-    if (r.nopreempt === true) c.fail("vrrp.preemptDelay", "vrrp.preemptDelay cannot be combined with vrrp.nopreempt (keepalived 2.2 resets preempt_delay when nopreempt is set); remove one");
-    if (strict) c.fail("vrrp.preemptDelay", "vrrp.preemptDelay cannot be used with globalDefs.vrrpStrict (keepalived 2.2 resets it in strict mode); remove one");
+    if (r.state === "MASTER")
+      c.fail(
+        "vrrp.preemptDelay",
+        'vrrp.preemptDelay requires vrrp.state "BACKUP" (keepalived 2.2 clears preempt_delay with initial state MASTER); got state "MASTER"',
+      );
+    if (r.nopreempt === true)
+      c.fail(
+        "vrrp.preemptDelay",
+        "vrrp.preemptDelay cannot be combined with vrrp.nopreempt (keepalived 2.2 resets preempt_delay when nopreempt is set); remove one",
+      );
+    if (strict)
+      c.fail(
+        "vrrp.preemptDelay",
+        "vrrp.preemptDelay cannot be used with globalDefs.vrrpStrict (keepalived 2.2 resets it in strict mode); remove one",
+      );
   }
 
   // Unicast.
   let srcFamily: 0 | 4 | 6 = 0;
   if (c.ip("vrrp.unicastSrcIp", r.unicastSrcIp)) {
     srcFamily = family(r.unicastSrcIp);
-    if (vipFamily && srcFamily !== vipFamily) c.fail("vrrp.unicastSrcIp", `vrrp.unicastSrcIp must be an IPv${vipFamily} address like the virtual addresses; got ${got(r.unicastSrcIp)}`);
+    if (vipFamily && srcFamily !== vipFamily)
+      c.fail(
+        "vrrp.unicastSrcIp",
+        `vrrp.unicastSrcIp must be an IPv${vipFamily} address like the virtual addresses; got ${got(r.unicastSrcIp)}`,
+      );
   }
   const peers = array(c, "vrrp.unicastPeer", r.unicastPeer, 1, "peer addresses");
   if (peers) {
@@ -351,9 +387,14 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
       const key = (peer as string).toLowerCase();
       if (seen.has(key)) c.fail(p, `${p} ${JSON.stringify(peer)} is listed twice in vrrp.unicastPeer`);
       seen.add(key);
-      if (key === (knownString(r.unicastSrcIp) ? r.unicastSrcIp.toLowerCase() : undefined)) c.fail(p, `${p} must not be vrrp.unicastSrcIp (a host does not peer with itself); got ${got(peer)}`);
+      if (key === (knownString(r.unicastSrcIp) ? r.unicastSrcIp.toLowerCase() : undefined))
+        c.fail(p, `${p} must not be vrrp.unicastSrcIp (a host does not peer with itself); got ${got(peer)}`);
     });
-    if (strict) c.fail("vrrp.unicastPeer", "vrrp.unicastPeer cannot be used with globalDefs.vrrpStrict (keepalived refuses unicast peers in strict mode); remove one");
+    if (strict)
+      c.fail(
+        "vrrp.unicastPeer",
+        "vrrp.unicastPeer cannot be used with globalDefs.vrrpStrict (keepalived refuses unicast peers in strict mode); remove one",
+      );
   }
   c.int("vrrp.garpMasterDelay", r.garpMasterDelay, 0, 1000);
   for (const k of ["notifyMaster", "notifyBackup", "notifyFault", "notify"]) commandLine(c, `vrrp.${k}`, r[k]);
@@ -371,10 +412,21 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
         );
       }
     }
-    if (strict) c.fail("vrrp.authentication", "vrrp.authentication cannot be used with globalDefs.vrrpStrict (keepalived 2.2 ignores authentication in strict mode); remove one");
-    if (vipFamily === 6) c.fail("vrrp.authentication", "vrrp.authentication works with IPv4 only (IPv6 instances use VRRP version 3, which has no authentication; keepalived ignores it); got IPv6 virtual addresses");
+    if (strict)
+      c.fail(
+        "vrrp.authentication",
+        "vrrp.authentication cannot be used with globalDefs.vrrpStrict (keepalived 2.2 ignores authentication in strict mode); remove one",
+      );
+    if (vipFamily === 6)
+      c.fail(
+        "vrrp.authentication",
+        "vrrp.authentication works with IPv4 only (IPv6 instances use VRRP version 3, which has no authentication; keepalived ignores it); got IPv6 virtual addresses",
+      );
     if (auth.type === "AH" && r.state === "MASTER") {
-      c.fail("vrrp.authentication.type", 'vrrp.authentication.type "AH" requires vrrp.state "BACKUP" (keepalived must receive an advert for the AH sequence number first and forces BACKUP); got state "MASTER"');
+      c.fail(
+        "vrrp.authentication.type",
+        'vrrp.authentication.type "AH" requires vrrp.state "BACKUP" (keepalived must receive an advert for the AH sequence number first and forces BACKUP); got state "MASTER"',
+      );
     }
   }
 }
@@ -435,7 +487,11 @@ function checkVirtualServers(c: Checker, v: unknown): void {
     const sorry = object(c, `${p}.sorryServer`, s.sorryServer, "{ address, port }");
     if (sorry) {
       const f = checkPortedAddress(c, `${p}.sorryServer`, sorry);
-      if (fam && f && f !== fam) c.fail(`${p}.sorryServer.address`, `${p}.sorryServer.address must be an IPv${fam} address like the virtual server; got ${got(sorry.address)}`);
+      if (fam && f && f !== fam)
+        c.fail(
+          `${p}.sorryServer.address`,
+          `${p}.sorryServer.address must be an IPv${fam} address like the virtual server; got ${got(sorry.address)}`,
+        );
     }
     if (!c.required(`${p}.realServers`, s.realServers)) return;
     const reals = array(c, `${p}.realServers`, s.realServers, 1, "real servers");
@@ -445,10 +501,15 @@ function checkVirtualServers(c: Checker, v: unknown): void {
       const rs = object(c, rp, re, "{ address, port, weight?, inhibitOnFailure?, check? }");
       if (!rs) return;
       const rf = checkPortedAddress(c, rp, rs);
-      if (fam && rf && rf !== fam && s.lbKind !== "TUN") c.fail(`${rp}.address`, `${rp}.address must be an IPv${fam} address like the virtual server (only TUN mixes families); got ${got(rs.address)}`);
+      if (fam && rf && rf !== fam && s.lbKind !== "TUN")
+        c.fail(
+          `${rp}.address`,
+          `${rp}.address must be an IPv${fam} address like the virtual server (only TUN mixes families); got ${got(rs.address)}`,
+        );
       if (rf && typeof rs.port === "number") {
         const rkey = `${(rs.address as string).toLowerCase()} ${rs.port}`;
-        if (seenRs.has(rkey)) c.fail(rp, `${rp} ${String(rs.address)} ${rs.port} is listed twice in ${p}.realServers; each address+port must be unique`);
+        if (seenRs.has(rkey))
+          c.fail(rp, `${rp} ${String(rs.address)} ${rs.port} is listed twice in ${p}.realServers; each address+port must be unique`);
         seenRs.add(rkey);
       }
       if ((s.lbKind === "DR" || s.lbKind === "TUN") && typeof s.port === "number" && typeof rs.port === "number" && rs.port !== s.port) {
@@ -469,7 +530,12 @@ export function checkKeepalivedInstance(inputs: Record<string, unknown>): CheckF
   const c = new Checker();
   checkConnection(c, inputs.connection);
   if (c.required("name", inputs.name)) {
-    c.word("name", inputs.name, FILE_NAME, "a file name of 1..64 letters, digits, '_', '-', '.' starting with a letter or digit (it becomes /etc/keepalived/conf.d/<name>.conf)");
+    c.word(
+      "name",
+      inputs.name,
+      FILE_NAME,
+      "a file name of 1..64 letters, digits, '_', '-', '.' starting with a letter or digit (it becomes /etc/keepalived/conf.d/<name>.conf)",
+    );
   }
   const parts = ["globalDefs", "scripts", "vrrp", "virtualServers"];
   if (parts.every((k) => inputs[k] === undefined || inputs[k] === null)) {
@@ -544,7 +610,8 @@ function renderVrrp(r: VrrpInstance): string[] {
   if (r.garpMasterDelay !== undefined) body.push(`garp_master_delay ${num(r.garpMasterDelay)}`);
   if (r.unicastSrcIp !== undefined) body.push(`unicast_src_ip ${r.unicastSrcIp}`);
   if (r.unicastPeer && r.unicastPeer.length > 0) body.push(...section("unicast_peer", r.unicastPeer));
-  if (r.authentication) body.push(...section("authentication", [`auth_type ${r.authentication.type}`, `auth_pass ${r.authentication.pass}`]));
+  if (r.authentication)
+    body.push(...section("authentication", [`auth_type ${r.authentication.type}`, `auth_pass ${r.authentication.pass}`]));
   body.push(...section("virtual_ipaddress", r.virtualIpaddress.map(renderVip)));
   if (r.trackInterface && r.trackInterface.length > 0) body.push(...section("track_interface", r.trackInterface));
   if (r.trackScript && r.trackScript.length > 0) body.push(...section("track_script", r.trackScript));
@@ -602,7 +669,10 @@ export function renderKeepalivedInstance(spec: KeepalivedInstanceSpec): string {
 
 /** The managed main file /etc/keepalived/keepalived.conf: a comment and `include <includeGlob>`. */
 export function renderKeepalivedMain(includeGlob: string): string {
-  if (!/^\/[A-Za-z0-9_.*?/[\]-]+$/.test(includeGlob)) throw new Error(`include glob must be an absolute path of letters, digits, '_', '-', '.', '/', '*', '?', '[', ']'; got ${JSON.stringify(includeGlob)}`);
+  if (!/^\/[A-Za-z0-9_.*?/[\]-]+$/.test(includeGlob))
+    throw new Error(
+      `include glob must be an absolute path of letters, digits, '_', '-', '.', '/', '*', '?', '[', ']'; got ${JSON.stringify(includeGlob)}`,
+    );
   return [
     "# Managed by pulumi-lvs. Changes here are overwritten.",
     "# Each KeepalivedInstance writes one file matched by the include below.",

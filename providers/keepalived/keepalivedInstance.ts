@@ -68,7 +68,8 @@ export const [KEEPALIVED_INSTANCE, keepalivedInstanceProvider] = includeResource
   type: "KeepalivedInstance",
   fields: ["globalDefs", "scripts", "vrrp", "virtualServers"],
   file: __filename,
-  notes: "validated with `keepalived -t` among the host's other instances, applied with a reload; the last instance puts back the stock keepalived.conf",
+  notes:
+    "validated with `keepalived -t` among the host's other instances, applied with a reload; the last instance puts back the stock keepalived.conf",
   check: checkKeepalivedInstance,
   render: renderKeepalivedInstance,
   layout: () => keepalivedLayout,
@@ -83,10 +84,12 @@ export const [KEEPALIVED_INSTANCE, keepalivedInstanceProvider] = includeResource
  */
 function keepalivedProbe(p: Props): ReadinessProbe {
   const checks: string[] = [];
-  if (p.vrrp?.state === "MASTER") for (const v of p.vrrp.virtualIpaddress) checks.push(`ip -o addr show to ${quote(v.address)} | grep -q .`);
+  if (p.vrrp?.state === "MASTER")
+    for (const v of p.vrrp.virtualIpaddress) checks.push(`ip -o addr show to ${quote(v.address)} | grep -q .`);
   for (const vs of p.virtualServers ?? []) {
     const flag = vs.protocol === "UDP" ? "-u" : vs.protocol === "SCTP" ? "--sctp-service" : "-t";
-    for (const rs of vs.realServers) checks.push(`grep -qF -- ${quote(`-a ${flag} ${hostPort(vs.address, vs.port)} -r ${hostPort(rs.address, rs.port)} `)} <<<"$t"`);
+    for (const rs of vs.realServers)
+      checks.push(`grep -qF -- ${quote(`-a ${flag} ${hostPort(vs.address, vs.port)} -r ${hostPort(rs.address, rs.port)} `)} <<<"$t"`);
   }
   if (!checks.length) return { type: "none" };
   return { type: "command", command: `t=$(ipvsadm -Sn 2>/dev/null); ${checks.join(" && ")}` };

@@ -32,12 +32,20 @@ const TO = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/;
 export function checkNatRule(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
-  if (c.required("name", i.name)) c.word("name", i.name, NAME, "a word of 1..64 letters, digits, '_', '-', '.' (it names the rule's comment pulumi-lvs:<name> and the unit pulumi-lvs-nat-<name>.service)");
+  if (c.required("name", i.name))
+    c.word(
+      "name",
+      i.name,
+      NAME,
+      "a word of 1..64 letters, digits, '_', '-', '.' (it names the rule's comment pulumi-lvs:<name> and the unit pulumi-lvs-nat-<name>.service)",
+    );
   const chainOk = c.required("chain", i.chain) && c.oneOf("chain", i.chain, CHAINS);
   const targetOk = c.required("target", i.target) && c.oneOf("target", i.target, TARGETS);
   if (chainOk && targetOk) {
-    if (i.target === "DNAT" && i.chain !== "PREROUTING") c.fail("target", `DNAT works in the PREROUTING chain only; got chain ${JSON.stringify(i.chain)}`);
-    if (i.target !== "DNAT" && i.chain !== "POSTROUTING") c.fail("target", `${String(i.target)} works in the POSTROUTING chain only; got chain ${JSON.stringify(i.chain)}`);
+    if (i.target === "DNAT" && i.chain !== "PREROUTING")
+      c.fail("target", `DNAT works in the PREROUTING chain only; got chain ${JSON.stringify(i.chain)}`);
+    if (i.target !== "DNAT" && i.chain !== "POSTROUTING")
+      c.fail("target", `${String(i.target)} works in the POSTROUTING chain only; got chain ${JSON.stringify(i.chain)}`);
   }
   if (i.source !== undefined) checkIpv4Cidr(c, "source", i.source);
   if (i.destination !== undefined) checkIpv4Cidr(c, "destination", i.destination);
@@ -50,7 +58,8 @@ export function checkNatRule(i: Record<string, unknown>): CheckFailure[] {
   c.oneOf("protocol", i.protocol, ["tcp", "udp"] as const);
   if (c.int("port", i.port, 1, 65535) && i.protocol === undefined) c.fail("port", "port (--dport) needs protocol: tcp or udp");
   if (i.to !== undefined && !isUnknown(i.to)) {
-    if (i.target === "MASQUERADE") c.fail("to", "to is refused for MASQUERADE (it takes the outgoing interface's address); use SNAT for a fixed address");
+    if (i.target === "MASQUERADE")
+      c.fail("to", "to is refused for MASQUERADE (it takes the outgoing interface's address); use SNAT for a fixed address");
     else {
       const m = typeof i.to === "string" ? TO.exec(i.to) : null;
       if (!m || !net.isIPv4(m[1]) || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {

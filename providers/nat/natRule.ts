@@ -56,12 +56,17 @@ function unitPath(s: NatSpec): string {
 
 /** Writes and enables the boot unit, then adds the rule if `-C` says it is missing. */
 async function apply(t: Transport, s: NatSpec): Promise<void> {
-  await t.writeFileAtomic(unitPath(s), renderNatUnit(s), { then: `${enableBootUnitCommand(natUnitName(s.name))} && { ${ensureNatCommand(s)}; }` });
+  await t.writeFileAtomic(unitPath(s), renderNatUnit(s), {
+    then: `${enableBootUnitCommand(natUnitName(s.name))} && { ${ensureNatCommand(s)}; }`,
+  });
 }
 
 export const NAT_RULE = defineKind<Props>({
   type: "NatRule",
-  fields: { replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"], output: ["present", "persisted"] },
+  fields: {
+    replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"],
+    output: ["present", "persisted"],
+  },
   file: __filename,
   notes: "a systemd oneshot unit puts it back at boot; deletes before replacing when the name stays",
   check: (p) => checkNatRule(p as Record<string, unknown>),
@@ -69,7 +74,8 @@ export const NAT_RULE = defineKind<Props>({
   changes: (olds) => olds.present === false || olds.persisted === false,
   // The comment and the boot unit are named after the name: a replacement
   // that keeps it must remove the old rule and unit before adding the new.
-  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces && olds.name === news.name,
+  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) =>
+    replaces.length > 0 && !connectionReplaces && olds.name === news.name,
 });
 
 export const natRuleProvider = kindProvider<Props>(NAT_RULE, {

@@ -123,7 +123,10 @@ function flag(c: Checker, property: string, v: unknown): void {
 function absPath(c: Checker, property: string, v: unknown): void {
   if (!known(v)) return;
   if (typeof v !== "string" || !ABS_PATH.test(v) || hasDotDot(v)) {
-    c.fail(property, `${property} must be an absolute path of letters, digits, '_', '.', '-', '@', '+', '~' and '/' (no '..', spaces or quotes); got ${show(v)}`);
+    c.fail(
+      property,
+      `${property} must be an absolute path of letters, digits, '_', '.', '-', '@', '+', '~' and '/' (no '..', spaces or quotes); got ${show(v)}`,
+    );
   }
 }
 
@@ -133,7 +136,10 @@ function indexList(c: Checker, property: string, v: unknown): void {
     const p = `${property}[${i}]`;
     if (!known(f)) return;
     if (typeof f !== "string" || !INDEX_FILE.test(f) || hasDotDot(f)) {
-      c.fail(p, `${p} must be a file name like index.html (letters, digits, '_', '.', '-', '/'; no '..', spaces or quotes); got ${show(f)}`);
+      c.fail(
+        p,
+        `${p} must be a file name like index.html (letters, digits, '_', '.', '-', '/'; no '..', spaces or quotes); got ${show(f)}`,
+      );
     }
   });
 }
@@ -167,7 +173,9 @@ interface ParsedMatch {
 /** Splits a location match into modifier and path/regex; a string is the reason it is refused. */
 function parseMatch(s: string): ParsedMatch | string {
   if (s.startsWith("@")) {
-    return NAMED_LOCATION.test(s) ? { modifier: "@", pattern: s.slice(1) } : "a named location must be @ followed by letters, digits, '_' or '-'";
+    return NAMED_LOCATION.test(s)
+      ? { modifier: "@", pattern: s.slice(1) }
+      : "a named location must be @ followed by letters, digits, '_' or '-'";
   }
   const m = MODIFIED.exec(s);
   const modifier = (m ? m[1] : "") as Modifier;
@@ -182,7 +190,8 @@ function parseMatch(s: string): ParsedMatch | string {
   if (!pattern.startsWith("/")) {
     return "it must be a path starting with '/', or a modifier (=, ~, ~*, ^~), a space and a path or regex, or @name";
   }
-  if (UNSAFE.test(pattern) || pattern.includes("\\")) return "a path must be printable characters without spaces, '{', '}', ';', quotes, '#' or '\\'";
+  if (UNSAFE.test(pattern) || pattern.includes("\\"))
+    return "a path must be printable characters without spaces, '{', '}', ';', quotes, '#' or '\\'";
   return { modifier, pattern };
 }
 
@@ -255,25 +264,39 @@ function checkServer(c: Checker, p: string, v: unknown, ipHash: boolean, seen: M
   if (c.required(`${p}.port`, s.port) && c.int(`${p}.port`, s.port, 1, 65535)) port = s.port as number;
   c.int(`${p}.weight`, s.weight, 1, 1000);
   c.int(`${p}.maxFails`, s.maxFails, 0, 1000);
-  c.word(`${p}.failTimeout`, s.failTimeout, FAIL_TIMEOUT, "a time in whole seconds like 10, 10s, 1m or 1h (digits and an optional unit s, m, h; nginx refuses ms here)");
+  c.word(
+    `${p}.failTimeout`,
+    s.failTimeout,
+    FAIL_TIMEOUT,
+    "a time in whole seconds like 10, 10s, 1m or 1h (digits and an optional unit s, m, h; nginx refuses ms here)",
+  );
   flag(c, `${p}.backup`, s.backup);
-  if (s.backup === true && ipHash) c.fail(`${p}.backup`, `${p}.backup cannot be used with method ip_hash (nginx refuses backup servers with ip_hash)`);
+  if (s.backup === true && ipHash)
+    c.fail(`${p}.backup`, `${p}.backup cannot be used with method ip_hash (nginx refuses backup servers with ip_hash)`);
   if (address !== undefined && port !== undefined) {
     const key = `${net.isIPv6(address) ? `[${address}]` : address}:${port}`;
     const first = seen.get(key);
-    if (first !== undefined) c.fail(`${p}.address`, `${p}: server ${key} is already listed as ${first}; address and port must be unique in an upstream`);
+    if (first !== undefined)
+      c.fail(`${p}.address`, `${p}: server ${key} is already listed as ${first}; address and port must be unique in an upstream`);
     else seen.set(key, p);
   }
 }
 
 function checkSite(c: Checker, i: Record<string, unknown>): void {
   if (c.required("name", i.name)) {
-    c.word("name", i.name, NAME, "a file name of 1..64 letters, digits, '_', '-', '.' starting with a letter or digit (it becomes /etc/nginx/conf.d/<name>.conf)");
+    c.word(
+      "name",
+      i.name,
+      NAME,
+      "a file name of 1..64 letters, digits, '_', '-', '.' starting with a letter or digit (it becomes /etc/nginx/conf.d/<name>.conf)",
+    );
   }
   c.int("listen", i.listen, 1, 65535);
   flag(c, "defaultServer", i.defaultServer);
   const names = list(c, "serverName", i.serverName, 1, "server names");
-  names?.forEach((n, k) => c.word(`serverName[${k}]`, n, SERVER_NAME, "a host name like www.example.com, *.example.com, .example.com, www.example.* or _"));
+  names?.forEach((n, k) =>
+    c.word(`serverName[${k}]`, n, SERVER_NAME, "a host name like www.example.com, *.example.com, .example.com, www.example.* or _"),
+  );
   absPath(c, "root", i.root);
   indexList(c, "index", i.index);
 
@@ -291,7 +314,10 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
     const up = record(c, p, u, "an upstream { name, method?, servers }");
     if (!up) return;
     if (isUnknown(up.name)) declared = undefined;
-    if (c.required(`${p}.name`, up.name) && c.word(`${p}.name`, up.name, UPSTREAM_NAME, "1..64 letters, digits, '_', '-', '.' starting with a letter or '_'")) {
+    if (
+      c.required(`${p}.name`, up.name) &&
+      c.word(`${p}.name`, up.name, UPSTREAM_NAME, "1..64 letters, digits, '_', '-', '.' starting with a letter or '_'")
+    ) {
       const n = up.name as string;
       if (declared?.has(n)) c.fail(`${p}.name`, `${p}.name ${show(n)} is already used by another upstream; upstream names must be unique`);
       declared?.add(n);
@@ -299,7 +325,9 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
     c.oneOf(`${p}.method`, up.method, NGINX_METHODS);
     if (c.required(`${p}.servers`, up.servers)) {
       const seen = new Map<string, string>();
-      list(c, `${p}.servers`, up.servers, 1, "servers")?.forEach((s, j) => checkServer(c, `${p}.servers[${j}]`, s, up.method === "ip_hash", seen));
+      list(c, `${p}.servers`, up.servers, 1, "servers")?.forEach((s, j) =>
+        checkServer(c, `${p}.servers[${j}]`, s, up.method === "ip_hash", seen),
+      );
     }
   });
   const upstreamNames = declared as Set<string> | undefined;
@@ -331,7 +359,8 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
         if (parsed.modifier === "@") named.add(parsed.pattern);
         const key = matchKey(parsed);
         const first = keys.get(key);
-        if (first !== undefined) c.fail(`${p}.match`, `${p}.match ${show(loc.match)} duplicates ${first}.match; nginx refuses duplicate locations`);
+        if (first !== undefined)
+          c.fail(`${p}.match`, `${p}.match ${show(loc.match)} duplicates ${first}.match; nginx refuses duplicate locations`);
         else keys.set(key, p);
       }
     }
@@ -342,10 +371,16 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
       } else {
         if (pp.upstream !== undefined && upstreamNames !== undefined && !upstreamNames.has(pp.upstream)) {
           const list = [...upstreamNames].join(", ");
-          c.fail(`${p}.proxyPass`, `${p}.proxyPass names upstream ${show(pp.upstream)}, which is not declared in upstreams (declared: ${list || "none"}); got ${show(loc.proxyPass)}`);
+          c.fail(
+            `${p}.proxyPass`,
+            `${p}.proxyPass names upstream ${show(pp.upstream)}, which is not declared in upstreams (declared: ${list || "none"}); got ${show(loc.proxyPass)}`,
+          );
         }
         if (pp.path !== undefined && match && (match.modifier === "~" || match.modifier === "~*" || match.modifier === "@")) {
-          c.fail(`${p}.proxyPass`, `${p}.proxyPass cannot have a path in a regex or named location (nginx refuses it); use http://<host> without a path; got ${show(loc.proxyPass)}`);
+          c.fail(
+            `${p}.proxyPass`,
+            `${p}.proxyPass cannot have a path in a regex or named location (nginx refuses it); use http://<host> without a path; got ${show(loc.proxyPass)}`,
+          );
         }
       }
     }
@@ -358,7 +393,8 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
     tryFilesList(c, `${p}.tryFiles`, loc.tryFiles);
     if (Array.isArray(loc.tryFiles) && loc.tryFiles.length >= 2) {
       const last = loc.tryFiles[loc.tryFiles.length - 1];
-      if (typeof last === "string" && NAMED_LOCATION.test(last)) fallbacks.push([`${p}.tryFiles[${loc.tryFiles.length - 1}]`, last.slice(1)]);
+      if (typeof last === "string" && NAMED_LOCATION.test(last))
+        fallbacks.push([`${p}.tryFiles[${loc.tryFiles.length - 1}]`, last.slice(1)]);
     }
   });
   if (namedKnown) {

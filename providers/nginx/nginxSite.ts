@@ -54,7 +54,8 @@ export const [NGINX_SITE, nginxSiteProvider] = includeResource<Props, NginxSiteS
   type: "NginxSite",
   fields: ["listen", "defaultServer", "serverName", "root", "index", "upstreams", "locations"],
   file: __filename,
-  notes: "checked with `nginx -t` against a copy of the host's configuration, applied with a reload; a default server sets Debian's stock site aside",
+  notes:
+    "checked with `nginx -t` against a copy of the host's configuration, applied with a reload; a default server sets Debian's stock site aside",
   check: checkNginxSite,
   render: renderNginxSite,
   layout: (p) => nginxLayout(!!p.defaultServer),

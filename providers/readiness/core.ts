@@ -53,14 +53,16 @@ export function checkReadiness(c: Checker, field: string, v: unknown): void {
   if (p.type === "http") {
     c.word(`${field}.probe.url`, p.url, URL, "an http:// or https:// URL without spaces or quotes");
     if (p.statuses !== undefined) {
-      if (!Array.isArray(p.statuses) || p.statuses.length === 0) c.fail(`${field}.probe.statuses`, `${field}.probe.statuses must be a non-empty list of HTTP status codes`);
+      if (!Array.isArray(p.statuses) || p.statuses.length === 0)
+        c.fail(`${field}.probe.statuses`, `${field}.probe.statuses must be a non-empty list of HTTP status codes`);
       else p.statuses.forEach((s, i) => c.int(`${field}.probe.statuses[${i}]`, s, 100, 599));
     }
   } else if (p.type === "tcp") {
     c.int(`${field}.probe.port`, p.port, 1, 65535);
     if (p.host !== undefined) c.ip(`${field}.probe.host`, p.host);
   } else if (p.type === "command") {
-    if (typeof p.command !== "string" || p.command.trim() === "" || p.command.includes("\0")) c.fail(`${field}.probe.command`, `${field}.probe.command must be a non-empty shell command line`);
+    if (typeof p.command !== "string" || p.command.trim() === "" || p.command.includes("\0"))
+      c.fail(`${field}.probe.command`, `${field}.probe.command must be a non-empty shell command line`);
   }
 }
 
@@ -105,8 +107,12 @@ export const READY_MARK = "pulumi-lvs-ready";
  */
 export function readinessScript(r: Readiness): string {
   const unit = r.unit ? quote(r.unit) : "";
-  const unitActive = r.unit ? `systemctl is-active -q ${unit} || { echo "unit ${r.unit} is $(systemctl is-active ${unit})"; false; }` : "true";
-  const journal = r.unit ? `echo "--- journalctl -u ${r.unit} (last 15 lines)"; journalctl -u ${unit} -n 15 --no-pager -o cat 2>&1` : "true";
+  const unitActive = r.unit
+    ? `systemctl is-active -q ${unit} || { echo "unit ${r.unit} is $(systemctl is-active ${unit})"; false; }`
+    : "true";
+  const journal = r.unit
+    ? `echo "--- journalctl -u ${r.unit} (last 15 lines)"; journalctl -u ${unit} -n 15 --no-pager -o cat 2>&1`
+    : "true";
   return [
     `start=$(date +%s); last=""`,
     `while :; do`,

@@ -13,5 +13,7 @@ export async function awaitReady(t: Transport, r: Readiness, what: string): Prom
   if (report?.ready) return report.seconds;
   const waited = `${r.unit ? `unit ${r.unit} active and ` : ""}${describeProbe(r.probe)}`;
   const detail = report ? report.detail : `${res.stdout}${res.stderr}`.trim();
-  throw new Error(`ssh ${t.target}: ${what} was not ready within ${r.timeoutSeconds} s (waited for ${waited}; set readiness.timeoutSeconds to wait longer)${detail ? `\n${detail}` : ""}`);
+  throw new Error(
+    `ssh ${t.target}: ${what} was not ready within ${r.timeoutSeconds} s (waited for ${waited}; set readiness.timeoutSeconds to wait longer)${detail ? `\n${detail}` : ""}`,
+  );
 }

@@ -18,7 +18,8 @@ export function checkRoute(i: Record<string, unknown>): CheckFailure[] {
   checkConnection(c, i.connection);
   if (c.required("destination", i.destination) && i.destination !== "default" && !isUnknown(i.destination)) {
     if (i.destination === "0.0.0.0/0") c.fail("destination", `destination must be "default" for 0.0.0.0/0`);
-    else if (checkIpv4Cidr(c, "destination", i.destination, false) && /\/0$/.test(i.destination as string)) c.fail("destination", `destination must be "default" for a /0 route`);
+    else if (checkIpv4Cidr(c, "destination", i.destination, false) && /\/0$/.test(i.destination as string))
+      c.fail("destination", `destination must be "default" for a /0 route`);
   }
   if (c.required("via", i.via)) c.ip("via", i.via, 4);
   c.word("dev", i.dev, IFACE, IFACE_RULE);
@@ -39,14 +40,40 @@ export function routeCommand(r: RouteSpec): string {
 }
 
 /** Flags `ip route show` prints that `ip route replace` does not accept. */
-const OUTPUT_ONLY: readonly string[] = ["linkdown", "dead", "offload", "trap", "offload_failed", "rt_offload", "rt_trap", "rt_offload_failed", "pervasive", "notify", "unresolved"];
-const TYPES: readonly string[] = ["unicast", "local", "broadcast", "multicast", "throw", "unreachable", "prohibit", "blackhole", "nat", "anycast"];
+const OUTPUT_ONLY: readonly string[] = [
+  "linkdown",
+  "dead",
+  "offload",
+  "trap",
+  "offload_failed",
+  "rt_offload",
+  "rt_trap",
+  "rt_offload_failed",
+  "pervasive",
+  "notify",
+  "unresolved",
+];
+const TYPES: readonly string[] = [
+  "unicast",
+  "local",
+  "broadcast",
+  "multicast",
+  "throw",
+  "unreachable",
+  "prohibit",
+  "blackhole",
+  "nat",
+  "anycast",
+];
 
 /** The routes in `ip route show` output, one per entry (multipath `nexthop` lines joined to their route), as words. */
 export function routeEntries(text: string): string[][] {
   const out: string[][] = [];
   for (const line of text.split("\n")) {
-    const words = line.trim().split(/\s+/).filter((w) => w !== "");
+    const words = line
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w !== "");
     if (!words.length) continue;
     if (/^\s/.test(line) && out.length) out[out.length - 1].push(...words);
     else out.push(words);
@@ -85,7 +112,14 @@ function sameDestination(live: string, want: string): boolean {
 export function parseRoute(text: string, r: RouteSpec): boolean {
   return routeEntries(text).some((words) => {
     const l = liveRoute(words);
-    return l.type === "unicast" && !l.multipath && l.metric === 0 && sameDestination(l.destination, r.destination) && l.via === r.via && (r.dev === undefined || l.dev === r.dev);
+    return (
+      l.type === "unicast" &&
+      !l.multipath &&
+      l.metric === 0 &&
+      sameDestination(l.destination, r.destination) &&
+      l.via === r.via &&
+      (r.dev === undefined || l.dev === r.dev)
+    );
   });
 }
 
@@ -103,7 +137,8 @@ export function previousRoute(text: string): string | undefined {
 export function removeRouteCommand(r: RouteSpec, previous?: string): string {
   const cmds: string[] = [];
   if (previous === undefined || !parseRoute(previous, r)) cmds.push(`(ip route del ${command(...routeWords(r))} 2>/dev/null || true)`);
-  if (previous !== undefined) cmds.push(`(ip route replace ${command(...previous.split(/\s+/).filter((w) => w !== ""))} 2>/dev/null || true)`);
+  if (previous !== undefined)
+    cmds.push(`(ip route replace ${command(...previous.split(/\s+/).filter((w) => w !== ""))} 2>/dev/null || true)`);
   return cmds.join("; ");
 }
 

@@ -13,7 +13,17 @@ import { command } from "../transport/shell";
 import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
-import { checkRoute, normalizeRoute, parseRoute, previousRoute, removeRouteCommand, renderRouteUnit, routeCommand, RouteSpec, routeUnitName } from "./core";
+import {
+  checkRoute,
+  normalizeRoute,
+  parseRoute,
+  previousRoute,
+  removeRouteCommand,
+  renderRouteUnit,
+  routeCommand,
+  RouteSpec,
+  routeUnitName,
+} from "./core";
 
 export interface RouteArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -41,7 +51,9 @@ function unitPath(r: RouteSpec): string {
 
 /** Writes and enables the boot unit, then sets the route. */
 async function apply(t: Transport, r: RouteSpec): Promise<void> {
-  await t.writeFileAtomic(unitPath(r), renderRouteUnit(r), { then: `${enableBootUnitCommand(routeUnitName(r.destination))} && ${routeCommand(r)}` });
+  await t.writeFileAtomic(unitPath(r), renderRouteUnit(r), {
+    then: `${enableBootUnitCommand(routeUnitName(r.destination))} && ${routeCommand(r)}`,
+  });
 }
 
 export const ROUTE = defineKind<Props>({
@@ -55,7 +67,11 @@ export const ROUTE = defineKind<Props>({
   // The boot unit is named after the destination: a replacement that keeps
   // it must remove the old unit before writing the new one.
   deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => {
-    const sameUnit = !connectionReplaces && olds.destination !== undefined && news.destination !== undefined && routeUnitName(olds.destination) === routeUnitName(news.destination);
+    const sameUnit =
+      !connectionReplaces &&
+      olds.destination !== undefined &&
+      news.destination !== undefined &&
+      routeUnitName(olds.destination) === routeUnitName(news.destination);
     return replaces.length > 0 && sameUnit;
   },
 });
@@ -66,7 +82,10 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
     const r = normalizeRoute(inputs);
     const previous = previousRoute(await t.run(`ip route show ${command(r.destination)}`));
     await apply(t, r);
-    return { id: `${t.target}/route/${r.destination}`, outs: { ...inputs, ...r, ...(previous !== undefined ? { previous } : {}), present: true, persisted: true } };
+    return {
+      id: `${t.target}/route/${r.destination}`,
+      outs: { ...inputs, ...r, ...(previous !== undefined ? { previous } : {}), present: true, persisted: true },
+    };
   },
 
   async read(id, props) {

@@ -61,7 +61,14 @@ export const generatedSecretProvider = kindProvider<Props>(GENERATED_SECRET, {
   async create(inputs) {
     const crypto = require("node:crypto") as typeof import("node:crypto");
     const value = generate(inputs.length, inputs.characters ?? ALNUM, (n) => crypto.randomBytes(n));
-    return { id: crypto.createHash("sha256").update(stable(inputs) + value).digest("hex").slice(0, 16), outs: { ...inputs, value } };
+    return {
+      id: crypto
+        .createHash("sha256")
+        .update(stable(inputs) + value)
+        .digest("hex")
+        .slice(0, 16),
+      outs: { ...inputs, value },
+    };
   },
   async update(_id, _olds, news) {
     return { outs: news };

@@ -3,7 +3,13 @@ import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/che
 
 /** Dotted form (net.ipv4.ip_forward); the slash form is accepted and converted. */
 export function canonicalKey(k: string): string {
-  return k.includes("/") ? k.replace(/^\/?(proc\/sys\/)?/, "").replace(/\./g, "\u0000").replace(/\//g, ".").replace(/\u0000/g, "/") : k;
+  return k.includes("/")
+    ? k
+        .replace(/^\/?(proc\/sys\/)?/, "")
+        .replace(/\./g, "\u0000")
+        .replace(/\//g, ".")
+        .replace(/\u0000/g, "/")
+    : k;
 }
 
 /** /proc/sys path of a dotted key (a dot inside an interface name is written as '/' in the dotted form). */
@@ -28,26 +34,40 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export function checkSysctl(inputs: { connection?: unknown; name?: unknown; values?: unknown }): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, inputs.connection);
-  if (c.required("name", inputs.name)) c.word("name", inputs.name, NAME, "a file name: letters, digits, '_', '-', '.' (it becomes /etc/sysctl.d/<name>.conf)");
+  if (c.required("name", inputs.name))
+    c.word("name", inputs.name, NAME, "a file name: letters, digits, '_', '-', '.' (it becomes /etc/sysctl.d/<name>.conf)");
   const v = inputs.values;
   if (isUnknown(v)) return c.failures;
   if (!v || typeof v !== "object" || Array.isArray(v) || Object.keys(v).length === 0) {
-    c.fail("values", "values must be a non-empty map of sysctl keys to values, e.g. { \"net.ipv4.ip_forward\": \"1\" }");
+    c.fail("values", 'values must be a non-empty map of sysctl keys to values, e.g. { "net.ipv4.ip_forward": "1" }');
     return c.failures;
   }
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (!KEY.test(canonicalKey(k))) c.fail(`values["${k}"]`, `sysctl key must look like net.ipv4.ip_forward (letters, digits, '_', '.', '/'); got ${JSON.stringify(k)}`);
-    else if (escapesProcSys(canonicalKey(k))) c.fail(`values["${k}"]`, `sysctl key must name a file under /proc/sys: no segment may be '.' or '..' or start with a dot (written '/' in the dotted form); got ${JSON.stringify(k)}`);
+    if (!KEY.test(canonicalKey(k)))
+      c.fail(`values["${k}"]`, `sysctl key must look like net.ipv4.ip_forward (letters, digits, '_', '.', '/'); got ${JSON.stringify(k)}`);
+    else if (escapesProcSys(canonicalKey(k)))
+      c.fail(
+        `values["${k}"]`,
+        `sysctl key must name a file under /proc/sys: no segment may be '.' or '..' or start with a dot (written '/' in the dotted form); got ${JSON.stringify(k)}`,
+      );
     if (isUnknown(val)) continue;
     const s = typeof val === "number" ? String(val) : val;
-    if (typeof s !== "string" || !VALUE.test(s)) c.fail(`values["${k}"]`, `sysctl value must be a number or words of letters, digits, '.', ':', ',', '-' (no quotes, newlines or shell syntax); got ${JSON.stringify(val)}`);
+    if (typeof s !== "string" || !VALUE.test(s))
+      c.fail(
+        `values["${k}"]`,
+        `sysctl value must be a number or words of letters, digits, '.', ':', ',', '-' (no quotes, newlines or shell syntax); got ${JSON.stringify(val)}`,
+      );
   }
   return c.failures;
 }
 
 /** The values as strings with canonical keys, sorted. */
 export function normalizeValues(values: Record<string, string | number>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [canonicalKey(k), String(v)]).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(values)
+      .map(([k, v]) => [canonicalKey(k), String(v)])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 export function renderSysctlConf(name: string, values: Record<string, string>): string {

@@ -32,9 +32,16 @@ interface Props {
 
 /** Reads the live values of `keys` in one command; fails naming unknown keys. */
 async function readLive(t: Transport, keys: string[]): Promise<Record<string, string>> {
-  const script = keys.map((k) => `if [ -e ${command(procPath(k))} ]; then cat ${command(procPath(k))}; else echo "missing ${k}" >&2; exit 4; fi; echo ${SEP}`).join("; ");
+  const script = keys
+    .map(
+      (k) => `if [ -e ${command(procPath(k))} ]; then cat ${command(procPath(k))}; else echo "missing ${k}" >&2; exit 4; fi; echo ${SEP}`,
+    )
+    .join("; ");
   const r = await t.exec(script);
-  if (r.code === 4) throw new Error(`ssh ${t.target}: unknown sysctl key: ${r.stderr.trim().replace(/^missing /, "")} (no ${procPath(r.stderr.trim().replace(/^missing /, ""))})`);
+  if (r.code === 4)
+    throw new Error(
+      `ssh ${t.target}: unknown sysctl key: ${r.stderr.trim().replace(/^missing /, "")} (no ${procPath(r.stderr.trim().replace(/^missing /, ""))})`,
+    );
   if (r.code !== 0) throw new Error(`ssh ${t.target}: reading sysctls failed (exit ${r.code}): ${r.stderr.trim()}`);
   const parts = r.stdout.split(`${SEP}\n`);
   return Object.fromEntries(keys.map((k, i) => [k, (parts[i] ?? "").trim()]));

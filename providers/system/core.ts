@@ -9,7 +9,8 @@ export function checkPackage(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
   if (isUnknown(i.names)) return c.failures;
-  if (!Array.isArray(i.names) || i.names.length === 0) c.fail("names", "names must be a non-empty list of package names, e.g. [\"keepalived\"]");
+  if (!Array.isArray(i.names) || i.names.length === 0)
+    c.fail("names", 'names must be a non-empty list of package names, e.g. ["keepalived"]');
   else i.names.forEach((n, k) => c.word(`names[${k}]`, n, PACKAGE, "a Debian/RPM package name: lowercase letters, digits, '+', '-', '.'"));
   return c.failures;
 }
@@ -19,7 +20,8 @@ export function checkService(i: Record<string, unknown>): CheckFailure[] {
   checkConnection(c, i.connection);
   if (c.required("unit", i.unit)) c.word("unit", i.unit, UNIT, "a systemd unit name such as nginx or tomcat10.service");
   for (const k of ["enabled", "running"] as const) {
-    if (i[k] !== undefined && !isUnknown(i[k]) && typeof i[k] !== "boolean") c.fail(k, `${k} must be true or false; got ${JSON.stringify(i[k])}`);
+    if (i[k] !== undefined && !isUnknown(i[k]) && typeof i[k] !== "boolean")
+      c.fail(k, `${k} must be true or false; got ${JSON.stringify(i[k])}`);
   }
   return c.failures;
 }
@@ -66,7 +68,11 @@ export function parseUnitState(out: string): { enabled: boolean; running: boolea
 }
 
 /** Commands that bring a unit to the wanted state (nothing when it is there). */
-export function unitCommands(unit: string, live: { enabled: boolean; running: boolean }, want: { enabled?: boolean; running?: boolean }): string[] {
+export function unitCommands(
+  unit: string,
+  live: { enabled: boolean; running: boolean },
+  want: { enabled?: boolean; running?: boolean },
+): string[] {
   const u = command(unit);
   const out: string[] = [];
   if (want.enabled !== undefined && want.enabled !== live.enabled) out.push(`systemctl ${want.enabled ? "enable" : "disable"} -q ${u}`);

@@ -29,8 +29,21 @@ const REL_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 
 /** Directories a docBase must not be in: the system's own, and Debian's tomcat10 appBase (a docBase there is deployed twice). */
 const FORBIDDEN_DOC_BASES: readonly string[] = [
-  "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/sbin", "/sys", "/run",
-  "/usr/bin", "/usr/lib", "/usr/sbin", "/var/lib/tomcat10/webapps",
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/proc",
+  "/sbin",
+  "/sys",
+  "/run",
+  "/usr/bin",
+  "/usr/lib",
+  "/usr/sbin",
+  "/var/lib/tomcat10/webapps",
 ];
 
 function show(v: unknown): string {
@@ -63,7 +76,10 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
   if (i.path === undefined || i.path === null) c.fail("path", `path is required: "" for the root context, or like "/shop"`);
   else if (known(i.path)) {
     if (!validContextPath(i.path)) {
-      c.fail("path", `path must be "" (the root context) or segments like "/shop" or "/a/b" of letters, digits, '_', '-', '.' (no "." or ".." segments, no trailing '/'); got ${show(i.path)}`);
+      c.fail(
+        "path",
+        `path must be "" (the root context) or segments like "/shop" or "/a/b" of letters, digits, '_', '-', '.' (no "." or ".." segments, no trailing '/'); got ${show(i.path)}`,
+      );
     } else if (i.path.toUpperCase() === "/ROOT") {
       c.fail("path", `path ${show(i.path)} collides with the root context's descriptor ROOT.xml; use "" for the root context`);
     }
@@ -72,23 +88,33 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
   if (c.required("docBase", i.docBase) && known(i.docBase)) {
     const d = i.docBase;
     if (typeof d !== "string" || !DOC_BASE.test(d) || dotSegment(d)) {
-      c.fail("docBase", `docBase must be an absolute directory like /srv/tomcat/test of letters, digits, '_', '-', '.' and '/' (not "/", no "." or ".." segments, no trailing '/'); got ${show(d)}`);
+      c.fail(
+        "docBase",
+        `docBase must be an absolute directory like /srv/tomcat/test of letters, digits, '_', '-', '.' and '/' (not "/", no "." or ".." segments, no trailing '/'); got ${show(d)}`,
+      );
     } else {
       const bad = FORBIDDEN_DOC_BASES.find((f) => d === f || d.startsWith(`${f}/`));
       if (bad !== undefined) {
-        c.fail("docBase", bad === "/var/lib/tomcat10/webapps"
-          ? `docBase must not be inside tomcat's appBase ${bad} (tomcat would deploy it twice and ignore docBase); got ${show(d)}`
-          : `docBase must not be inside the system directory ${bad} (the application's files are written there); got ${show(d)}`);
+        c.fail(
+          "docBase",
+          bad === "/var/lib/tomcat10/webapps"
+            ? `docBase must not be inside tomcat's appBase ${bad} (tomcat would deploy it twice and ignore docBase); got ${show(d)}`
+            : `docBase must not be inside the system directory ${bad} (the application's files are written there); got ${show(d)}`,
+        );
       }
     }
   }
 
-  if (known(i.reloadable) && typeof i.reloadable !== "boolean") c.fail("reloadable", `reloadable must be true or false; got ${show(i.reloadable)}`);
+  if (known(i.reloadable) && typeof i.reloadable !== "boolean")
+    c.fail("reloadable", `reloadable must be true or false; got ${show(i.reloadable)}`);
 
   const files = i.files;
   if (isUnknown(files)) return;
   if (!files || typeof files !== "object" || Array.isArray(files) || Object.keys(files).length === 0) {
-    c.fail("files", `files must be a non-empty map of relative paths to contents, e.g. { "index.jsp": "<% out.println(\\"hello\\"); %>" }; got ${show(files)}`);
+    c.fail(
+      "files",
+      `files must be a non-empty map of relative paths to contents, e.g. { "index.jsp": "<% out.println(\\"hello\\"); %>" }; got ${show(files)}`,
+    );
     return;
   }
   const entries = Object.entries(files as Record<string, unknown>);
@@ -96,7 +122,10 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
   for (const [k, v] of entries) {
     const p = `files[${JSON.stringify(k)}]`;
     if (!REL_PATH.test(k) || dotSegment(k) || k.length > 255) {
-      c.fail(p, `${p}: a file path must be relative to docBase, segments of letters, digits, '_', '-', '.' separated by '/' (no leading '/', no "." or ".." segments); got ${show(k)}`);
+      c.fail(
+        p,
+        `${p}: a file path must be relative to docBase, segments of letters, digits, '_', '-', '.' separated by '/' (no leading '/', no "." or ".." segments); got ${show(k)}`,
+      );
     } else {
       good.add(k);
     }
@@ -108,7 +137,10 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
     for (let n = 1; n < segs.length; n++) {
       const dir = segs.slice(0, n).join("/");
       if (good.has(dir)) {
-        c.fail(`files[${JSON.stringify(dir)}]`, `files[${JSON.stringify(dir)}] is a file, but files[${JSON.stringify(k)}] needs it to be a directory`);
+        c.fail(
+          `files[${JSON.stringify(dir)}]`,
+          `files[${JSON.stringify(dir)}] is a file, but files[${JSON.stringify(k)}] needs it to be a directory`,
+        );
       }
     }
   }
@@ -125,12 +157,18 @@ export function contextFileName(path: string): string {
 export function xmlAttr(s: string): string {
   return s.replace(/[&<>"'\t\n\r]/g, (ch) => {
     switch (ch) {
-      case "&": return "&amp;";
-      case "<": return "&lt;";
-      case ">": return "&gt;";
-      case '"': return "&quot;";
-      case "'": return "&apos;";
-      default: return `&#${ch.charCodeAt(0)};`;
+      case "&":
+        return "&amp;";
+      case "<":
+        return "&lt;";
+      case ">":
+        return "&gt;";
+      case '"':
+        return "&quot;";
+      case "'":
+        return "&apos;";
+      default:
+        return `&#${ch.charCodeAt(0)};`;
     }
   });
 }

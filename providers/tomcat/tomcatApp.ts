@@ -64,7 +64,11 @@ function firstPage(p: Props): string {
 }
 
 function readinessOf(p: Props): Readiness {
-  return resolveReadiness(p.readiness, { probe: { type: "http", url: `http://127.0.0.1:8080${p.path}/${firstPage(p)}` }, timeoutSeconds: 300, unit: unitOf(p) });
+  return resolveReadiness(p.readiness, {
+    probe: { type: "http", url: `http://127.0.0.1:8080${p.path}/${firstPage(p)}` },
+    timeoutSeconds: 300,
+    unit: unitOf(p),
+  });
 }
 
 const descriptorPath = (p: Props) => `${p.contextDir ?? "/etc/tomcat10/Catalina/localhost"}/${contextFileName(p.path)}`;
@@ -72,7 +76,12 @@ const unitOf = (p: Props) => p.unit ?? "tomcat10";
 
 /** Path on the host -> content, the descriptor first. */
 function desired(p: Props): [string, string][] {
-  return [[descriptorPath(p), renderTomcatContext(p)], ...Object.keys(p.files).sort().map((f): [string, string] => [`${p.docBase}/${f}`, p.files[f]])];
+  return [
+    [descriptorPath(p), renderTomcatContext(p)],
+    ...Object.keys(p.files)
+      .sort()
+      .map((f): [string, string] => [`${p.docBase}/${f}`, p.files[f]]),
+  ];
 }
 
 function hashesOf(p: Props): Record<string, string> {
@@ -92,21 +101,31 @@ async function apply(t: Transport, p: Props, old?: Props): Promise<{ hashes: Rec
   for (const [path, content] of desired(p)) {
     if ((await applyFile(t, { path, content, mode: "0644", owner: "root:root" })) === "changed") changed = true;
   }
-  const stale = old ? Object.keys(old.files).filter((f) => !(f in p.files)).map((f) => `${old.docBase}/${f}`) : [];
+  const stale = old
+    ? Object.keys(old.files)
+        .filter((f) => !(f in p.files))
+        .map((f) => `${old.docBase}/${f}`)
+    : [];
   if (stale.length) {
     await t.run(command("rm", "-f", ...stale));
     changed = true;
   }
-  if (changed || (await t.exec(`systemctl is-active -q ${command(unitOf(p))}`)).code !== 0) await t.run(`systemctl restart ${command(unitOf(p))}`);
+  if (changed || (await t.exec(`systemctl is-active -q ${command(unitOf(p))}`)).code !== 0)
+    await t.run(`systemctl restart ${command(unitOf(p))}`);
   const readySeconds = await awaitReady(t, readinessOf(p), `Tomcat app ${p.name} (${descriptorPath(p)})`);
   return { hashes: hashesOf(p), readySeconds };
 }
 
 export const TOMCAT_APP = defineKind<Props>({
   type: "TomcatApp",
-  fields: { replace: ["name", "path", "docBase", "unit", "contextDir"], update: ["files", "reloadable", "readiness"], output: ["hashes", "readySeconds"] },
+  fields: {
+    replace: ["name", "path", "docBase", "unit", "contextDir"],
+    update: ["files", "reloadable", "readiness"],
+    output: ["hashes", "readySeconds"],
+  },
   file: __filename,
-  notes: "Tomcat restarts only when something changed; create and update wait until the app answers; deletes before replacing on the same host",
+  notes:
+    "Tomcat restarts only when something changed; create and update wait until the app answers; deletes before replacing on the same host",
   check: (p) => {
     const failures = checkTomcatApp(p as unknown as Record<string, unknown>);
     const c = new Checker();
@@ -127,7 +146,10 @@ export const tomcatAppProvider = kindProvider<Props>(TOMCAT_APP, {
       // A create that does not become ready takes the app away again: the
       // host keeps serving what it served before (the state never holds it).
       const undo = await t.exec(removeCommand(inputs));
-      const how = undo.code === 0 ? "the app's files and descriptor were removed again" : `removing the app again failed too (exit ${undo.code}: ${undo.stderr.trim()})`;
+      const how =
+        undo.code === 0
+          ? "the app's files and descriptor were removed again"
+          : `removing the app again failed too (exit ${undo.code}: ${undo.stderr.trim()})`;
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n(${how})`);
     }
     return { id: `${t.target}:${descriptorPath(inputs)}`, outs: { ...inputs, ...applied } };

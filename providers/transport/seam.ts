@@ -63,7 +63,8 @@ export function replacementTransport(c: ConnectionArgs): Transport | undefined {
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
   const file = path.join(dir, `${c.host}_${c.port ?? 22}.json`);
-  if (!fs.existsSync(file)) throw new Error(`ssh ${target}: ${FAKE_HOSTS_ENV} is set and ${file} does not exist; refusing to reach a real host`);
+  if (!fs.existsSync(file))
+    throw new Error(`ssh ${target}: ${FAKE_HOSTS_ENV} is set and ${file} does not exist; refusing to reach a real host`);
   const desc = JSON.parse(fs.readFileSync(file, "utf8")) as FakeHostFile;
   const t = namespaceTransport(target, desc.pid, desc.shell ?? "bash");
   s.envTransports.set(key, t);
@@ -91,7 +92,9 @@ export function namespaceTransport(target: string, pid: number, shell = "bash"):
         child.stdout.on("data", (d: Buffer) => out.push(d));
         child.stderr.on("data", (d: Buffer) => err.push(d));
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+        child.on("close", (code) =>
+          resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+        );
         child.stdin.on("error", () => undefined);
         child.stdin.end(stdin ?? "");
       });
@@ -123,7 +126,10 @@ export function namespaceTransport(target: string, pid: number, shell = "bash"):
     async lock(key, fn) {
       const prev = locks.get(key) ?? Promise.resolve();
       const next = prev.catch(() => undefined).then(fn);
-      locks.set(key, next.catch(() => undefined));
+      locks.set(
+        key,
+        next.catch(() => undefined),
+      );
       return next;
     },
   };

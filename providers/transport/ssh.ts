@@ -93,7 +93,9 @@ function connectOnce(c: ConnectionArgs, sock?: NodeJS.ReadableStream): Promise<C
           return false;
         }
         if (c.trustOnFirstUse) return true;
-        keyError = new Error(`ssh ${target}: no host key pin (hostKeySha256) given; the host offers ${got}. Pin it, or set trustOnFirstUse`);
+        keyError = new Error(
+          `ssh ${target}: no host key pin (hostKeySha256) given; the host offers ${got}. Pin it, or set trustOnFirstUse`,
+        );
         return false;
       },
     };
@@ -196,7 +198,9 @@ export function sshTransport(c: ConnectionArgs): Transport {
         e.client = undefined;
         const again = await client(c, e);
         return execOn(again, wrap(line), stdin).catch((err2: unknown) => {
-          throw new Error(`ssh ${target}: "${line}" could not run: ${err2 instanceof Error ? err2.message : String(err2)} (first: ${String(err)})`);
+          throw new Error(
+            `ssh ${target}: "${line}" could not run: ${err2 instanceof Error ? err2.message : String(err2)} (first: ${String(err)})`,
+          );
         });
       }
     });
@@ -255,7 +259,10 @@ export function sshTransport(c: ConnectionArgs): Transport {
     async lock(key, fn) {
       const prev = e.locks.get(key) ?? Promise.resolve();
       const next = prev.catch(() => undefined).then(fn);
-      e.locks.set(key, next.catch(() => undefined));
+      e.locks.set(
+        key,
+        next.catch(() => undefined),
+      );
       return next;
     },
   };

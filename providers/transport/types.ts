@@ -76,7 +76,10 @@ export interface CommandError extends Error {
  * the exit code and stderr.
  */
 export function commandError(target: string, commandLine: string, code: number, stderr: string): CommandError {
-  const what = code === -1 ? "was cut off: the SSH session closed before the command reported an exit status (connection dropped or sshd killed)" : `exited ${code}`;
+  const what =
+    code === -1
+      ? "was cut off: the SSH session closed before the command reported an exit status (connection dropped or sshd killed)"
+      : `exited ${code}`;
   const err = new Error(`ssh ${target}: "${commandLine}" ${what}${stderr.trim() ? `: ${stderr.trim()}` : ""}`) as CommandError;
   err.name = "CommandError";
   err.target = target;

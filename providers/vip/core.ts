@@ -25,14 +25,21 @@ export function checkVip(i: Record<string, unknown>): CheckFailure[] {
   if (c.required("address", i.address)) c.ip("address", i.address);
   const v6 = typeof i.address === "string" && net.isIPv6(i.address);
   c.int("prefix", i.prefix, v6 ? 1 : 1, v6 ? 128 : 32);
-  if (c.required("interface", i.interface)) c.word("interface", i.interface, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
+  if (c.required("interface", i.interface))
+    c.word("interface", i.interface, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
   if (i.label !== undefined && !isUnknown(i.label)) {
     if (v6) c.fail("label", "label applies to IPv4 addresses only");
     else if (typeof i.interface === "string" && !isUnknown(i.interface)) {
-      c.word("label", i.label, new RegExp(`^${i.interface.replace(/\./g, "\\.")}:[A-Za-z0-9_-]{1,${Math.max(1, 14 - i.interface.length)}}$`), `"${i.interface}:<suffix>" (at most 15 characters, as the kernel allows)`);
+      c.word(
+        "label",
+        i.label,
+        new RegExp(`^${i.interface.replace(/\./g, "\\.")}:[A-Za-z0-9_-]{1,${Math.max(1, 14 - i.interface.length)}}$`),
+        `"${i.interface}:<suffix>" (at most 15 characters, as the kernel allows)`,
+      );
     }
   }
-  if (i.gratuitousArp === true && i.interface === "lo") c.fail("gratuitousArp", "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)");
+  if (i.gratuitousArp === true && i.interface === "lo")
+    c.fail("gratuitousArp", "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)");
   return c.failures;
 }
 
@@ -49,15 +56,22 @@ export function normalizeVip(i: Partial<VipSpec>): VipSpec {
 }
 
 export function addCommand(v: VipSpec): string {
-  const cmds = [`ip addr replace ${command(`${v.address}/${v.prefix}`)} dev ${command(v.interface)}${v.label ? ` label ${command(v.label)}` : ""}`];
-  if (v.hostRoute) cmds.push(`ip route replace ${command(`${v.address}/${v.address.includes(":") ? 128 : 32}`)} dev ${command(v.interface)}`);
-  if (v.gratuitousArp && !v.address.includes(":")) cmds.push(`(arping -U -c 2 -I ${command(v.interface)} ${command(v.address)} >/dev/null 2>&1 || true)`);
+  const cmds = [
+    `ip addr replace ${command(`${v.address}/${v.prefix}`)} dev ${command(v.interface)}${v.label ? ` label ${command(v.label)}` : ""}`,
+  ];
+  if (v.hostRoute)
+    cmds.push(`ip route replace ${command(`${v.address}/${v.address.includes(":") ? 128 : 32}`)} dev ${command(v.interface)}`);
+  if (v.gratuitousArp && !v.address.includes(":"))
+    cmds.push(`(arping -U -c 2 -I ${command(v.interface)} ${command(v.address)} >/dev/null 2>&1 || true)`);
   return cmds.join(" && ");
 }
 
 export function delCommand(v: VipSpec): string {
   const cmds = [];
-  if (v.hostRoute) cmds.push(`(ip route del ${command(`${v.address}/${v.address.includes(":") ? 128 : 32}`)} dev ${command(v.interface)} 2>/dev/null || true)`);
+  if (v.hostRoute)
+    cmds.push(
+      `(ip route del ${command(`${v.address}/${v.address.includes(":") ? 128 : 32}`)} dev ${command(v.interface)} 2>/dev/null || true)`,
+    );
   cmds.push(`(ip addr del ${command(`${v.address}/${v.prefix}`)} dev ${command(v.interface)} 2>/dev/null || true)`);
   return cmds.join("; ");
 }

@@ -46,7 +46,11 @@ function unitPath(v: VipSpec): string {
 
 export const VIP_ALIAS = defineKind<Props>({
   type: "VipAlias",
-  fields: { replace: ["address", "prefix", "interface", "label"], update: ["hostRoute", "gratuitousArp"], output: ["assigned", "persisted"] },
+  fields: {
+    replace: ["address", "prefix", "interface", "label"],
+    update: ["hostRoute", "gratuitousArp"],
+    output: ["assigned", "persisted"],
+  },
   file: __filename,
   notes: "a systemd unit puts it back at boot; deletes before replacing when the label stays",
   check: (p) => checkVip(p as Record<string, unknown>),
@@ -61,12 +65,14 @@ export const VIP_ALIAS = defineKind<Props>({
 });
 
 export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
-
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const v = normalizeVip(inputs);
     await t.writeFileAtomic(unitPath(v), renderUnit(v), { then: `${enableBootUnitCommand(unitName(v))} && ${addCommand(v)}` });
-    return { id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`, outs: { ...inputs, ...v, assigned: true, persisted: true } };
+    return {
+      id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`,
+      outs: { ...inputs, ...v, assigned: true, persisted: true },
+    };
   },
 
   async read(id, props) {

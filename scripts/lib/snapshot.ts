@@ -22,7 +22,7 @@ const SCRIPT = [
   "for f in /etc/keepalived /etc/haproxy /etc/default/haproxy /etc/nginx/conf.d /etc/nginx/sites-enabled /etc/sysctl.d /etc/tomcat10/Catalina/localhost /var/www/html /srv; do echo \"$f: $(ls -A $f 2>/dev/null | tr '\\n' ' ')\"; done",
   "md5sum /etc/haproxy/haproxy.cfg /etc/default/haproxy 2>/dev/null",
   "ls /etc/systemd/system | grep pulumi-lvs || true",
-  "for u in keepalived haproxy nginx tomcat10; do echo \"$u $(systemctl is-enabled $u 2>/dev/null) $(systemctl is-active $u 2>/dev/null)\"; done",
+  'for u in keepalived haproxy nginx tomcat10; do echo "$u $(systemctl is-enabled $u 2>/dev/null) $(systemctl is-active $u 2>/dev/null)"; done',
 ].join("; echo; ");
 
 /** The bare-state text of each host, labelled; `extra` adds lines to the script (e.g. file checksums). */

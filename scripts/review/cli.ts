@@ -13,7 +13,10 @@ async function main(cmd: string, args: string[]): Promise<number> {
   const name = args.find((a) => !a.startsWith("--"));
   if (!name) throw new Error(`usage: npm run ${cmd} -- <stack>${cmd === "preview-report" ? " [--out FILE]" : ""}`);
   const env = toolchainEnv();
-  const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: root }, { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env });
+  const stack = await LocalWorkspace.selectStack(
+    { stackName: name, workDir: root },
+    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
+  );
   if (cmd === "preview-report") {
     const { markdown } = await previewReport(stack);
     const out = args[args.indexOf("--out") + 1];

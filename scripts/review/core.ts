@@ -36,14 +36,30 @@ const NOISE = new Set(["__provider", "__pulumiType"]);
 
 /** Outputs the providers keep for themselves; on refresh they are the drift signal, in a preview they are noise. */
 export const BOOKKEEPING = new Set([
-  "sha256", "mainInSync", "running", "assigned", "persisted", "present", "previous", "hashes", "live", "installed", "missing", "liveMode", "liveOwner", "key", "value",
+  "sha256",
+  "mainInSync",
+  "running",
+  "assigned",
+  "persisted",
+  "present",
+  "previous",
+  "hashes",
+  "live",
+  "installed",
+  "missing",
+  "liveMode",
+  "liveOwner",
+  "key",
+  "value",
 ]);
 
 /** Leaves of a value as dotted paths (arrays as [i]). */
 export function flatten(v: unknown, prefix = ""): Map<string, unknown> {
   const out = new Map<string, unknown>();
   if (v && typeof v === "object" && !isSecret(v)) {
-    const entries = Array.isArray(v) ? v.map((x, i) => [`[${i}]`, x] as const) : Object.entries(v as Record<string, unknown>).map(([k, x]) => [prefix ? `.${k}` : k, x] as const);
+    const entries = Array.isArray(v)
+      ? v.map((x, i) => [`[${i}]`, x] as const)
+      : Object.entries(v as Record<string, unknown>).map(([k, x]) => [prefix ? `.${k}` : k, x] as const);
     if (entries.length === 0 && prefix) out.set(prefix, Array.isArray(v) ? [] : {});
     for (const [k, x] of entries) for (const [p, leaf] of flatten(x, `${prefix}${k}`)) out.set(p, leaf);
   } else {
@@ -54,7 +70,11 @@ export function flatten(v: unknown, prefix = ""): Map<string, unknown> {
 
 /** The engine shows secrets as "[secret]" (or a secret signature object). */
 function isSecret(v: unknown): boolean {
-  return !!v && typeof v === "object" && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
+  return (
+    !!v &&
+    typeof v === "object" &&
+    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270"
+  );
 }
 
 /** Changed leaves between two property bags, skipping `skip` top-level keys. */
@@ -63,7 +83,9 @@ export function changedLeaves(a: Record<string, unknown> = {}, b: Record<string,
   const fa = flatten(strip(a));
   const fb = flatten(strip(b));
   const paths = [...new Set([...fa.keys(), ...fb.keys()])].sort();
-  return paths.filter((p) => JSON.stringify(fa.get(p)) !== JSON.stringify(fb.get(p))).map((p) => ({ path: p, old: fa.get(p), new: fb.get(p) }));
+  return paths
+    .filter((p) => JSON.stringify(fa.get(p)) !== JSON.stringify(fb.get(p)))
+    .map((p) => ({ path: p, old: fa.get(p), new: fb.get(p) }));
 }
 
 function nameOf(urn: string): string {
@@ -79,11 +101,26 @@ export function previewChanges(steps: Step[]): ResourceChange[] {
   const out: ResourceChange[] = [];
   for (const s of steps) {
     if (s.type === "pulumi:pulumi:Stack" || s.type.startsWith("pulumi:providers:")) continue;
-    const op = s.op === "create" ? "create" : s.op === "update" ? "update" : s.op === "replace" ? "replace" : s.op === "delete" ? "delete" : undefined;
+    const op =
+      s.op === "create"
+        ? "create"
+        : s.op === "update"
+          ? "update"
+          : s.op === "replace"
+            ? "replace"
+            : s.op === "delete"
+              ? "delete"
+              : undefined;
     if (!op) continue;
     const skip = new Set([...NOISE, ...BOOKKEEPING]);
     const changes = op === "delete" ? [] : changedLeaves(op === "create" ? {} : s.old?.inputs, s.new?.inputs, skip);
-    out.push({ name: nameOf(s.urn), kind: kindOf(s.type), op, changes, replacedBy: op === "replace" ? (s.keys ?? []).filter((k) => !NOISE.has(k)) : [] });
+    out.push({
+      name: nameOf(s.urn),
+      kind: kindOf(s.type),
+      op,
+      changes,
+      replacedBy: op === "replace" ? (s.keys ?? []).filter((k) => !NOISE.has(k)) : [],
+    });
   }
   return out.sort((x, y) => x.kind.localeCompare(y.kind) || x.name.localeCompare(y.name));
 }
@@ -100,14 +137,22 @@ export function show(v: unknown): string {
 /** How many properties of a new resource the comment lists. */
 const CREATE_ROWS = 4;
 
-const OP_WORD: Record<ResourceChange["op"], string> = { create: "create", update: "update in place", replace: "**replace**", delete: "delete" };
+const OP_WORD: Record<ResourceChange["op"], string> = {
+  create: "create",
+  update: "update in place",
+  replace: "**replace**",
+  delete: "delete",
+};
 
 /** The pull-request comment: summary counts, then per resource old -> new, replacements flagged. */
 export function previewMarkdown(stack: string, changes: ResourceChange[]): string {
   const count = (op: ResourceChange["op"]) => changes.filter((c) => c.op === op).length;
   const lines = [`### pulumi-lvs preview: \`${stack}\``, ""];
   if (!changes.length) return [...lines, "No changes: the hosts already match the program.", ""].join("\n");
-  lines.push(`**${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete**`, "");
+  lines.push(
+    `**${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete**`,
+    "",
+  );
   lines.push("| resource | type | action | property | old | new |", "|---|---|---|---|---|---|");
   for (const c of changes) {
     const action = OP_WORD[c.op] + (c.replacedBy.length ? ` (${c.replacedBy.join(", ")} changed)` : "");
@@ -156,11 +201,18 @@ export function driftOf(steps: Step[]): Drift[] {
 /** A plain-text table: header row, then rows, columns padded. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (c ?? "").padEnd(widths[i])).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (c ?? "").padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") + "\n";
 }
 
 export function driftTable(drifts: Drift[]): string {
   if (!drifts.length) return "No drift: every resource matches its host.\n";
-  return table(["resource", "type", "property", "in state", "on the host"], drifts.map((d) => [d.name, d.kind, d.property, show(d.state), show(d.live)]));
+  return table(
+    ["resource", "type", "property", "in state", "on the host"],
+    drifts.map((d) => [d.name, d.kind, d.property, show(d.state), show(d.live)]),
+  );
 }

@@ -54,7 +54,9 @@ export function diagnose(g: VrrpGroupDescription, facts: MemberFacts[]): Finding
     check: "keepalived -t",
     hosts: all,
     ok: badConfig.length === 0,
-    detail: badConfig.length ? badConfig.map((f) => `${f.host}: ${f.configOutput.split("\n")[0]}`).join("; ") : "configuration valid on every member",
+    detail: badConfig.length
+      ? badConfig.map((f) => `${f.host}: ${f.configOutput.split("\n")[0]}`).join("; ")
+      : "configuration valid on every member",
     cause: badConfig.length ? "a wrong keepalived configuration (edited by hand?): run `npm run drift` and `up`" : undefined,
   });
 
@@ -71,7 +73,11 @@ export function diagnose(g: VrrpGroupDescription, facts: MemberFacts[]): Finding
     check: "VRRP adverts",
     hosts: all,
     ok: deaf.length === 0 && holders.length > 0,
-    detail: deaf.length ? deaf.join("; ") : holders.length ? `the members hear ${holders.map((h) => h.host).join(", ")}` : "nobody sends adverts",
+    detail: deaf.length
+      ? deaf.join("; ")
+      : holders.length
+        ? `the members hear ${holders.map((h) => h.host).join(", ")}`
+        : "nobody sends adverts",
     cause: deaf.length
       ? drops.length
         ? `a firewall drops VRRP on ${drops.map((f) => f.host).join(", ")}: ${drops.flatMap((f) => f.vrrpDrops).join("; ")}`
@@ -83,8 +89,12 @@ export function diagnose(g: VrrpGroupDescription, facts: MemberFacts[]): Finding
     check: "firewall and VRRP",
     hosts: all,
     ok: drops.length === 0,
-    detail: drops.length ? drops.map((f) => `${f.host}: ${f.vrrpDrops.join("; ")}`).join(" | ") : "no rule drops protocol 112 or 224.0.0.18",
-    cause: drops.length ? "firewall rules drop VRRP (protocol 112) or the multicast group: allow them instead of disabling the firewall" : undefined,
+    detail: drops.length
+      ? drops.map((f) => `${f.host}: ${f.vrrpDrops.join("; ")}`).join(" | ")
+      : "no rule drops protocol 112 or 224.0.0.18",
+    cause: drops.length
+      ? "firewall rules drop VRRP (protocol 112) or the multicast group: allow them instead of disabling the firewall"
+      : undefined,
   });
 
   const clocks = facts.map((f) => f.clock);
@@ -104,7 +114,10 @@ export function diagnose(g: VrrpGroupDescription, facts: MemberFacts[]): Finding
       ? `split brain; likely cause: ${failed.map((x) => x.cause).join(" / ")}`
       : "split brain although adverts arrive: the members' virtual_router_id or authentication differ (a wrong keepalived config), or another service on the link disturbs the heartbeat";
   } else if (holders.length === 0) {
-    holderCause = notRunning.length === facts.length ? "keepalived runs nowhere" : "every member is in FAULT (a failing track script or a down interface) or keepalived stopped";
+    holderCause =
+      notRunning.length === facts.length
+        ? "keepalived runs nowhere"
+        : "every member is in FAULT (a failing track script or a down interface) or keepalived stopped";
   }
   out.unshift({
     check: `exactly one holder of ${g.vip}`,
@@ -117,14 +130,23 @@ export function diagnose(g: VrrpGroupDescription, facts: MemberFacts[]): Finding
   for (const h of holders) {
     for (const vs of g.virtualServers) {
       const service = `-A -t ${vs.address}:${vs.port} `;
-      const missing = [!h.ipvs.includes(service) ? `service ${vs.address}:${vs.port}` : "", ...vs.realServers.filter((r) => !h.ipvs.includes(`-r ${r.address}:${r.port} `)).map((r) => `real server ${r.address}:${r.port}`)].filter(Boolean);
-      const dead = vs.realServers.filter((r) => h.realServersAnswer[`${r.address}:${r.port}`] === false).map((r) => `${r.address}:${r.port}`);
+      const missing = [
+        !h.ipvs.includes(service) ? `service ${vs.address}:${vs.port}` : "",
+        ...vs.realServers.filter((r) => !h.ipvs.includes(`-r ${r.address}:${r.port} `)).map((r) => `real server ${r.address}:${r.port}`),
+      ].filter(Boolean);
+      const dead = vs.realServers
+        .filter((r) => h.realServersAnswer[`${r.address}:${r.port}`] === false)
+        .map((r) => `${r.address}:${r.port}`);
       out.push({
         check: `IPVS ${vs.address}:${vs.port}`,
         hosts: h.host,
         ok: missing.length === 0,
         detail: missing.length ? `missing ${missing.join(", ")}` : `service and ${vs.realServers.length} real servers present`,
-        cause: missing.length ? (dead.length ? `health checks removed ${dead.join(", ")}: they do not answer` : "keepalived's virtual_server did not program IPVS (keepalived -t, journalctl -u keepalived)") : undefined,
+        cause: missing.length
+          ? dead.length
+            ? `health checks removed ${dead.join(", ")}: they do not answer`
+            : "keepalived's virtual_server did not program IPVS (keepalived -t, journalctl -u keepalived)"
+          : undefined,
       });
       out.push({
         check: "real servers answer",

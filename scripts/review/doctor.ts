@@ -27,7 +27,9 @@ export function factsCommand(g: VrrpGroupDescription): string {
     `{ iptables -S; iptables -t raw -S; iptables -t mangle -S; nft list ruleset; } 2>/dev/null | grep -Ei '(vrrp|112|224\\.0\\.0\\.18).*(drop|reject)|(drop|reject).*(vrrp|112|224\\.0\\.0\\.18)' || true`,
     "date +%s.%N",
     "ipvsadm -Sn 2>/dev/null || true",
-    rss.length ? `for rs in ${command(...rss)}; do if curl -s -o /dev/null -m 2 "http://$rs/"; then echo "$rs ok"; else echo "$rs fail"; fi; done` : "true",
+    rss.length
+      ? `for rs in ${command(...rss)}; do if curl -s -o /dev/null -m 2 "http://$rs/"; then echo "$rs ok"; else echo "$rs fail"; fi; done`
+      : "true",
   ].join(`; echo ${SEP}; `);
 }
 
@@ -44,16 +46,27 @@ export function parseFacts(host: string, g: VrrpGroupDescription, out: string): 
     vrrpDrops: drops.trim().split("\n").filter(Boolean),
     clock: Number(clock.trim()),
     ipvs,
-    realServersAnswer: Object.fromEntries(answers.trim().split("\n").filter((l) => l.includes(" ")).map((l) => [l.split(" ")[0], l.endsWith(" ok")])),
+    realServersAnswer: Object.fromEntries(
+      answers
+        .trim()
+        .split("\n")
+        .filter((l) => l.includes(" "))
+        .map((l) => [l.split(" ")[0], l.endsWith(" ok")]),
+    ),
   };
 }
 
 /** Reads every member of every group and diagnoses them. */
-export async function runDoctor(groups: VrrpGroupDescription[], inv: Inventory): Promise<{ findings: Finding[]; text: string; healthy: boolean }> {
+export async function runDoctor(
+  groups: VrrpGroupDescription[],
+  inv: Inventory,
+): Promise<{ findings: Finding[]; text: string; healthy: boolean }> {
   const findings: Finding[] = [];
   for (const g of groups) {
     const facts = await Promise.all(
-      g.members.map(async (m) => parseFacts(m.host, g, await sshTransport(connectionArgs(inventoryHost(inv, m.host))).run(factsCommand(g)))),
+      g.members.map(async (m) =>
+        parseFacts(m.host, g, await sshTransport(connectionArgs(inventoryHost(inv, m.host))).run(factsCommand(g))),
+      ),
     );
     findings.push(...diagnose(g, facts));
   }
@@ -68,10 +81,14 @@ async function main(name: string | undefined): Promise<number> {
   if (!name) throw new Error("usage: npm run doctor -- <stack>");
   const env = toolchainEnv();
   const root = path.resolve(__dirname, "../..");
-  const stack = await LocalWorkspace.selectStack({ stackName: name, workDir: root }, { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env });
+  const stack = await LocalWorkspace.selectStack(
+    { stackName: name, workDir: root },
+    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
+  );
   const outputs = await stack.outputs();
   const groups = (outputs.vrrp?.value ?? []) as VrrpGroupDescription[];
-  if (!groups.length) throw new Error(`stack ${name} has no keepalived VRRP group (no \`vrrp\` output); the doctor checks keepalived-managed VIPs`);
+  if (!groups.length)
+    throw new Error(`stack ${name} has no keepalived VRRP group (no \`vrrp\` output); the doctor checks keepalived-managed VIPs`);
   const config = await stack.getAllConfig();
   const inv = loadInventory(config["pulumi-lvs:inventory"]?.value ?? defaultInventoryPath());
   const r = await runDoctor(groups, inv);

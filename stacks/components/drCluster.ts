@@ -34,13 +34,21 @@ export class DrCluster extends pulumi.ComponentResource {
       ...drSameSubnet(args.director, nic, rss),
     ]);
     const d = args.director;
-    const sysctls = new SysctlSet(`${name}-director-sysctls`, { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) }, { parent: this });
+    const sysctls = new SysctlSet(
+      `${name}-director-sysctls`,
+      { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) },
+      { parent: this },
+    );
     new VipAlias(
       `${name}-director-vip`,
       { connection: d.connection, address: args.vip, prefix: args.vipPrefix ?? 24, interface: nic, label: `${nic}:0`, gratuitousArp: true },
       { parent: this, dependsOn: [sysctls] },
     );
-    this.service = new IpvsService(`${name}-service`, { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" }, { parent: this });
+    this.service = new IpvsService(
+      `${name}-service`,
+      { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" },
+      { parent: this },
+    );
     // The service's identity, known at preview (the service's `key` output is
     // unknown while the service itself is being updated).
     const key = { protocol: "tcp" as const, address: args.vip, port: args.port ?? 80 };
@@ -48,7 +56,14 @@ export class DrCluster extends pulumi.ComponentResource {
       const vip = drRealServer(name, r.host, args.vip, { parent: this });
       new IpvsRealServer(
         `${name}-${r.host.name}`,
-        { connection: d.connection, service: key, address: addressOf(r.host), method: "route", weight: r.weight ?? 1, gracefulDeleteTimeoutSeconds: 20 },
+        {
+          connection: d.connection,
+          service: key,
+          address: addressOf(r.host),
+          method: "route",
+          weight: r.weight ?? 1,
+          gracefulDeleteTimeoutSeconds: 20,
+        },
         { parent: this, dependsOn: [this.service, vip] },
       );
     }

@@ -19,16 +19,38 @@ export class HaproxyTier extends pulumi.ComponentResource {
   constructor(name: string, args: HaproxyTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:HaproxyTier", name, {}, opts);
     const servers = (weighted: boolean) =>
-      args.realServers.map((r) => ({ name: r.host.name, address: addressOf(r.host), port: 80, weight: weighted ? r.weight : 1, inter: 2000, fall: 3 }));
+      args.realServers.map((r) => ({
+        name: r.host.name,
+        address: addressOf(r.host),
+        port: 80,
+        weight: weighted ? r.weight : 1,
+        inter: 2000,
+        fall: 3,
+      }));
     this.listeners = args.haproxies.flatMap((h) => [
       new HaproxyListener(
         `${name}-${h.name}-l7`,
-        { connection: h.connection, name: "web", bind: [{ port: 80 }], balance: "static-rr", httpCheck: { method: "GET", uri: "/index.html" }, servers: servers(true) },
+        {
+          connection: h.connection,
+          name: "web",
+          bind: [{ port: 80 }],
+          balance: "static-rr",
+          httpCheck: { method: "GET", uri: "/index.html" },
+          servers: servers(true),
+        },
         { parent: this },
       ),
       new HaproxyListener(
         `${name}-${h.name}-l4`,
-        { connection: h.connection, name: "web4", style: "frontend-backend", mode: "tcp", bind: [{ port: args.l4Port ?? 8080 }], balance: "roundrobin", servers: servers(false) },
+        {
+          connection: h.connection,
+          name: "web4",
+          style: "frontend-backend",
+          mode: "tcp",
+          bind: [{ port: args.l4Port ?? 8080 }],
+          balance: "roundrobin",
+          servers: servers(false),
+        },
         { parent: this },
       ),
     ]);

@@ -61,7 +61,15 @@ export class VrrpGroup extends pulumi.ComponentResource {
   constructor(name: string, args: VrrpGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:VrrpGroup", name, {}, opts);
     assertTopology(name, [
-      ...vrrpPair(args.members.map((m) => ({ host: m.host.name, state: m.state, priority: m.priority, virtualRouterId: args.virtualRouterId, interface: args.interface }))),
+      ...vrrpPair(
+        args.members.map((m) => ({
+          host: m.host.name,
+          state: m.state,
+          priority: m.priority,
+          virtualRouterId: args.virtualRouterId,
+          interface: args.interface,
+        })),
+      ),
       ...vipNotOwned(args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])]),
     ]);
     // keepalived reads at most 8 characters of auth_pass; letters and digits
@@ -76,8 +84,17 @@ export class VrrpGroup extends pulumi.ComponentResource {
       vip: args.vip,
       virtualRouterId: args.virtualRouterId,
       interface: args.interface,
-      members: args.members.map((m) => ({ host: m.host.name, address: addressOf(m.host, args.interface), state: m.state, priority: m.priority })),
-      virtualServers: (args.virtualServers ?? []).map((v) => ({ address: v.address, port: v.port, realServers: v.realServers.map((r) => ({ address: r.address, port: r.port })) })),
+      members: args.members.map((m) => ({
+        host: m.host.name,
+        address: addressOf(m.host, args.interface),
+        state: m.state,
+        priority: m.priority,
+      })),
+      virtualServers: (args.virtualServers ?? []).map((v) => ({
+        address: v.address,
+        port: v.port,
+        realServers: v.realServers.map((r) => ({ address: r.address, port: r.port })),
+      })),
     };
     this.registerOutputs({});
   }
@@ -87,11 +104,20 @@ export class VrrpGroup extends pulumi.ComponentResource {
  * The members' KeepalivedInstances (and track-script files) of group `name`,
  * parented to `parent`, sharing `authPass`.
  */
-export function vrrpInstances(parent: pulumi.Resource, name: string, args: VrrpGroupArgs, authPass: pulumi.Input<string>): KeepalivedInstance[] {
+export function vrrpInstances(
+  parent: pulumi.Resource,
+  name: string,
+  args: VrrpGroupArgs,
+  authPass: pulumi.Input<string>,
+): KeepalivedInstance[] {
   const ts = args.trackScript;
   return args.members.map((m) => {
     const script = ts
-      ? new ManagedFile(`${name}-${m.host.name}-${ts.name}`, { connection: m.host.connection, path: `/etc/keepalived/${ts.name}.sh`, content: ts.content, mode: "0755", validate: "sh -n %s" }, { parent })
+      ? new ManagedFile(
+          `${name}-${m.host.name}-${ts.name}`,
+          { connection: m.host.connection, path: `/etc/keepalived/${ts.name}.sh`, content: ts.content, mode: "0755", validate: "sh -n %s" },
+          { parent },
+        )
       : undefined;
     return new KeepalivedInstance(
       `${name}-${m.host.name}`,
@@ -99,7 +125,18 @@ export function vrrpInstances(parent: pulumi.Resource, name: string, args: VrrpG
         connection: m.host.connection,
         name,
         globalDefs: { routerId: `${name}_${m.host.name}`.replace(/[^A-Za-z0-9_.-]/g, "_") },
-        scripts: ts ? [{ name: ts.name, script: `/etc/keepalived/${ts.name}.sh`, interval: ts.interval, weight: ts.weight, fall: ts.fall ?? 2, rise: ts.rise ?? 2 }] : undefined,
+        scripts: ts
+          ? [
+              {
+                name: ts.name,
+                script: `/etc/keepalived/${ts.name}.sh`,
+                interval: ts.interval,
+                weight: ts.weight,
+                fall: ts.fall ?? 2,
+                rise: ts.rise ?? 2,
+              },
+            ]
+          : undefined,
         vrrp: {
           name: `VI_${args.virtualRouterId}`,
           state: m.state,
@@ -108,7 +145,9 @@ export function vrrpInstances(parent: pulumi.Resource, name: string, args: VrrpG
           priority: m.priority,
           advertInt: args.advertInt ?? 1,
           authentication: { type: "PASS", pass: authPass },
-          virtualIpaddress: [{ address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` }],
+          virtualIpaddress: [
+            { address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` },
+          ],
           trackScript: ts ? [ts.name] : undefined,
         },
         virtualServers: args.virtualServers,

@@ -22,33 +22,46 @@ const members = (a: Partial<VrrpMember>, b: Partial<VrrpMember>): VrrpMember[] =
 const COMPONENTS: { what: string; program: () => void; message: RegExp }[] = [
   {
     what: "DR real server on another subnet",
-    program: () => new DrCluster("dr", { director: host("director1", lan(10)), vip: "192.168.118.100", realServers: [{ host: host("rs1", { ens33: "10.0.0.30/24" }) }] }),
+    program: () =>
+      new DrCluster("dr", {
+        director: host("director1", lan(10)),
+        vip: "192.168.118.100",
+        realServers: [{ host: host("rs1", { ens33: "10.0.0.30/24" }) }],
+      }),
     message: /DR real server rs1 \(10\.0\.0\.30\/24\) is not on director director1's subnet 192\.168\.118\.10\/24/,
   },
   {
     what: "VIP is a real server's own address",
-    program: () => new DrCluster("dr", { director: host("director1", lan(10)), vip: "192.168.118.30", realServers: [{ host: host("rs1", lan(30)) }] }),
+    program: () =>
+      new DrCluster("dr", { director: host("director1", lan(10)), vip: "192.168.118.30", realServers: [{ host: host("rs1", lan(30)) }] }),
     message: /the VIP 192\.168\.118\.30 is rs1's own address on ens33/,
   },
   {
     what: "VRRP pair with equal priorities",
-    program: () => new VrrpGroup("pair", { members: members({}, { priority: 120 }), interface: "ens33", virtualRouterId: 51, vip: "192.168.118.100" }),
+    program: () =>
+      new VrrpGroup("pair", { members: members({}, { priority: 120 }), interface: "ens33", virtualRouterId: 51, vip: "192.168.118.100" }),
     message: /distinct priorities; got director1=120, director2=120/,
   },
   {
     what: "VRRP pair with two MASTERs",
-    program: () => new VrrpGroup("pair", { members: members({}, { state: "MASTER" }), interface: "ens33", virtualRouterId: 51, vip: "192.168.118.100" }),
+    program: () =>
+      new VrrpGroup("pair", { members: members({}, { state: "MASTER" }), interface: "ens33", virtualRouterId: 51, vip: "192.168.118.100" }),
     message: /exactly one MASTER; got 2/,
   },
   {
     what: "VRRP MASTER with the lower priority",
-    program: () => new VrrpGroup("pair", { members: members({ priority: 90 }, {}), interface: "ens33", virtualRouterId: 51, vip: "192.168.118.100" }),
+    program: () =>
+      new VrrpGroup("pair", { members: members({ priority: 90 }, {}), interface: "ens33", virtualRouterId: 51, vip: "192.168.118.100" }),
     message: /the MASTER director1 \(priority 90\) must have the highest priority/,
   },
   {
     what: "NAT real server outside the director's inside subnet",
     program: () =>
-      new NatCluster("nat", { director: host("director", { ens33: "192.168.118.20/24", ens36: "12.0.0.20/24" }), vip: "12.0.0.20", realServers: [{ host: host("rs1", { ens33: "10.1.1.30/24" }) }] }),
+      new NatCluster("nat", {
+        director: host("director", { ens33: "192.168.118.20/24", ens36: "12.0.0.20/24" }),
+        vip: "12.0.0.20",
+        realServers: [{ host: host("rs1", { ens33: "10.1.1.30/24" }) }],
+      }),
     message: /NAT real server rs1 is not on the director's inside subnet 192\.168\.118\.20\/24/,
   },
 ];
@@ -84,7 +97,11 @@ describe("bad input is refused at preview, naming the field and what is allowed 
   before(async () => {
     backend = testBackend("bad-input-");
     // Four previews at a time, each on its own stack.
-    const queue: { key: string; stack: string; run: () => unknown }[] = BAD_INPUTS.map((b, i) => ({ key: `${b.kind}: ${b.what}`, stack: `s${i % 4}`, run: () => new RESOURCES[b.kind]("bad", argsOf(b) as never) }));
+    const queue: { key: string; stack: string; run: () => unknown }[] = BAD_INPUTS.map((b, i) => ({
+      key: `${b.kind}: ${b.what}`,
+      stack: `s${i % 4}`,
+      run: () => new RESOURCES[b.kind]("bad", argsOf(b) as never),
+    }));
     queue.push(...COMPONENTS.map((c, i) => ({ key: `component: ${c.what}`, stack: `s${i % 4}`, run: c.program })));
     await Promise.all(
       [0, 1, 2, 3].map(async (lane) => {

@@ -15,7 +15,11 @@ import { pinnedVersions, toolchainEnv } from "../support/toolchain";
 const programDir = path.join(__dirname, "smoke");
 
 async function newStack(env: Record<string, string>, tmp: string): Promise<Stack> {
-  return localStack({ dir: tmp, env: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` }, dispose: () => undefined }, programDir, "smoke");
+  return localStack(
+    { dir: tmp, env: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` }, dispose: () => undefined },
+    programDir,
+    "smoke",
+  );
 }
 
 /**
@@ -50,7 +54,11 @@ describe("toolchain smoke test (real engine)", function () {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("runs a program of a stack without any configuration (the language host sends {} rather than null)", async () => {
-    const stack = await localStack({ dir: tmp, env: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` }, dispose: () => undefined }, programDir, "noconfig");
+    const stack = await localStack(
+      { dir: tmp, env: { ...env, PULUMI_BACKEND_URL: `file://${tmp}/state` }, dispose: () => undefined },
+      programDir,
+      "noconfig",
+    );
     const stackFile = path.join(programDir, "Pulumi.noconfig.yaml");
     try {
       // The program reaches its own config.require: the SDK parsed the (empty) configuration.
@@ -249,7 +257,7 @@ describe("provider plugins command and random (real engine)", () => {
 });
 
 describe("language host: the plugins a program needs (real CLI)", () => {
-  it("reads pulumi-plugin.json or package.json's \"pulumi\" key through the whole dependency tree", async () => {
+  it('reads pulumi-plugin.json or package.json\'s "pulumi" key through the whole dependency tree', async () => {
     const backend = testBackend("required-");
     try {
       // A project of its own: a direct dependency that declares its plugin in
@@ -261,7 +269,12 @@ describe("language host: the plugins a program needs (real CLI)", () => {
         fs.writeFileSync(path.join(root, rel), JSON.stringify(value));
       };
       write("package.json", { name: "p", dependencies: { "dep-a": "1.0.0", plain: "1.0.0" }, devDependencies: { "dev-only": "1.0.0" } });
-      write("node_modules/dep-a/package.json", { name: "dep-a", version: "1.0.0", dependencies: { "@acme/dep-b": "2.3.4" }, pulumi: { resource: true, name: "alpha" } });
+      write("node_modules/dep-a/package.json", {
+        name: "dep-a",
+        version: "1.0.0",
+        dependencies: { "@acme/dep-b": "2.3.4" },
+        pulumi: { resource: true, name: "alpha" },
+      });
       write("node_modules/dep-a/node_modules/@acme/dep-b/package.json", { name: "@acme/dep-b", version: "2.3.4" });
       write("node_modules/dep-a/node_modules/@acme/dep-b/pulumi-plugin.json", { resource: true, name: "beta", version: "2.3.5" });
       write("node_modules/plain/package.json", { name: "plain", version: "1.0.0" });

@@ -30,7 +30,10 @@ function writeInventory(dir: string, rs1: string): string {
     rs2: h("rs2", "192.168.118.40/24", ["realservers"]),
   };
   const file = path.join(dir, "inventory.yaml");
-  fs.writeFileSync(file, renderInventory({ hosts, groups: { directors: ["director1", "director2"], clients: ["client"], realservers: ["rs1", "rs2"] } }));
+  fs.writeFileSync(
+    file,
+    renderInventory({ hosts, groups: { directors: ["director1", "director2"], clients: ["client"], realservers: ["rs1", "rs2"] } }),
+  );
   return file;
 }
 
@@ -41,7 +44,10 @@ describe("stacks refuse a broken topology at preview (real engine)", function ()
 
   it("dr: a real server off the director's segment", async () => {
     const stack = await projectStack(backend, "dr", { inventory: writeInventory(backend.dir, "10.9.9.30/24") });
-    await assert.rejects(stack.preview(), /stack dr: refusing to touch any host:[\s\S]*DR real server rs1 \(10\.9\.9\.30\/24\) is not on director director1's subnet 192\.168\.118\.10\/24/);
+    await assert.rejects(
+      stack.preview(),
+      /stack dr: refusing to touch any host:[\s\S]*DR real server rs1 \(10\.9\.9\.30\/24\) is not on director director1's subnet 192\.168\.118\.10\/24/,
+    );
   });
 
   it("dr-keepalived: the VIP is a real server's own address", async () => {

@@ -26,7 +26,14 @@ interface DaemonCase<P extends IncludeProps> {
 
 const noWait = { probe: { type: "none" as const } };
 
-const vrrp = { name: "VI_1", state: "MASTER", interface: "ens33", virtualRouterId: 51, priority: 120, virtualIpaddress: [{ address: "192.168.118.100" }] };
+const vrrp = {
+  name: "VI_1",
+  state: "MASTER",
+  interface: "ens33",
+  virtualRouterId: 51,
+  priority: 120,
+  virtualIpaddress: [{ address: "192.168.118.100" }],
+};
 const keepalived: DaemonCase<IncludeProps> = {
   kind: "KeepalivedInstance",
   provider: keepalivedInstanceProvider as unknown as ResourceProvider<IncludeProps, IncludeProps>,
@@ -34,7 +41,12 @@ const keepalived: DaemonCase<IncludeProps> = {
   main: "/etc/keepalived/keepalived.conf",
   include: (n) => `/etc/keepalived/conf.d/${n}.conf`,
   inputs: (connection, name, v) =>
-    ({ connection, name, readiness: noWait, vrrp: { ...vrrp, priority: v === 1 ? 110 : 120, name: v === "invalid" ? "FAKEHOST_INVALID" : "VI_1" } }) as IncludeProps,
+    ({
+      connection,
+      name,
+      readiness: noWait,
+      vrrp: { ...vrrp, priority: v === 1 ? 110 : 120, name: v === "invalid" ? "FAKEHOST_INVALID" : "VI_1" },
+    }) as IncludeProps,
 };
 
 const haproxy: DaemonCase<IncludeProps> = {
@@ -61,7 +73,13 @@ const nginx: DaemonCase<IncludeProps> = {
   main: "/etc/nginx/nginx.conf",
   include: (n) => `/etc/nginx/conf.d/${n}.conf`,
   inputs: (connection, name, v) =>
-    ({ connection, name, readiness: noWait, listen: v === 1 ? 8081 : 8080, locations: [{ match: v === "invalid" ? "/FAKEHOST_INVALID" : "/" }] }) as IncludeProps,
+    ({
+      connection,
+      name,
+      readiness: noWait,
+      listen: v === 1 ? 8081 : 8080,
+      locations: [{ match: v === "invalid" ? "/FAKEHOST_INVALID" : "/" }],
+    }) as IncludeProps,
 };
 
 for (const k of [keepalived, haproxy, nginx]) {

@@ -11,7 +11,8 @@ type ServerInputs = InputsOf<typeof ipvsRealServerProvider>;
 
 describe("fake host: IpvsService", () => {
   const host = withFakeHost();
-  const svc = (over: Partial<ServiceInputs> = {}): ServiceInputs => ({ connection: host().connection, protocol: "tcp", address: "10.0.0.100", port: 80, scheduler: "rr", ...over }) as ServiceInputs;
+  const svc = (over: Partial<ServiceInputs> = {}): ServiceInputs =>
+    ({ connection: host().connection, protocol: "tcp", address: "10.0.0.100", port: 80, scheduler: "rr", ...over }) as ServiceInputs;
   const table = async () => (await host().sh("ipvsadm -Sn")).trim();
 
   afterEach(async () => {
@@ -65,7 +66,16 @@ describe("fake host: IpvsService", () => {
 describe("fake host: IpvsRealServer", () => {
   const host = withFakeHost();
   const key = { protocol: "tcp" as const, address: "10.0.0.100", port: 80 };
-  const rs = (over: Partial<ServerInputs> = {}): ServerInputs => ({ connection: host().connection, service: key, address: "192.168.1.11", port: 80, method: "route", weight: 1, ...over }) as ServerInputs;
+  const rs = (over: Partial<ServerInputs> = {}): ServerInputs =>
+    ({
+      connection: host().connection,
+      service: key,
+      address: "192.168.1.11",
+      port: 80,
+      method: "route",
+      weight: 1,
+      ...over,
+    }) as ServerInputs;
   const table = async () => (await host().sh("ipvsadm -Sn")).trim().split("\n");
 
   beforeEach(async () => {

@@ -37,7 +37,10 @@ describe("fake host: SysctlSet", () => {
   });
 
   it("refuses a key the host does not have, and writes nothing", async () => {
-    await assert.rejects(create(sysctlSetProvider, set({ "net.ipv4.no_such_key": "1" }, "92-bad")), /unknown sysctl key: net\.ipv4\.no_such_key/);
+    await assert.rejects(
+      create(sysctlSetProvider, set({ "net.ipv4.no_such_key": "1" }, "92-bad")),
+      /unknown sysctl key: net\.ipv4\.no_such_key/,
+    );
     assert.equal((await host().exec("test -e /etc/sysctl.d/92-bad.conf")).code, 1);
   });
 
@@ -64,7 +67,8 @@ describe("fake host: SysctlSet", () => {
 describe("fake host: VipAlias", () => {
   const host = withFakeHost();
   type In = InputsOf<typeof vipAliasProvider>;
-  const vip = (over: Partial<In> = {}): In => ({ connection: host().connection, address: "192.168.118.100", prefix: 32, interface: "lo", label: "lo:0", ...over }) as In;
+  const vip = (over: Partial<In> = {}): In =>
+    ({ connection: host().connection, address: "192.168.118.100", prefix: 32, interface: "lo", label: "lo:0", ...over }) as In;
   const addrs = async () => (await host().sh("ip -o addr show dev lo")).split("\n").filter((l) => l.includes("192.168."));
   const unit = "pulumi-lvs-vip-lo-0.service";
 
@@ -119,7 +123,8 @@ describe("fake host: VipAlias", () => {
 describe("fake host: Route", () => {
   const host = withFakeHost();
   type In = InputsOf<typeof routeProvider>;
-  const route = (over: Partial<In> = {}): In => ({ connection: host().connection, destination: "default", via: "192.168.118.20", dev: "ens33", ...over }) as In;
+  const route = (over: Partial<In> = {}): In =>
+    ({ connection: host().connection, destination: "default", via: "192.168.118.20", dev: "ens33", ...over }) as In;
 
   it("creates over an existing default route, updates the gateway in place, and puts the old route back at delete", async () => {
     await host().sh("ip route replace default via 10.0.2.2 dev eth0");
@@ -169,8 +174,21 @@ describe("fake host: NatRule", () => {
   const host = withFakeHost();
   type In = InputsOf<typeof natRuleProvider>;
   const snat = (over: Partial<In> = {}): In =>
-    ({ connection: host().connection, name: "snat-inside", chain: "POSTROUTING", target: "SNAT", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20", ...over }) as In;
-  const rules = async () => (await host().sh("iptables -t nat -S POSTROUTING")).trim().split("\n").filter((l) => l.startsWith("-A"));
+    ({
+      connection: host().connection,
+      name: "snat-inside",
+      chain: "POSTROUTING",
+      target: "SNAT",
+      source: "192.168.118.0/24",
+      outInterface: "ens36",
+      to: "12.0.0.20",
+      ...over,
+    }) as In;
+  const rules = async () =>
+    (await host().sh("iptables -t nat -S POSTROUTING"))
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("-A"));
 
   it("creates the rule and its boot unit, and deletes both", async () => {
     const { id, outs } = await create(natRuleProvider, snat());

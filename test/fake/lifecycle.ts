@@ -32,7 +32,12 @@ export async function read<I, O>(p: ResourceProvider<I, O>, id: string, props: O
   return { id: r.id ?? "", props: r.props as O };
 }
 
-export async function diff<I, O>(p: ResourceProvider<I, O>, id: string, olds: O, news: I): Promise<{ changes: boolean; replaces: string[] }> {
+export async function diff<I, O>(
+  p: ResourceProvider<I, O>,
+  id: string,
+  olds: O,
+  news: I,
+): Promise<{ changes: boolean; replaces: string[] }> {
   assert.ok(p.diff, "provider has diff");
   const checked = p.check ? await p.check(olds as unknown as I, news) : { inputs: news };
   const d = await p.diff(id, olds, (checked.inputs ?? news) as I);

@@ -55,6 +55,9 @@ describe("transport seam", () => {
     const t = sshTransport(h.connection);
     assert.equal(t.target, h.target);
     assert.equal((await t.run("cat /etc/os-release")).includes("fake host"), true);
-    assert.throws(() => sshTransport(other), /PULUMI_LVS_FAKE_HOSTS is set and .*192\.0\.2\.1_2222\.json does not exist; refusing to reach a real host/);
+    assert.throws(
+      () => sshTransport(other),
+      /PULUMI_LVS_FAKE_HOSTS is set and .*192\.0\.2\.1_2222\.json does not exist; refusing to reach a real host/,
+    );
   });
 });

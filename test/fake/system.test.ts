@@ -13,7 +13,8 @@ const exists = async (h: FakeHost, p: string) => (await h.exec(`test -e ${p}`)).
 describe("fake host: ManagedFile", () => {
   const host = withFakeHost();
   type In = InputsOf<typeof managedFileProvider>;
-  const file = (over: Partial<In> = {}): In => ({ connection: host().connection, path: "/etc/lvs/app.conf", content: "a = 1\n", ...over }) as In;
+  const file = (over: Partial<In> = {}): In =>
+    ({ connection: host().connection, path: "/etc/lvs/app.conf", content: "a = 1\n", ...over }) as In;
 
   it("creates, updates content and mode in place, and deletes", async () => {
     const { id, outs } = await create(managedFileProvider, file());
@@ -76,14 +77,19 @@ describe("fake host: Package", () => {
   const installed = async (n: string) => (await host().exec(`dpkg-query -W -f='\${Status}' ${n}`)).code === 0;
 
   before(async () => {
-    await host().sh(`cat > /var/lib/fakehost/packages.json <<'X'\n{"installed":{"nginx":"1.22.1-9"},"available":{"ipvsadm":["1:1.31-1"],"tomcat10":["10.1.6-1"]}}\nX`);
+    await host().sh(
+      `cat > /var/lib/fakehost/packages.json <<'X'\n{"installed":{"nginx":"1.22.1-9"},"available":{"ipvsadm":["1:1.31-1"],"tomcat10":["10.1.6-1"]}}\nX`,
+    );
   });
 
   it("installs what is missing, adopts what is there, and removes only its own at delete", async () => {
     const { id, outs } = await create(packageProvider, pkg(["nginx", "ipvsadm"], { removeOnDelete: true }));
     assert.deepEqual(outs.installed, ["ipvsadm"]);
     assert.equal(await installed("ipvsadm"), true);
-    assert.deepEqual(await diff(packageProvider, id, outs, pkg(["ipvsadm", "nginx"], { removeOnDelete: true })), { changes: false, replaces: [] });
+    assert.deepEqual(await diff(packageProvider, id, outs, pkg(["ipvsadm", "nginx"], { removeOnDelete: true })), {
+      changes: false,
+      replaces: [],
+    });
     const after = await update(packageProvider, id, outs, pkg(["nginx", "ipvsadm", "tomcat10"], { removeOnDelete: true }));
     assert.deepEqual([...(after.installed ?? [])].sort(), ["ipvsadm", "tomcat10"]);
     await remove(packageProvider, id, after);
@@ -111,7 +117,8 @@ describe("fake host: SystemdService", () => {
   const host = withFakeHost();
   type In = InputsOf<typeof systemdServiceProvider>;
   const svc = (over: Partial<In> = {}): In => ({ connection: host().connection, unit: "tomcat10", ...over }) as In;
-  const state = async (u: string) => (await host().sh(`printf '%s %s' "$(systemctl is-enabled ${u})" "$(systemctl is-active ${u})"`)).trim();
+  const state = async (u: string) =>
+    (await host().sh(`printf '%s %s' "$(systemctl is-enabled ${u})" "$(systemctl is-active ${u})"`)).trim();
 
   before(async () => {
     await host().sh("printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/tomcat10.service");

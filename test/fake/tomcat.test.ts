@@ -10,13 +10,22 @@ describe("fake host: TomcatApp", () => {
   const host = withFakeHost();
   type In = InputsOf<typeof tomcatAppProvider>;
   const app = (over: Partial<In> = {}): In =>
-    ({ connection: host().connection, name: "shop", path: "/shop", docBase: "/srv/shop", files: { "index.jsp": "<%= 1 + 1 %>\n" }, ...over }) as In;
+    ({
+      connection: host().connection,
+      name: "shop",
+      path: "/shop",
+      docBase: "/srv/shop",
+      files: { "index.jsp": "<%= 1 + 1 %>\n" },
+      ...over,
+    }) as In;
   const descriptor = "/etc/tomcat10/Catalina/localhost/shop.xml";
   const starts = async () => (await host().unit("tomcat10")).starts;
   const cat = async (p: string) => (await host().exec(`cat ${p}`)).stdout;
 
   before(async () => {
-    await host().sh("printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/tomcat10.service && mkdir -p /etc/tomcat10/Catalina/localhost");
+    await host().sh(
+      "printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/tomcat10.service && mkdir -p /etc/tomcat10/Catalina/localhost",
+    );
   });
 
   afterEach(async () => {
@@ -50,7 +59,10 @@ describe("fake host: TomcatApp", () => {
 
   it("refuses an app that never answers, and takes it away again", async () => {
     await host().sh(`echo '{"*": 500}' > /var/lib/fakehost/http.json`);
-    await assert.rejects(create(tomcatAppProvider, app({ readiness: { timeoutSeconds: 1 } })), /HTTP 500[\s\S]*files and descriptor were removed again/);
+    await assert.rejects(
+      create(tomcatAppProvider, app({ readiness: { timeoutSeconds: 1 } })),
+      /HTTP 500[\s\S]*files and descriptor were removed again/,
+    );
     assert.equal((await host().exec("test -e /srv/shop/index.jsp || test -e " + descriptor)).code, 1);
   });
 

@@ -29,12 +29,7 @@ export function testBackend(prefix = "backend-"): TestBackend {
 }
 
 /** A stack running `program` in this process, on `backend`. */
-export async function inlineStack(
-  backend: TestBackend,
-  projectName: string,
-  stackName: string,
-  program: PulumiFn,
-): Promise<Stack> {
+export async function inlineStack(backend: TestBackend, projectName: string, stackName: string, program: PulumiFn): Promise<Stack> {
   const args: InlineProgramArgs = { projectName, stackName, program };
   const workDir = path.join(backend.dir, "work", projectName);
   fs.mkdirSync(workDir, { recursive: true });

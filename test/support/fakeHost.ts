@@ -34,9 +34,36 @@ const STANDINS = path.join(__dirname, "fakeHost", "standins.js");
 const SYSTEMCTL = path.join(__dirname, "fakeHost", "systemctl.sh");
 
 /** Tools replaced by a stand-in, at every path a provider's PATH could find them. */
-const STANDIN_TOOLS = ["ipvsadm", "ipvsadm-save", "ipvsadm-restore", "ip", "iptables", "iptables-save", "keepalived", "haproxy", "nginx", "dpkg-query", "apt-get", "curl"];
+const STANDIN_TOOLS = [
+  "ipvsadm",
+  "ipvsadm-save",
+  "ipvsadm-restore",
+  "ip",
+  "iptables",
+  "iptables-save",
+  "keepalived",
+  "haproxy",
+  "nginx",
+  "dpkg-query",
+  "apt-get",
+  "curl",
+];
 /** Tools that must do nothing here (they would act on the network or the init system). */
-const NOOP_TOOLS = ["arping", "modprobe", "update-rc.d", "journalctl", "service", "ip6tables", "iptables-restore", "dnf", "yum", "rpm", "reboot", "shutdown", "ping"];
+const NOOP_TOOLS = [
+  "arping",
+  "modprobe",
+  "update-rc.d",
+  "journalctl",
+  "service",
+  "ip6tables",
+  "iptables-restore",
+  "dnf",
+  "yum",
+  "rpm",
+  "reboot",
+  "shutdown",
+  "ping",
+];
 
 /** Sysctl keys (under /proc/sys) and their values at start: what the providers and tests use. */
 export const DEFAULT_SYSCTLS: Record<string, string> = {
@@ -121,15 +148,28 @@ function prepare(root: string, opts: FakeHostOptions): void {
   const usr = path.join(root, "upper", "usr");
   for (const dir of ["sbin", "bin", "local/sbin", "local/bin"]) fs.mkdirSync(path.join(usr, dir), { recursive: true });
   for (const tool of [...STANDIN_TOOLS, ...NOOP_TOOLS, "systemctl"]) {
-    const text = tool === "systemctl" ? fs.readFileSync(SYSTEMCTL, "utf8") : STANDIN_TOOLS.includes(tool) ? wrapper(tool) : "#!/bin/sh\nexit 0\n";
+    const text =
+      tool === "systemctl" ? fs.readFileSync(SYSTEMCTL, "utf8") : STANDIN_TOOLS.includes(tool) ? wrapper(tool) : "#!/bin/sh\nexit 0\n";
     for (const dir of ["sbin", "bin", "local/sbin"]) fs.writeFileSync(path.join(usr, dir, tool), text, { mode: 0o755 });
   }
   const etc = path.join(root, "upper", "etc");
   fs.writeFileSync(path.join(etc, "os-release"), 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm) (fake host)"\nID=debian\nVERSION_ID="12"\n');
-  for (const d of ["systemd/system", "sysctl.d", "keepalived", "haproxy", "nginx/sites-available", "nginx/sites-enabled", "nginx/conf.d", "default"]) {
+  for (const d of [
+    "systemd/system",
+    "sysctl.d",
+    "keepalived",
+    "haproxy",
+    "nginx/sites-available",
+    "nginx/sites-enabled",
+    "nginx/conf.d",
+    "default",
+  ]) {
     fs.mkdirSync(path.join(etc, d), { recursive: true });
   }
-  fs.writeFileSync(path.join(etc, "nginx", "nginx.conf"), "events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/sites-enabled/*;\n}\n");
+  fs.writeFileSync(
+    path.join(etc, "nginx", "nginx.conf"),
+    "events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/sites-enabled/*;\n}\n",
+  );
   fs.writeFileSync(path.join(etc, "haproxy", "haproxy.cfg"), "global\n  daemon\ndefaults\n  mode http\n");
   fs.mkdirSync(path.join(root, "upper", "run", "systemd", "system"), { recursive: true });
   const state = path.join(root, "upper", "var", "lib", "fakehost");
@@ -144,7 +184,10 @@ function prepare(root: string, opts: FakeHostOptions): void {
 }
 
 function sysctlScript(opts: FakeHostOptions): string {
-  const keys = { ...DEFAULT_SYSCTLS, ...Object.fromEntries(Object.entries(opts.sysctls ?? {}).map(([k, v]) => [k.replace(/\./g, "/"), v])) };
+  const keys = {
+    ...DEFAULT_SYSCTLS,
+    ...Object.fromEntries(Object.entries(opts.sysctls ?? {}).map(([k, v]) => [k.replace(/\./g, "/"), v])),
+  };
   return Object.entries(keys)
     .map(([k, v]) => `mkdir -p /proc/sys/${path.posix.dirname(k)} && echo ${v} > /proc/sys/${k}`)
     .join(" && ");
@@ -168,9 +211,30 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
     "exec sleep infinity",
   ].join(" && ");
   // setpriv --pdeathsig: if this test process dies without its after hooks, the holder is killed too.
-  const holder = cp.spawn("setpriv", ["--pdeathsig", "KILL", "--", "unshare", "--mount", "--net", "--pid", "--uts", "--fork", "--mount-proc", "--kill-child", "--propagation", "private", "sh", "-c", mounts], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const holder = cp.spawn(
+    "setpriv",
+    [
+      "--pdeathsig",
+      "KILL",
+      "--",
+      "unshare",
+      "--mount",
+      "--net",
+      "--pid",
+      "--uts",
+      "--fork",
+      "--mount-proc",
+      "--kill-child",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      mounts,
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stopped = false;
   const holderPid = holder.pid;
   const stop = (): void => {
@@ -196,7 +260,8 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
     if (holderPid === undefined) throw new Error("fake host holder has no pid");
     const children = fs.readFileSync(`/proc/${holderPid}/task/${holderPid}/children`, "utf8").trim().split(/\s+/);
     const pid = Number(children[0]);
-    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`fake host: no process inside the namespaces (children of ${holderPid}: "${children.join(" ")}")`);
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new Error(`fake host: no process inside the namespaces (children of ${holderPid}: "${children.join(" ")}")`);
     const connection: ConnectionArgs = { host: opts.host ?? "127.0.0.1", port: opts.port ?? nextPort++, trustOnFirstUse: true };
     const target = targetOf(connection);
     const transport = namespaceTransport(target, pid);
@@ -217,7 +282,9 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
       },
       async unit(name: string) {
         const d = `/var/lib/fakehost/systemd/${name.includes(".") ? name : `${name}.service`}`;
-        const out = await transport.run(`for f in active enabled; do [ -e ${d}/$f ] && echo 1 || echo 0; done; cat ${d}/starts 2>/dev/null || echo 0; cat ${d}/reloads 2>/dev/null || echo 0`);
+        const out = await transport.run(
+          `for f in active enabled; do [ -e ${d}/$f ] && echo 1 || echo 0; done; cat ${d}/starts 2>/dev/null || echo 0; cat ${d}/reloads 2>/dev/null || echo 0`,
+        );
         const [active, enabled, starts, reloads] = out.trim().split("\n");
         return { active: active === "1", enabled: enabled === "1", starts: Number(starts), reloads: Number(reloads) };
       },

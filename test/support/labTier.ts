@@ -13,8 +13,18 @@ export const mochaHooks = {
     await lab.down();
     if (s) assert.equal(fs.existsSync(`/proc/${s.qemuPid}`), false, "qemu is gone after down");
     const starts = Object.entries(lab.counters.starts);
-    console.log(`\n  lab tier: VM starts ${starts.map(([p, n]) => `${p} ${n}`).join(", ") || "none"}; resets ${Object.entries(lab.counters.resets).map(([p, n]) => `${p} ${n}`).join(", ") || "none"}`);
+    console.log(
+      `\n  lab tier: VM starts ${starts.map(([p, n]) => `${p} ${n}`).join(", ") || "none"}; resets ${
+        Object.entries(lab.counters.resets)
+          .map(([p, n]) => `${p} ${n}`)
+          .join(", ") || "none"
+      }`,
+    );
     const twice = starts.filter(([, n]) => n > 1);
-    assert.deepEqual(twice, [], "each preset's VM starts at most once per lab tier (suites of a preset share it; order the spec by preset)");
+    assert.deepEqual(
+      twice,
+      [],
+      "each preset's VM starts at most once per lab tier (suites of a preset share it; order the spec by preset)",
+    );
   },
 };

@@ -53,7 +53,12 @@ export async function countFailures(host: string, url: string, work: () => strin
  * Requests `url` from `host` every ~100 ms while `work` runs; returns the
  * counts and the longest time in seconds between two answered requests.
  */
-export async function gapDuring(host: string, url: string, work: () => Promise<void>, maxSeconds = 300): Promise<LoadResult & { gapSeconds: number }> {
+export async function gapDuring(
+  host: string,
+  url: string,
+  work: () => Promise<void>,
+  maxSeconds = 300,
+): Promise<LoadResult & { gapSeconds: number }> {
   const running = lab.execAsync(
     host,
     `rm -f ${STOP}; end=$(( $(date +%s) + ${maxSeconds} )); while [ ! -e ${STOP} ] && [ $(date +%s) -lt $end ]; do ` +
@@ -67,7 +72,11 @@ export async function gapDuring(host: string, url: string, work: () => Promise<v
     lab.exec(host, `touch ${STOP}`);
   }
   const r = await running;
-  const rows = r.stdout.trim().split("\n").map((l) => l.split(" ")).map(([t, s]) => ({ t: Number(t), ok: s === "ok" }));
+  const rows = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.split(" "))
+    .map(([t, s]) => ({ t: Number(t), ok: s === "ok" }));
   let last: number | undefined;
   let gap = 0;
   for (const row of rows.filter((x) => x.ok)) {

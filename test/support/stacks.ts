@@ -17,10 +17,7 @@ export async function projectStack(backend: TestBackend, name: string, config: R
 
 /** First line of each of n answers from the client to url (FAILED for a failed request). */
 export function answers(url: string, n: number): string[] {
-  return lab
-    .run("client", `for i in $(seq 1 ${n}); do (curl -s -f -m 3 ${url} || echo FAILED) | head -n 1; done`)
-    .trim()
-    .split("\n");
+  return lab.run("client", `for i in $(seq 1 ${n}); do (curl -s -f -m 3 ${url} || echo FAILED) | head -n 1; done`).trim().split("\n");
 }
 
 export function tally(list: string[]): Record<string, number> {

@@ -10,7 +10,7 @@ const host = (connections: number, sessions: number) => ({ connections, sessions
 describe("benchmark core", () => {
   it("counts connections and sessions in sshd's VERBOSE log", () => {
     const log = [
-      "Connection from 10.0.2.15 port 40112 on 192.168.118.10 port 22 rdomain \"\"",
+      'Connection from 10.0.2.15 port 40112 on 192.168.118.10 port 22 rdomain ""',
       "Accepted publickey for root from 10.0.2.15 port 40112 ssh2: ED25519 SHA256:abc",
       "pam_unix(sshd:session): session opened for user root(uid=0) by (uid=0)",
       "Starting session: command for root from 10.0.2.15 port 40112 id 0",
@@ -25,16 +25,36 @@ describe("benchmark core", () => {
 
   it("summarizes runs: min, median, max, connections per host, sessions", () => {
     const s = (seconds: number, hosts: Sample["hosts"]): Sample => ({ tool: "pulumi", stack: "nat-lab", op: "up", seconds, hosts });
-    const rows = summarize([s(3, { a: host(1, 4), b: host(1, 2) }), s(1, { a: host(1, 4), b: host(2, 2) }), s(2, { a: host(1, 5), b: host(1, 2) })]);
-    assert.deepEqual(rows, [{ tool: "pulumi", stack: "nat-lab", op: "up", runs: 3, min: 1, median: 2, max: 3, maxConnectionsPerHost: 2, sessions: 6 }]);
+    const rows = summarize([
+      s(3, { a: host(1, 4), b: host(1, 2) }),
+      s(1, { a: host(1, 4), b: host(2, 2) }),
+      s(2, { a: host(1, 5), b: host(1, 2) }),
+    ]);
+    assert.deepEqual(rows, [
+      { tool: "pulumi", stack: "nat-lab", op: "up", runs: 3, min: 1, median: 2, max: 3, maxConnectionsPerHost: 2, sessions: 6 },
+    ]);
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.throws(() => median([]), /no values/);
   });
 
   it("pairs each Pulumi operation with its Ansible peer", () => {
     const mk = (tool: Sample["tool"], op: string, seconds: number): Sample => ({ tool, stack: "nat-lab", op, seconds, hosts: {} });
-    const cs = compare(summarize([mk("pulumi", "up", 5), mk("ansible", "apply", 20), mk("pulumi", "preview", 3), mk("pulumi", "noop-up", 2), mk("ansible", "noop-apply", 10)]));
-    assert.deepEqual(cs.map((c) => [c.op, c.ansible.op, c.speedup]), [["up", "apply", 4], ["noop-up", "noop-apply", 5]]);
+    const cs = compare(
+      summarize([
+        mk("pulumi", "up", 5),
+        mk("ansible", "apply", 20),
+        mk("pulumi", "preview", 3),
+        mk("pulumi", "noop-up", 2),
+        mk("ansible", "noop-apply", 10),
+      ]),
+    );
+    assert.deepEqual(
+      cs.map((c) => [c.op, c.ansible.op, c.speedup]),
+      [
+        ["up", "apply", 4],
+        ["noop-up", "noop-apply", 5],
+      ],
+    );
   });
 
   it("sums the PLAY RECAP over hosts and refuses output without one", () => {
@@ -69,11 +89,20 @@ rs1                        : ok=4    changed=1    unreachable=0    failed=1    s
   });
 
   it("judges the goals from medians and counts, and misses a goal without data", () => {
-    const mk = (tool: Sample["tool"], stack: string, op: string, seconds: number, connections = 0, sessions = 0): Sample => ({ tool, stack, op, seconds, hosts: { h: host(connections, sessions) } });
+    const mk = (tool: Sample["tool"], stack: string, op: string, seconds: number, connections = 0, sessions = 0): Sample => ({
+      tool,
+      stack,
+      op,
+      seconds,
+      hosts: { h: host(connections, sessions) },
+    });
     const samples = [
-      mk("pulumi", "nat-lab", "up", 5, 1, 9), mk("ansible", "nat-lab", "apply", 30, 1, 60),
-      mk("pulumi", "nat-lab", "noop-up", 4), mk("ansible", "nat-lab", "noop-apply", 7, 1, 40),
-      mk("pulumi", "scale-500", "preview", 8), mk("pulumi", "scale-500", "refresh", 4, 1, 1),
+      mk("pulumi", "nat-lab", "up", 5, 1, 9),
+      mk("ansible", "nat-lab", "apply", 30, 1, 60),
+      mk("pulumi", "nat-lab", "noop-up", 4),
+      mk("ansible", "nat-lab", "noop-apply", 7, 1, 40),
+      mk("pulumi", "scale-500", "preview", 8),
+      mk("pulumi", "scale-500", "refresh", 4, 1, 1),
     ];
     const g = goals(summarize(samples));
     const met = Object.fromEntries(g.map((x) => [x.goal, x.met]));

@@ -8,13 +8,22 @@ import * as path from "node:path";
 import { coalescedScript, parseCoalesced } from "../../providers/transport/coalesce";
 
 function run(lines: string[], env: Record<string, string> = {}) {
-  const out = execFileSync("/bin/sh", ["-c", coalescedScript(lines)], { encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SHELL: "/bin/bash", ...env } });
+  const out = execFileSync("/bin/sh", ["-c", coalescedScript(lines)], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SHELL: "/bin/bash", ...env },
+  });
   return parseCoalesced(out, lines.length);
 }
 
 describe("coalesced commands (script under /bin/sh)", () => {
   it("keeps each command's exit status, stdout and stderr byte for byte", () => {
-    const r = run(["echo hi", "echo oops >&2; exit 3", "printf 'a\\nb'", `echo "it's \\$HOME"; printf '\\001\\377'`, "cat; echo stdin-is-empty"]);
+    const r = run([
+      "echo hi",
+      "echo oops >&2; exit 3",
+      "printf 'a\\nb'",
+      `echo "it's \\$HOME"; printf '\\001\\377'`,
+      "cat; echo stdin-is-empty",
+    ]);
     assert.deepEqual(r[0], { code: 0, stdout: "hi\n", stderr: "" });
     assert.deepEqual(r[1], { code: 3, stdout: "", stderr: "oops\n" });
     assert.equal(r[2].stdout, "a\nb");
@@ -27,7 +36,10 @@ describe("coalesced commands (script under /bin/sh)", () => {
     try {
       const flag = path.join(dir, "flag");
       const r = run([`for i in $(seq 1 100); do [ -e ${flag} ] && { echo saw; exit 0; }; sleep 0.05; done; exit 1`, `touch ${flag}`]);
-      assert.deepEqual(r.map((x) => x.code), [0, 0]);
+      assert.deepEqual(
+        r.map((x) => x.code),
+        [0, 0],
+      );
       assert.equal(r[0].stdout, "saw\n");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -38,7 +50,13 @@ describe("coalesced commands (script under /bin/sh)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "coalesce-"));
     try {
       const r = run(["exit 5", "echo after"], { TMPDIR: dir });
-      assert.deepEqual(r.map((x) => [x.code, x.stdout]), [[5, ""], [0, "after\n"]]);
+      assert.deepEqual(
+        r.map((x) => [x.code, x.stdout]),
+        [
+          [5, ""],
+          [0, "after\n"],
+        ],
+      );
       assert.deepEqual(fs.readdirSync(dir), []);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -46,6 +64,9 @@ describe("coalesced commands (script under /bin/sh)", () => {
   });
 
   it("a command without a result line was cut off", () => {
-    assert.deepEqual(parseCoalesced("@@PULUMI_LVS_CMD 1 0 aGkK \n", 2), [{ code: -1, stdout: "", stderr: "" }, { code: 0, stdout: "hi\n", stderr: "" }]);
+    assert.deepEqual(parseCoalesced("@@PULUMI_LVS_CMD 1 0 aGkK \n", 2), [
+      { code: -1, stdout: "", stderr: "" },
+      { code: 0, stdout: "hi\n", stderr: "" },
+    ]);
   });
 });

@@ -10,43 +10,137 @@ import { KIND_NAMES, KindName, KINDS } from "../../providers/registry";
 
 const conn = { host: "10.0.0.1", port: 22, user: "root", hostKeySha256: "SHA256:" + "A".repeat(43) };
 const key = { protocol: "tcp", address: "12.0.0.20", port: 80 };
-const vrrp = { name: "VI_1", state: "MASTER", interface: "ens33", virtualRouterId: 51, priority: 100, virtualIpaddress: [{ address: "192.168.118.100" }] };
+const vrrp = {
+  name: "VI_1",
+  state: "MASTER",
+  interface: "ens33",
+  virtualRouterId: 51,
+  priority: 100,
+  virtualIpaddress: [{ address: "192.168.118.100" }],
+};
 
 /** A valid input per kind, and another value for each replace and update field. */
 const samples: Record<KindName, { base: Record<string, unknown>; alt: Record<string, unknown> }> = {
   IpvsService: {
     base: { connection: conn, protocol: "tcp", address: "12.0.0.20", port: 80, scheduler: "rr" },
-    alt: { protocol: "udp", address: "12.0.0.21", port: 81, fwmark: 3, family: "inet6", scheduler: "wrr", schedFlags: ["flag-1"], persistence: 30, netmask: "255.255.255.0", onePacket: true },
+    alt: {
+      protocol: "udp",
+      address: "12.0.0.21",
+      port: 81,
+      fwmark: 3,
+      family: "inet6",
+      scheduler: "wrr",
+      schedFlags: ["flag-1"],
+      persistence: 30,
+      netmask: "255.255.255.0",
+      onePacket: true,
+    },
   },
   IpvsRealServer: {
     base: { connection: conn, service: key, address: "192.168.1.2", weight: 2 },
-    alt: { service: { ...key, address: "12.0.0.21" }, address: "192.168.1.3", port: 8080, method: "masq", weight: 3, upperThreshold: 10, lowerThreshold: 5, tunType: "gue", tunPort: 6080, gracefulDeleteTimeoutSeconds: 20 },
+    alt: {
+      service: { ...key, address: "12.0.0.21" },
+      address: "192.168.1.3",
+      port: 8080,
+      method: "masq",
+      weight: 3,
+      upperThreshold: 10,
+      lowerThreshold: 5,
+      tunType: "gue",
+      tunPort: 6080,
+      gracefulDeleteTimeoutSeconds: 20,
+    },
   },
   VipAlias: {
     base: { connection: conn, address: "12.0.0.100", interface: "ens33", label: "ens33:0" },
     alt: { address: "12.0.0.101", prefix: 24, interface: "ens36", label: "ens33:1", hostRoute: true, gratuitousArp: true },
   },
-  SysctlSet: { base: { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1" } }, alt: { name: "y", values: { "net.ipv4.ip_forward": "0" } } },
-  NatRule: {
-    base: { connection: conn, name: "inside", chain: "POSTROUTING", target: "SNAT", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" },
-    alt: { name: "other", chain: "PREROUTING", target: "MASQUERADE", source: "192.168.0.0/16", destination: "12.0.0.20", outInterface: "ens37", inInterface: "ens33", protocol: "tcp", port: 80, to: "12.0.0.21" },
+  SysctlSet: {
+    base: { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1" } },
+    alt: { name: "y", values: { "net.ipv4.ip_forward": "0" } },
   },
-  Route: { base: { connection: conn, destination: "default", via: "192.168.118.20" }, alt: { destination: "10.0.0.0/8", via: "192.168.118.21", dev: "ens33" } },
+  NatRule: {
+    base: {
+      connection: conn,
+      name: "inside",
+      chain: "POSTROUTING",
+      target: "SNAT",
+      source: "192.168.118.0/24",
+      outInterface: "ens36",
+      to: "12.0.0.20",
+    },
+    alt: {
+      name: "other",
+      chain: "PREROUTING",
+      target: "MASQUERADE",
+      source: "192.168.0.0/16",
+      destination: "12.0.0.20",
+      outInterface: "ens37",
+      inInterface: "ens33",
+      protocol: "tcp",
+      port: 80,
+      to: "12.0.0.21",
+    },
+  },
+  Route: {
+    base: { connection: conn, destination: "default", via: "192.168.118.20" },
+    alt: { destination: "10.0.0.0/8", via: "192.168.118.21", dev: "ens33" },
+  },
   KeepalivedInstance: {
     base: { connection: conn, name: "lvs", vrrp },
-    alt: { name: "other", globalDefs: { routerId: "LVS_1" }, scripts: [{ name: "chk", script: "true" }], vrrp: { ...vrrp, priority: 90 }, virtualServers: [], readiness: { timeoutSeconds: 5 } },
+    alt: {
+      name: "other",
+      globalDefs: { routerId: "LVS_1" },
+      scripts: [{ name: "chk", script: "true" }],
+      vrrp: { ...vrrp, priority: 90 },
+      virtualServers: [],
+      readiness: { timeoutSeconds: 5 },
+    },
   },
   HaproxyListener: {
     base: { connection: conn, name: "web", bind: [{ port: 80 }], servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }] },
-    alt: { name: "other", style: "frontend-backend", mode: "tcp", bind: [{ port: 81 }], balance: "static-rr", servers: [], httpCheck: { uri: "/" }, timeouts: { connect: "5s" }, maxconn: 10, retries: 2, redispatch: true, forwardFor: true, readiness: { timeoutSeconds: 5 } },
+    alt: {
+      name: "other",
+      style: "frontend-backend",
+      mode: "tcp",
+      bind: [{ port: 81 }],
+      balance: "static-rr",
+      servers: [],
+      httpCheck: { uri: "/" },
+      timeouts: { connect: "5s" },
+      maxconn: 10,
+      retries: 2,
+      redispatch: true,
+      forwardFor: true,
+      readiness: { timeoutSeconds: 5 },
+    },
   },
   NginxSite: {
     base: { connection: conn, name: "web", locations: [{ match: "/" }] },
-    alt: { name: "other", listen: 8080, defaultServer: true, serverName: ["a"], root: "/srv", index: ["index.html"], upstreams: [], locations: [], readiness: { timeoutSeconds: 5 } },
+    alt: {
+      name: "other",
+      listen: 8080,
+      defaultServer: true,
+      serverName: ["a"],
+      root: "/srv",
+      index: ["index.html"],
+      upstreams: [],
+      locations: [],
+      readiness: { timeoutSeconds: 5 },
+    },
   },
   TomcatApp: {
     base: { connection: conn, name: "app", path: "", docBase: "/srv/app", files: { "index.jsp": "x" } },
-    alt: { name: "other", path: "/x", docBase: "/srv/other", unit: "tomcat9", contextDir: "/etc/tomcat9/Catalina/localhost", files: { "index.jsp": "y" }, reloadable: false, readiness: { timeoutSeconds: 5 } },
+    alt: {
+      name: "other",
+      path: "/x",
+      docBase: "/srv/other",
+      unit: "tomcat9",
+      contextDir: "/etc/tomcat9/Catalina/localhost",
+      files: { "index.jsp": "y" },
+      reloadable: false,
+      readiness: { timeoutSeconds: 5 },
+    },
   },
   ManagedFile: {
     base: { connection: conn, path: "/etc/x", content: "x" },

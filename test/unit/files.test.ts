@@ -66,7 +66,10 @@ describe("managed-file core", () => {
 
   it("a refused validation changes nothing and reports the validator's output", () => {
     sh(applyScript(spec("good\n")), "good\n");
-    const r = sh(applyScript(spec("bad\n"), { validate: "grep -q good %s || { echo 'line 1: bad directive' >&2; false; }", reload: reloadOk() }), "bad\n");
+    const r = sh(
+      applyScript(spec("bad\n"), { validate: "grep -q good %s || { echo 'line 1: bad directive' >&2; false; }", reload: reloadOk() }),
+      "bad\n",
+    );
     assert.equal(r.code, EXIT_INVALID);
     assert.match(r.stderr, /line 1: bad directive/);
     assert.equal(fs.readFileSync(target, "utf8"), "good\n");

@@ -1,7 +1,13 @@
 import { strict as assert } from "node:assert";
 import { goldenFor } from "../support/golden";
 import { UNKNOWN } from "../../providers/common/check";
-import { checkHaproxyListener, HAPROXY_BALANCE, HaproxyListenerSpec, renderHaproxyListener, renderHaproxyMain } from "../../providers/haproxy/core";
+import {
+  checkHaproxyListener,
+  HAPROXY_BALANCE,
+  HaproxyListenerSpec,
+  renderHaproxyListener,
+  renderHaproxyMain,
+} from "../../providers/haproxy/core";
 import { prng } from "../support/prng";
 
 const CONNECTION = { host: "192.168.118.50" };
@@ -84,13 +90,27 @@ describe("HaproxyListener core", () => {
     }
 
     it("renders the seed's server line in a stable order", () => {
-      const text = renderHaproxyListener({ ...SEED_L7, servers: [{ name: "web1", address: "192.168.118.30", port: 80, weight: 2, rise: 2, fall: 3, inter: 2000 }] });
+      const text = renderHaproxyListener({
+        ...SEED_L7,
+        servers: [{ name: "web1", address: "192.168.118.30", port: 80, weight: 2, rise: 2, fall: 3, inter: 2000 }],
+      });
       assert.match(text, /^ {4}server web1 192\.168\.118\.30:80 check inter 2000 fall 3 rise 2 weight 2$/m);
     });
 
     it("applies the defaults: listen style, http mode, roundrobin, weight 1, check on, bind *", () => {
       const text = renderHaproxyListener({ name: "d", bind: [{ port: 80 }], servers: [{ name: "a", address: "10.0.0.1", port: 80 }] });
-      assert.equal(text, ["# Managed by pulumi-lvs (HaproxyListener d). Changes here are overwritten.", "listen d", "    bind *:80", "    mode http", "    balance roundrobin", "    server a 10.0.0.1:80 check weight 1", ""].join("\n"));
+      assert.equal(
+        text,
+        [
+          "# Managed by pulumi-lvs (HaproxyListener d). Changes here are overwritten.",
+          "listen d",
+          "    bind *:80",
+          "    mode http",
+          "    balance roundrobin",
+          "    server a 10.0.0.1:80 check weight 1",
+          "",
+        ].join("\n"),
+      );
     });
 
     it("renders tcp sections with option tcplog (HAProxy 2.6 refuses `no option httplog`) and no http options", () => {
@@ -143,55 +163,164 @@ describe("HaproxyListener core", () => {
     const cases: [string, Mutate, string, string][] = [
       ["connection missing", (i) => delete i.connection, "connection", "connection is required"],
       ["name missing", (i) => delete i.name, "name", "name is required"],
-      ["name with a space", (i) => (i.name = "web app"), "name", 'a name of 1..64 letters, digits, \'_\', \'-\', \'.\' starting with a letter or digit (it becomes the section name and /etc/haproxy/conf.d/<name>.cfg); got "web app"'],
+      [
+        "name with a space",
+        (i) => (i.name = "web app"),
+        "name",
+        "a name of 1..64 letters, digits, '_', '-', '.' starting with a letter or digit (it becomes the section name and /etc/haproxy/conf.d/<name>.cfg); got \"web app\"",
+      ],
       ["name with a path", (i) => (i.name = "../../etc/passwd"), "name", 'got "../../etc/passwd"'],
       ["name too long", (i) => (i.name = "a".repeat(65)), "name", "a name of 1..64"],
       ["unknown style", (i) => (i.style = "backend"), "style", 'style must be one of listen, frontend-backend; got "backend"'],
       ["unknown mode", (i) => (i.mode = "udp"), "mode", 'mode must be one of tcp, http; got "udp"'],
-      ["unknown balance", (i) => (i.balance = "rr"), "balance", 'balance must be one of roundrobin, static-rr, leastconn, first, source, uri, random; got "rr"'],
+      [
+        "unknown balance",
+        (i) => (i.balance = "rr"),
+        "balance",
+        'balance must be one of roundrobin, static-rr, leastconn, first, source, uri, random; got "rr"',
+      ],
       ["no bind", (i) => (i.bind = []), "bind", "bind must be a non-empty list"],
       ["bind missing", (i) => delete i.bind, "bind", "got undefined"],
       ["bind element not an object", (i) => (i.bind = ["*:80"]), "bind[0]", 'bind[0] must be { address?, port }; got "*:80"'],
       ["bind port 0", (i) => (bind(i, 0).port = 0), "bind[0].port", "bind[0].port must be an integer 1..65535; got 0"],
       ["bind port missing", (i) => delete bind(i, 1).port, "bind[1].port", "bind[1].port is required"],
-      ["bind address out of range", (i) => (bind(i, 0).address = "192.168.118.300"), "bind[0].address", 'bind[0].address must be an IPv4 or IPv6 address or "*" (no zone id, host name or port); got "192.168.118.300"'],
+      [
+        "bind address out of range",
+        (i) => (bind(i, 0).address = "192.168.118.300"),
+        "bind[0].address",
+        'bind[0].address must be an IPv4 or IPv6 address or "*" (no zone id, host name or port); got "192.168.118.300"',
+      ],
       ["bind address with a zone id", (i) => (bind(i, 1).address = "fe80::1%eth0"), "bind[1].address", 'got "fe80::1%eth0"'],
       ["bind address with a port", (i) => (bind(i, 0).address = "10.0.0.1:80"), "bind[0].address", 'got "10.0.0.1:80"'],
-      ["duplicate bind (0.0.0.0 is *)", (i) => (i.bind = [{ port: 80 }, { address: "0.0.0.0", port: 80 }]), "bind[1]", "bind[1] must differ from bind[0]: both listen on *:80"],
+      [
+        "duplicate bind (0.0.0.0 is *)",
+        (i) => (i.bind = [{ port: 80 }, { address: "0.0.0.0", port: 80 }]),
+        "bind[1]",
+        "bind[1] must differ from bind[0]: both listen on *:80",
+      ],
       ["no servers", (i) => (i.servers = []), "servers", "servers must be a non-empty list"],
-      ["server not an object", (i) => (i.servers = ["192.168.118.30:80"]), "servers[0]", 'servers[0] must be { name, address, port, ... }; got "192.168.118.30:80"'],
+      [
+        "server not an object",
+        (i) => (i.servers = ["192.168.118.30:80"]),
+        "servers[0]",
+        'servers[0] must be { name, address, port, ... }; got "192.168.118.30:80"',
+      ],
       ["server name missing", (i) => delete server(i, 0).name, "servers[0].name", "servers[0].name is required"],
       ["server name with shell syntax", (i) => (server(i, 0).name = "rs1;reboot"), "servers[0].name", 'got "rs1;reboot"'],
-      ["duplicate server names", (i) => (server(i, 2).name = "app1"), "servers[2].name", 'servers[2].name must be unique: "app1" is also servers[0].name'],
-      ["server host name", (i) => (server(i, 0).address = "web1.example.com"), "servers[0].address", 'servers[0].address must be an IPv4 or IPv6 address (no zone id, host name or port); got "web1.example.com"'],
-      ["server port as a string", (i) => (server(i, 1).port = "8080"), "servers[1].port", 'servers[1].port must be an integer 1..65535; got "8080"'],
-      ["server weight above 256", (i) => (server(i, 1).weight = 257), "servers[1].weight", "servers[1].weight must be an integer 0..256; got 257"],
+      [
+        "duplicate server names",
+        (i) => (server(i, 2).name = "app1"),
+        "servers[2].name",
+        'servers[2].name must be unique: "app1" is also servers[0].name',
+      ],
+      [
+        "server host name",
+        (i) => (server(i, 0).address = "web1.example.com"),
+        "servers[0].address",
+        'servers[0].address must be an IPv4 or IPv6 address (no zone id, host name or port); got "web1.example.com"',
+      ],
+      [
+        "server port as a string",
+        (i) => (server(i, 1).port = "8080"),
+        "servers[1].port",
+        'servers[1].port must be an integer 1..65535; got "8080"',
+      ],
+      [
+        "server weight above 256",
+        (i) => (server(i, 1).weight = 257),
+        "servers[1].weight",
+        "servers[1].weight must be an integer 0..256; got 257",
+      ],
       ["server weight negative", (i) => (server(i, 0).weight = -1), "servers[0].weight", "integer 0..256; got -1"],
       ["server weight fractional", (i) => (server(i, 0).weight = 1.5), "servers[0].weight", "integer 0..256; got 1.5"],
-      ["server check not boolean", (i) => (server(i, 0).check = "yes"), "servers[0].check", 'servers[0].check must be true or false; got "yes"'],
+      [
+        "server check not boolean",
+        (i) => (server(i, 0).check = "yes"),
+        "servers[0].check",
+        'servers[0].check must be true or false; got "yes"',
+      ],
       ["server inter 0", (i) => (server(i, 0).inter = 0), "servers[0].inter", "servers[0].inter must be an integer 1..86400000; got 0"],
       ["server fall 0", (i) => (server(i, 0).fall = 0), "servers[0].fall", "servers[0].fall must be an integer 1..1000; got 0"],
       ["server rise NaN", (i) => (server(i, 0).rise = NaN), "servers[0].rise", "servers[0].rise must be an integer 1..1000; got null"],
-      ["server maxconn Infinity", (i) => (server(i, 0).maxconn = Infinity), "servers[0].maxconn", "servers[0].maxconn must be an integer 1..1000000"],
-      ["server backup not boolean", (i) => (server(i, 2).backup = 1), "servers[2].backup", "servers[2].backup must be true or false; got 1"],
-      ["httpCheck in tcp mode", (i) => { tcp(i); i.httpCheck = { uri: "/" }; }, "httpCheck", 'httpCheck (option httpchk) needs mode "http"; got mode "tcp"'],
+      [
+        "server maxconn Infinity",
+        (i) => (server(i, 0).maxconn = Infinity),
+        "servers[0].maxconn",
+        "servers[0].maxconn must be an integer 1..1000000",
+      ],
+      [
+        "server backup not boolean",
+        (i) => (server(i, 2).backup = 1),
+        "servers[2].backup",
+        "servers[2].backup must be true or false; got 1",
+      ],
+      [
+        "httpCheck in tcp mode",
+        (i) => {
+          tcp(i);
+          i.httpCheck = { uri: "/" };
+        },
+        "httpCheck",
+        'httpCheck (option httpchk) needs mode "http"; got mode "tcp"',
+      ],
       ["httpCheck not an object", (i) => (i.httpCheck = "GET /index.html"), "httpCheck", 'got "GET /index.html"'],
       ["httpCheck uri missing", (i) => delete httpCheck(i).uri, "httpCheck.uri", "httpCheck.uri is required"],
-      ["httpCheck uri relative", (i) => (httpCheck(i).uri = "index.html"), "httpCheck.uri", "httpCheck.uri must be a path starting with '/'"],
+      [
+        "httpCheck uri relative",
+        (i) => (httpCheck(i).uri = "index.html"),
+        "httpCheck.uri",
+        "httpCheck.uri must be a path starting with '/'",
+      ],
       ["httpCheck uri with a space", (i) => (httpCheck(i).uri = "/index.html HTTP/1.1"), "httpCheck.uri", 'got "/index.html HTTP/1.1"'],
-      ["httpCheck uri with a new line", (i) => (httpCheck(i).uri = "/\n    server evil 6.6.6.6:80"), "httpCheck.uri", "no spaces, quotes, '#', '\\', '$' or newlines"],
+      [
+        "httpCheck uri with a new line",
+        (i) => (httpCheck(i).uri = "/\n    server evil 6.6.6.6:80"),
+        "httpCheck.uri",
+        "no spaces, quotes, '#', '\\', '$' or newlines",
+      ],
       ["httpCheck uri with a comment", (i) => (httpCheck(i).uri = "/#x"), "httpCheck.uri", 'got "/#x"'],
-      ["httpCheck method POST", (i) => (httpCheck(i).method = "POST"), "httpCheck.method", 'httpCheck.method must be one of GET, HEAD, OPTIONS; got "POST"'],
-      ["forwardFor in tcp mode", (i) => { tcp(i); i.forwardFor = true; }, "forwardFor", 'forwardFor (option forwardfor) needs mode "http"; got mode "tcp"'],
-      ["balance uri in tcp mode", (i) => { tcp(i); i.balance = "uri"; }, "balance", 'balance "uri" hashes the HTTP request and needs mode "http"'],
+      [
+        "httpCheck method POST",
+        (i) => (httpCheck(i).method = "POST"),
+        "httpCheck.method",
+        'httpCheck.method must be one of GET, HEAD, OPTIONS; got "POST"',
+      ],
+      [
+        "forwardFor in tcp mode",
+        (i) => {
+          tcp(i);
+          i.forwardFor = true;
+        },
+        "forwardFor",
+        'forwardFor (option forwardfor) needs mode "http"; got mode "tcp"',
+      ],
+      [
+        "balance uri in tcp mode",
+        (i) => {
+          tcp(i);
+          i.balance = "uri";
+        },
+        "balance",
+        'balance "uri" hashes the HTTP request and needs mode "http"',
+      ],
       ["forwardFor not boolean", (i) => (i.forwardFor = "true"), "forwardFor", 'forwardFor must be true or false; got "true"'],
-      ["timeout with a space", (i) => (timeouts(i).client = "1 m"), "timeouts.client", 'timeouts.client must be a HAProxy time value above 0 and below 24.8 days: digits with an optional unit us, ms, s, m, h or d (e.g. "10s", "1m", "500ms"); got "1 m"'],
+      [
+        "timeout with a space",
+        (i) => (timeouts(i).client = "1 m"),
+        "timeouts.client",
+        'timeouts.client must be a HAProxy time value above 0 and below 24.8 days: digits with an optional unit us, ms, s, m, h or d (e.g. "10s", "1m", "500ms"); got "1 m"',
+      ],
       ["timeout as a number", (i) => (timeouts(i).connect = 10), "timeouts.connect", "got 10"],
       ["timeout 0", (i) => (timeouts(i).server = "0s"), "timeouts.server", 'got "0s"'],
-      ["timeout that overflows", (i) => (timeouts(i).queue = "25d"), "timeouts.queue", 'below 24.8 days'],
+      ["timeout that overflows", (i) => (timeouts(i).queue = "25d"), "timeouts.queue", "below 24.8 days"],
       ["timeout with an unknown unit", (i) => (timeouts(i).check = "10sec"), "timeouts.check", 'got "10sec"'],
-      ["timeout this resource does not set", (i) => (timeouts(i).tunnel = "1h"), "timeouts.tunnel", "timeouts.tunnel is not a timeout this resource sets; allowed: httpRequest, httpKeepAlive, client, queue, connect, server, check"],
-      ["timeouts not an object", (i) => (i.timeouts = "10s"), "timeouts", 'timeouts must be an object with any of'],
+      [
+        "timeout this resource does not set",
+        (i) => (timeouts(i).tunnel = "1h"),
+        "timeouts.tunnel",
+        "timeouts.tunnel is not a timeout this resource sets; allowed: httpRequest, httpKeepAlive, client, queue, connect, server, check",
+      ],
+      ["timeouts not an object", (i) => (i.timeouts = "10s"), "timeouts", "timeouts must be an object with any of"],
       ["maxconn 0", (i) => (i.maxconn = 0), "maxconn", "maxconn must be an integer 1..1000000; got 0"],
       ["retries above 100", (i) => (i.retries = 101), "retries", "retries must be an integer 0..100; got 101"],
       ["redispatch not boolean", (i) => (i.redispatch = "yes"), "redispatch", 'redispatch must be true or false; got "yes"'],
@@ -229,7 +358,8 @@ describe("HaproxyListener core", () => {
         (i) => (i.servers = UNKNOWN),
         (i) => ((i.servers as unknown[])[1] = UNKNOWN),
         (i) => {
-          for (const k of ["name", "address", "port", "weight", "check", "inter", "fall", "rise", "backup", "maxconn"]) server(i, 0)[k] = UNKNOWN;
+          for (const k of ["name", "address", "port", "weight", "check", "inter", "fall", "rise", "backup", "maxconn"])
+            server(i, 0)[k] = UNKNOWN;
         },
         (i) => (i.httpCheck = UNKNOWN),
         (i) => {
@@ -252,7 +382,10 @@ describe("HaproxyListener core", () => {
         (i) => {
           server(i, 0).name = UNKNOWN;
           server(i, 1).name = UNKNOWN;
-          i.bind = [{ address: UNKNOWN, port: 80 }, { address: UNKNOWN, port: 80 }];
+          i.bind = [
+            { address: UNKNOWN, port: 80 },
+            { address: UNKNOWN, port: 80 },
+          ];
         },
       ];
       variants.forEach((mutate, n) => {
@@ -261,7 +394,21 @@ describe("HaproxyListener core", () => {
         assert.deepEqual(checkHaproxyListener(i), [], `variant ${n}`);
       });
       const all: Record<string, unknown> = { connection: UNKNOWN };
-      for (const k of ["name", "style", "mode", "bind", "balance", "servers", "httpCheck", "timeouts", "maxconn", "retries", "redispatch", "forwardFor"]) all[k] = UNKNOWN;
+      for (const k of [
+        "name",
+        "style",
+        "mode",
+        "bind",
+        "balance",
+        "servers",
+        "httpCheck",
+        "timeouts",
+        "maxconn",
+        "retries",
+        "redispatch",
+        "forwardFor",
+      ])
+        all[k] = UNKNOWN;
       assert.deepEqual(checkHaproxyListener(all), []);
     });
   });
@@ -277,10 +424,14 @@ describe("HaproxyListener core", () => {
       ["bind[0].address", "192.168.118.100", (s, v) => (s.bind[0].address = v)],
       ["servers[0].name", "rs1", (s, v) => (s.servers[0].name = v)],
       ["servers[0].address", "192.168.118.30", (s, v) => (s.servers[0].address = v)],
-      ["httpCheck.method", "GET", (s, v) => (((s.httpCheck as Record<string, unknown>).method = v))],
+      ["httpCheck.method", "GET", (s, v) => ((s.httpCheck as Record<string, unknown>).method = v)],
       ["httpCheck.uri", "/index.html", (s, v) => ((s.httpCheck as { uri: string }).uri = v)],
       ...(["connect", "client", "server", "queue", "httpRequest", "httpKeepAlive", "check"] as const).map(
-        (k): [string, string, (s: Spec, v: string) => void] => [`timeouts.${k}`, "10s", (s, v) => ((s.timeouts as Record<string, string>)[k] = v)],
+        (k): [string, string, (s: Spec, v: string) => void] => [
+          `timeouts.${k}`,
+          "10s",
+          (s, v) => ((s.timeouts as Record<string, string>)[k] = v),
+        ],
       ),
     ];
     const base = (): Spec => ({
@@ -321,7 +472,10 @@ describe("HaproxyListener core", () => {
           const failures = checkHaproxyListener({ connection: CONNECTION, ...spec });
           if (failures.length > 0) {
             refused++;
-            assert.ok(failures.some((f) => f.property === property || property.startsWith(`${f.property}.`)), `${property}=${JSON.stringify(v)}: ${JSON.stringify(failures)}`);
+            assert.ok(
+              failures.some((f) => f.property === property || property.startsWith(`${f.property}.`)),
+              `${property}=${JSON.stringify(v)}: ${JSON.stringify(failures)}`,
+            );
             continue;
           }
           accepted++;

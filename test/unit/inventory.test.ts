@@ -24,7 +24,19 @@ describe("inventory host_key", () => {
     const k = keyPair(dir, "client");
     assert.equal(fingerprint(k.line), k.pin);
     const inv: Inventory = {
-      hosts: { client: { name: "client", groups: [], sshHost: "127.0.0.1", port: 2201, user: "root", privateKeyPath: "/k", hostKeySha256: k.pin, hostKey: k.line, addresses: {} } },
+      hosts: {
+        client: {
+          name: "client",
+          groups: [],
+          sshHost: "127.0.0.1",
+          port: 2201,
+          user: "root",
+          privateKeyPath: "/k",
+          hostKeySha256: k.pin,
+          hostKey: k.line,
+          addresses: {},
+        },
+      },
       groups: {},
     };
     assert.equal(parseInventory(renderInventory(inv)).hosts.client.hostKey, k.line);
@@ -34,7 +46,11 @@ describe("inventory host_key", () => {
     const a = keyPair(dir, "a");
     const b = keyPair(dir, "b");
     const text = `all:\n  hosts:\n    web-01:\n      ansible_ssh_private_key_file: /k\n      host_key_sha256: ${a.pin}\n      host_key: ${b.line}\n`;
-    assert.throws(() => parseInventory(text, "inv.yaml"), (err: Error) => err.message.includes("host web-01: host_key's fingerprint") && err.message.includes(b.pin) && err.message.includes(a.pin));
+    assert.throws(
+      () => parseInventory(text, "inv.yaml"),
+      (err: Error) =>
+        err.message.includes("host web-01: host_key's fingerprint") && err.message.includes(b.pin) && err.message.includes(a.pin),
+    );
     assert.throws(() => parseInventory(text.replace(b.line, "42"), "inv.yaml"), /host_key must be a non-empty string/);
   });
 });

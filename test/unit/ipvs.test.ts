@@ -36,7 +36,6 @@ FWM  10 rr
 FWM  11 IPv6 rr
 `;
 
-
 function randomTable(rand: () => number): IpvsTable {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const int = (n: number) => Math.floor(rand() * n);
@@ -49,15 +48,32 @@ function randomTable(rand: () => number): IpvsTable {
       kind === "fwmark"
         ? { protocol: "fwmark", fwmark: 1 + i, scheduler: pick(SCHEDULERS), schedFlags: [], onePacket: false }
         : kind === "tcp6"
-          ? { protocol: "tcp", address: `2001:db8::${i + 1}`, port: 1 + int(65535), scheduler: pick(SCHEDULERS), schedFlags: [], onePacket: false }
-          : { protocol: kind, address: `10.${int(256)}.${int(256)}.${i + 1}`, port: 1 + int(65535), scheduler: pick(SCHEDULERS), schedFlags: [], onePacket: kind === "udp" && rand() < 0.5 };
+          ? {
+              protocol: "tcp",
+              address: `2001:db8::${i + 1}`,
+              port: 1 + int(65535),
+              scheduler: pick(SCHEDULERS),
+              schedFlags: [],
+              onePacket: false,
+            }
+          : {
+              protocol: kind,
+              address: `10.${int(256)}.${int(256)}.${i + 1}`,
+              port: 1 + int(65535),
+              scheduler: pick(SCHEDULERS),
+              schedFlags: [],
+              onePacket: kind === "udp" && rand() < 0.5,
+            };
     if (rand() < 0.3) svc.persistence = 1 + int(3600);
     if (svc.persistence && kind !== "tcp6" && kind !== "fwmark" && rand() < 0.5) svc.netmask = "255.255.255.0";
     if (svc.scheduler === "sh" && rand() < 0.5) svc.schedFlags = ["sh-fallback", "sh-port"];
     services.push(svc);
     const m = int(4);
     for (let j = 0; j < m; j++) {
-      const key = svc.protocol === "fwmark" ? { protocol: svc.protocol, fwmark: svc.fwmark } : { protocol: svc.protocol, address: svc.address, port: svc.port };
+      const key =
+        svc.protocol === "fwmark"
+          ? { protocol: svc.protocol, fwmark: svc.fwmark }
+          : { protocol: svc.protocol, address: svc.address, port: svc.port };
       const v6 = kind === "tcp6";
       const method = pick(["masq", "route", "tunnel"] as const);
       servers.push({
@@ -78,7 +94,13 @@ function saveText(t: IpvsTable): string {
   const lines: string[] = [];
   for (const s of t.services) {
     lines.push(saveLine(s));
-    for (const rs of t.servers.filter((r) => JSON.stringify(r.service) === JSON.stringify(s.protocol === "fwmark" ? { protocol: s.protocol, fwmark: s.fwmark } : { protocol: s.protocol, address: s.address, port: s.port }))) {
+    for (const rs of t.servers.filter(
+      (r) =>
+        JSON.stringify(r.service) ===
+        JSON.stringify(
+          s.protocol === "fwmark" ? { protocol: s.protocol, fwmark: s.fwmark } : { protocol: s.protocol, address: s.address, port: s.port },
+        ),
+    )) {
       lines.push(saveServerLine(rs));
     }
   }
@@ -90,14 +112,35 @@ describe("IPVS core", () => {
     const t = parseIpvsSave(SAVE);
     assert.equal(t.services.length, 6);
     assert.deepEqual(t.services[1], {
-      protocol: "tcp", address: "192.168.118.100", port: 80, scheduler: "sh", schedFlags: ["sh-fallback", "sh-port"],
-      persistence: 60, netmask: "255.255.255.0", onePacket: false,
+      protocol: "tcp",
+      address: "192.168.118.100",
+      port: 80,
+      scheduler: "sh",
+      schedFlags: ["sh-fallback", "sh-port"],
+      persistence: 60,
+      netmask: "255.255.255.0",
+      onePacket: false,
     });
-    assert.deepEqual(t.services[3], { protocol: "udp", address: "2001:db8::1", port: 53, scheduler: "wrr", schedFlags: [], onePacket: true });
+    assert.deepEqual(t.services[3], {
+      protocol: "udp",
+      address: "2001:db8::1",
+      port: 53,
+      scheduler: "wrr",
+      schedFlags: [],
+      onePacket: true,
+    });
     assert.deepEqual(t.services[5], { protocol: "fwmark", fwmark: 11, family: "inet6", scheduler: "rr", schedFlags: [], onePacket: false });
     assert.deepEqual(t.servers[1], {
-      service: { protocol: "tcp", address: "192.168.118.100", port: 80 }, address: "192.168.118.40", port: 80, method: "tunnel", weight: 3,
-      upperThreshold: 0, lowerThreshold: 0, tunType: "gue", tunPort: 6080, tunNoCsum: true,
+      service: { protocol: "tcp", address: "192.168.118.100", port: 80 },
+      address: "192.168.118.40",
+      port: 80,
+      method: "tunnel",
+      weight: 3,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      tunType: "gue",
+      tunPort: 6080,
+      tunNoCsum: true,
     });
     assert.equal(t.servers[0].weight, 0, "weight 0 is kept, not dropped");
   });
@@ -105,7 +148,15 @@ describe("IPVS core", () => {
   it("reads thresholds and connection counters from ipvsadm -Ln --thresholds", () => {
     const c = parseThresholds(THRESHOLDS);
     assert.equal(c.length, 4);
-    assert.deepEqual(c[1], { service: { protocol: "tcp", address: "192.168.118.100", port: 80 }, address: "192.168.118.40", port: 80, upperThreshold: 0, lowerThreshold: 0, activeConn: 4, inactConn: 7 });
+    assert.deepEqual(c[1], {
+      service: { protocol: "tcp", address: "192.168.118.100", port: 80 },
+      address: "192.168.118.40",
+      port: 80,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      activeConn: 4,
+      inactConn: 7,
+    });
     const t = withThresholds(parseIpvsSave(SAVE), c);
     assert.equal(t.servers[0].upperThreshold, 100);
     assert.equal(t.servers[0].lowerThreshold, 10);
@@ -124,10 +175,39 @@ describe("IPVS core", () => {
   });
 
   it("renders complete entries for -E and -e (edits replace the whole entry)", () => {
-    const svc: VirtualService = { protocol: "tcp", address: "12.0.0.20", port: 80, scheduler: "wrr", schedFlags: [], persistence: 60, onePacket: false };
+    const svc: VirtualService = {
+      protocol: "tcp",
+      address: "12.0.0.20",
+      port: 80,
+      scheduler: "wrr",
+      schedFlags: [],
+      persistence: 60,
+      onePacket: false,
+    };
     assert.deepEqual(serviceArgs("-E", svc), ["-E", "-t", "12.0.0.20:80", "-s", "wrr", "-p", "60"]);
-    const rs: RealServer = { service: svc, address: "192.168.118.30", port: 80, method: "masq", weight: 0, upperThreshold: 100, lowerThreshold: 10 };
-    assert.deepEqual(serverArgs("-e", rs), ["-e", "-t", "12.0.0.20:80", "-r", "192.168.118.30:80", "-m", "-w", "0", "-x", "100", "-y", "10"]);
+    const rs: RealServer = {
+      service: svc,
+      address: "192.168.118.30",
+      port: 80,
+      method: "masq",
+      weight: 0,
+      upperThreshold: 100,
+      lowerThreshold: 10,
+    };
+    assert.deepEqual(serverArgs("-e", rs), [
+      "-e",
+      "-t",
+      "12.0.0.20:80",
+      "-r",
+      "192.168.118.30:80",
+      "-m",
+      "-w",
+      "0",
+      "-x",
+      "100",
+      "-y",
+      "10",
+    ]);
   });
 
   it("plans nothing, add, edit or conflict against the live table", () => {
@@ -137,7 +217,11 @@ describe("IPVS core", () => {
     assert.equal(planService(table, { ...sh, scheduler: "rr", schedFlags: [] }, "create").action, "conflict");
     assert.equal(planService(table, { ...sh, scheduler: "rr", schedFlags: [] }, "update").action, "edit");
     assert.equal(planService(table, { ...sh, port: 81 }, "update").action, "add");
-    assert.equal(planService(table, { ...sh, schedFlags: ["sh-port", "sh-fallback"] }, "update").action, "none", "flag order is not a change");
+    assert.equal(
+      planService(table, { ...sh, schedFlags: ["sh-port", "sh-fallback"] }, "update").action,
+      "none",
+      "flag order is not a change",
+    );
     const rs = table.servers[0];
     assert.equal(planServer(table, { ...rs }, "create").action, "none");
     assert.equal(planServer(table, { ...rs, weight: 1 }, "update").action, "edit", "weight 0 -> 1 is an edit");
@@ -164,7 +248,9 @@ describe("IPVS core", () => {
     assert.ok(!dropped.servers.some((s) => s.service.port === 80 && s.service.address === svc.address));
     assert.equal(dropServer(table.servers[2])(table).servers.length, table.servers.length - 1);
     // What the host would print after the same changes parses to the same plan answers.
-    const fromHost = parseIpvsSave(SAVE.replace("-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 0", "-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 5"));
+    const fromHost = parseIpvsSave(
+      SAVE.replace("-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 0", "-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 5"),
+    );
     assert.deepEqual(
       edited.servers.map((s) => planServer(fromHost, s, "create").action),
       edited.servers.map(() => "none"),
@@ -173,19 +259,46 @@ describe("IPVS core", () => {
 
   const serviceCases: [string, Record<string, unknown>, string[]][] = [
     ["the seed's NAT service", { address: "12.0.0.20", port: 80, scheduler: "rr" }, []],
-    ["an unknown scheduler", { address: "12.0.0.20", port: 80, scheduler: "fastest" }, ['scheduler must be one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh; got "fastest"']],
+    [
+      "an unknown scheduler",
+      { address: "12.0.0.20", port: 80, scheduler: "fastest" },
+      ['scheduler must be one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh; got "fastest"'],
+    ],
     ["a bad address", { address: "12.0.0", port: 80 }, ['address must be an IPv4 or IPv6 address; got "12.0.0"']],
     ["a port out of range", { address: "12.0.0.20", port: 65536 }, ["port must be an integer 0..65535; got 65536"]],
-    ["one-packet on tcp", { address: "12.0.0.20", port: 80, onePacket: true }, ["onePacket (-o) is only for udp services; got protocol tcp"]],
-    ["sh flags with rr", { address: "12.0.0.20", port: 80, scheduler: "rr", schedFlags: ["sh-port"] }, ["schedFlags sh-port needs scheduler sh; got rr"]],
-    ["netmask without persistence", { address: "12.0.0.20", port: 80, netmask: "255.255.255.0" }, ["netmask (-M) applies only with persistence; set persistence too"]],
+    [
+      "one-packet on tcp",
+      { address: "12.0.0.20", port: 80, onePacket: true },
+      ["onePacket (-o) is only for udp services; got protocol tcp"],
+    ],
+    [
+      "sh flags with rr",
+      { address: "12.0.0.20", port: 80, scheduler: "rr", schedFlags: ["sh-port"] },
+      ["schedFlags sh-port needs scheduler sh; got rr"],
+    ],
+    [
+      "netmask without persistence",
+      { address: "12.0.0.20", port: 80, netmask: "255.255.255.0" },
+      ["netmask (-M) applies only with persistence; set persistence too"],
+    ],
     ["port 0 without persistence", { address: "12.0.0.20", port: 0 }, ["port 0 (all ports) needs persistence, as ipvsadm requires"]],
-    ["fwmark with an address", { protocol: "fwmark", fwmark: 1, address: "1.2.3.4" }, ["address is not used by fwmark services; remove it"]],
-    ["a shell word as address", { address: "1.2.3.4; reboot", port: 80 }, ['address must be an IPv4 or IPv6 address; got "1.2.3.4; reboot"']],
+    [
+      "fwmark with an address",
+      { protocol: "fwmark", fwmark: 1, address: "1.2.3.4" },
+      ["address is not used by fwmark services; remove it"],
+    ],
+    [
+      "a shell word as address",
+      { address: "1.2.3.4; reboot", port: 80 },
+      ['address must be an IPv4 or IPv6 address; got "1.2.3.4; reboot"'],
+    ],
   ];
   for (const [name, inputs, want] of serviceCases) {
     it(`check service: ${name}`, () => {
-      assert.deepEqual(checkService({ connection: { host: "127.0.0.1" }, ...inputs }).map((f) => f.reason), want);
+      assert.deepEqual(
+        checkService({ connection: { host: "127.0.0.1" }, ...inputs }).map((f) => f.reason),
+        want,
+      );
     });
   }
 
@@ -194,16 +307,39 @@ describe("IPVS core", () => {
     ["a DR real server", { service: svcKey, address: "192.168.118.30", method: "route", weight: 1 }, []],
     ["weight 0 (quiesce) is legal", { service: svcKey, address: "192.168.118.30", weight: 0 }, []],
     ["a weight out of range", { service: svcKey, address: "192.168.118.30", weight: -1 }, ["weight must be an integer 0..65535; got -1"]],
-    ["DR with another port", { service: svcKey, address: "192.168.118.30", port: 8080, method: "route" }, ["port must equal the service port (80) with method route (DR/TUN cannot map ports); got 8080"]],
+    [
+      "DR with another port",
+      { service: svcKey, address: "192.168.118.30", port: 8080, method: "route" },
+      ["port must equal the service port (80) with method route (DR/TUN cannot map ports); got 8080"],
+    ],
     ["NAT may map ports", { service: svcKey, address: "192.168.118.30", port: 8080, method: "masq" }, []],
-    ["an unknown method", { service: svcKey, address: "192.168.118.30", method: "nat" }, ['method must be one of masq, route, tunnel; got "nat"']],
-    ["lower above upper threshold", { service: svcKey, address: "192.168.118.30", upperThreshold: 10, lowerThreshold: 20 }, ["lowerThreshold (20) must not exceed upperThreshold (10)"]],
-    ["tunnel type without tunnel", { service: svcKey, address: "192.168.118.30", method: "route", tunType: "ipip" }, ["tunType applies only to method tunnel; got method route"]],
-    ["mixed families", { service: svcKey, address: "2001:db8::1", method: "masq" }, ["address family must match the service's (192.168.118.100); got 2001:db8::1"]],
+    [
+      "an unknown method",
+      { service: svcKey, address: "192.168.118.30", method: "nat" },
+      ['method must be one of masq, route, tunnel; got "nat"'],
+    ],
+    [
+      "lower above upper threshold",
+      { service: svcKey, address: "192.168.118.30", upperThreshold: 10, lowerThreshold: 20 },
+      ["lowerThreshold (20) must not exceed upperThreshold (10)"],
+    ],
+    [
+      "tunnel type without tunnel",
+      { service: svcKey, address: "192.168.118.30", method: "route", tunType: "ipip" },
+      ["tunType applies only to method tunnel; got method route"],
+    ],
+    [
+      "mixed families",
+      { service: svcKey, address: "2001:db8::1", method: "masq" },
+      ["address family must match the service's (192.168.118.100); got 2001:db8::1"],
+    ],
   ];
   for (const [name, inputs, want] of serverCases) {
     it(`check real server: ${name}`, () => {
-      assert.deepEqual(checkServer({ connection: { host: "127.0.0.1" }, ...inputs }).map((f) => f.reason), want);
+      assert.deepEqual(
+        checkServer({ connection: { host: "127.0.0.1" }, ...inputs }).map((f) => f.reason),
+        want,
+      );
     });
   }
 

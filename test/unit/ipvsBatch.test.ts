@@ -58,7 +58,10 @@ describe("IPVS batches (script under /bin/sh)", () => {
       ["-a", "-t", "10.0.0.1:80", "-r", "10.0.1.1:80", "-m", "-w", "1"],
       ["-a", "-t", "10.0.0.1:80", "-r", "10.0.1.2:80", "-m", "-w", "2"],
     ]);
-    assert.deepEqual(r.results.map((x) => x.code), [0, 0, 1, 0]);
+    assert.deepEqual(
+      r.results.map((x) => x.code),
+      [0, 0, 1, 0],
+    );
     assert.equal(r.results[2].output, "Destination already exists");
     assert.deepEqual(r.save, { code: 0, output: "" });
     assert.ok(fs.existsSync(`${dir}/enabled`), "the restore service is enabled with the save");
@@ -78,7 +81,10 @@ describe("IPVS batches (script under /bin/sh)", () => {
       ["-a", "-t", "10.0.0.1:80", "-r", "10.0.1.1:80", "-m", "-w", "1"],
       ["-d", "-t", "10.0.0.1:80", "-r", "10.0.1.1:80"],
     ]);
-    assert.deepEqual(same.results.map((x) => x.code), [0, 0]);
+    assert.deepEqual(
+      same.results.map((x) => x.code),
+      [0, 0],
+    );
     assert.equal(same.save?.code, 0);
     assert.equal(rulesMtime(), before);
     assert.ok(!fs.existsSync(`${persist.rulesFile}.pulumi-lvs.tmp`), "no temporary file is left behind");
@@ -94,7 +100,10 @@ describe("IPVS batches (script under /bin/sh)", () => {
 
   it("marks changes without a status as cut off", () => {
     const r = parseBatch("__PULUMI_LVS_RC__ 0 0\n", 2);
-    assert.deepEqual(r.results.map((x) => x.code), [0, -1]);
+    assert.deepEqual(
+      r.results.map((x) => x.code),
+      [0, -1],
+    );
   });
 
   it("quotes every argument", () => {

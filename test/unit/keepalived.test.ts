@@ -15,7 +15,6 @@ import {
   renderKeepalivedMain,
 } from "../../providers/keepalived/core";
 
-
 const golden = goldenFor("keepalived");
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -177,7 +176,11 @@ const everyOption: KeepalivedInstanceSpec = {
       lbAlgo: "sh",
       lbKind: "DR",
       realServers: [
-        { address: "192.168.118.50", port: 53, check: { type: "TCP_CHECK", connectPort: 53, connectTimeout: 1, retry: 3, delayBeforeRetry: 2 } },
+        {
+          address: "192.168.118.50",
+          port: 53,
+          check: { type: "TCP_CHECK", connectPort: 53, connectTimeout: 1, retry: 3, delayBeforeRetry: 2 },
+        },
         { address: "192.168.118.60", port: 53 },
       ],
     },
@@ -281,68 +284,389 @@ describe("keepalived core", () => {
         );
       }
       // nopreempt + preempt_delay: keepalived 2.2 resets preempt_delay.
-      assert.deepEqual(checkKeepalivedInstance(inputsOf(everyOption)).map((f) => f.property), ["vrrp.preemptDelay"]);
+      assert.deepEqual(
+        checkKeepalivedInstance(inputsOf(everyOption)).map((f) => f.property),
+        ["vrrp.preemptDelay"],
+      );
     });
 
     const cases: { what: string; path: string; value: unknown; property: string; fragment: string }[] = [
       { what: "file name with a slash", path: "name", value: "../passwd", property: "name", fragment: "a file name" },
       { what: "no name", path: "name", value: undefined, property: "name", fragment: "name is required" },
-      { what: "VRID 256", path: "vrrp.virtualRouterId", value: 256, property: "vrrp.virtualRouterId", fragment: "must be an integer 1..255; got 256" },
+      {
+        what: "VRID 256",
+        path: "vrrp.virtualRouterId",
+        value: 256,
+        property: "vrrp.virtualRouterId",
+        fragment: "must be an integer 1..255; got 256",
+      },
       { what: "priority 255 (owner)", path: "vrrp.priority", value: 255, property: "vrrp.priority", fragment: "integer 1..254; got 255" },
       { what: "fractional priority", path: "vrrp.priority", value: 99.5, property: "vrrp.priority", fragment: "integer 1..254" },
-      { what: "lower-case state", path: "vrrp.state", value: "master", property: "vrrp.state", fragment: 'must be one of MASTER, BACKUP; got "master"' },
-      { what: "interface with a brace", path: "vrrp.interface", value: "ens33 {", property: "vrrp.interface", fragment: "an interface name" },
-      { what: "no virtual address", path: "vrrp.virtualIpaddress", value: [], property: "vrrp.virtualIpaddress", fragment: "at least 1 virtual addresses" },
-      { what: "bad VIP", path: "vrrp.virtualIpaddress[0].address", value: "12.0.0.300", property: "vrrp.virtualIpaddress[0].address", fragment: "IPv4 or IPv6 address" },
-      { what: "prefix 33", path: "vrrp.virtualIpaddress[0].prefix", value: 33, property: "vrrp.virtualIpaddress[0].prefix", fragment: "integer 1..32" },
-      { what: "label on another device", path: "vrrp.virtualIpaddress[0].label", value: "eth9:0", property: "vrrp.virtualIpaddress[0].label", fragment: 'must be "ens33:<suffix>"' },
-      { what: "label without dev uses the interface", path: "vrrp.virtualIpaddress[1].label", value: "eth0:1", property: "vrrp.virtualIpaddress[1].label", fragment: "vrrp.interface name" },
-      { what: "label too long", path: "vrrp.virtualIpaddress[1].label", value: "ens33:abcdefghij", property: "vrrp.virtualIpaddress[1].label", fragment: "at most 15 characters" },
-      { what: "mixed VIP families", path: "vrrp.virtualIpaddress[2]", value: { address: "2001:db8::1" }, property: "vrrp.virtualIpaddress", fragment: "all IPv4 or all IPv6" },
-      { what: "authentication on IPv6", path: "vrrp.virtualIpaddress", value: [{ address: "fe80::100" }, { address: "2001:db8::100", prefix: 64 }], property: "vrrp.authentication", fragment: "IPv4 only" },
-      { what: "label on IPv6", path: "vrrp.virtualIpaddress[1]", value: { address: "2001:db8::100", label: "ens33:6" }, property: "vrrp.virtualIpaddress[1].label", fragment: "IPv4 addresses only" },
-      { what: "AH on a MASTER", path: "vrrp", value: { ...validEvery().vrrp, nopreempt: false, state: "MASTER" }, property: "vrrp.authentication.type", fragment: 'requires vrrp.state "BACKUP"' },
-      { what: "undeclared track script", path: "vrrp.trackScript[1]", value: "check_nginx", property: "vrrp.trackScript[1]", fragment: "declared in scripts (check_haproxy, chk_dns)" },
-      { what: "nopreempt with MASTER", path: "vrrp.state", value: "MASTER", property: "vrrp.nopreempt", fragment: 'requires vrrp.state "BACKUP"' },
-      { what: "preemptDelay with nopreempt", path: "vrrp.preemptDelay", value: 10, property: "vrrp.preemptDelay", fragment: "cannot be combined with vrrp.nopreempt" },
-      { what: "preemptDelay over 1000", path: "vrrp.preemptDelay", value: 1001, property: "vrrp.preemptDelay", fragment: "seconds 0..1000" },
-      { what: "auth pass too long", path: "vrrp.authentication.pass", value: "123456789", property: "vrrp.authentication.pass", fragment: "1..8 printable characters without spaces or quotes" },
-      { what: "auth type MD5", path: "vrrp.authentication.type", value: "MD5", property: "vrrp.authentication.type", fragment: "one of PASS, AH" },
-      { what: "unicast peer of the other family", path: "vrrp.unicastPeer[1]", value: "2001:db8::2", property: "vrrp.unicastPeer[1]", fragment: "must be an IPv4 address like the virtual addresses" },
-      { what: "duplicate unicast peer", path: "vrrp.unicastPeer[1]", value: "12.0.0.21", property: "vrrp.unicastPeer[1]", fragment: "listed twice" },
-      { what: "unicast with vrrp_strict", path: "globalDefs.vrrpStrict", value: true, property: "vrrp.unicastPeer", fragment: "strict mode" },
-      { what: "notify command with a newline", path: "vrrp.notifyMaster", value: "/bin/true\n}\nvirtual_server 1.2.3.4 80 {", property: "vrrp.notifyMaster", fragment: "a command of printable ASCII" },
-      { what: "notify command with a quote", path: "vrrp.notify", value: '/bin/true"; reboot', property: "vrrp.notify", fragment: "without '\"'" },
-      { what: "script with $(...)", path: "scripts[0].script", value: "/bin/check $(reboot)", property: "scripts[0].script", fragment: "'$'" },
-      { what: "script with unbalanced single quote", path: "scripts[0].script", value: "/bin/check 'a b", property: "scripts[0].script", fragment: "balanced single quotes" },
+      {
+        what: "lower-case state",
+        path: "vrrp.state",
+        value: "master",
+        property: "vrrp.state",
+        fragment: 'must be one of MASTER, BACKUP; got "master"',
+      },
+      {
+        what: "interface with a brace",
+        path: "vrrp.interface",
+        value: "ens33 {",
+        property: "vrrp.interface",
+        fragment: "an interface name",
+      },
+      {
+        what: "no virtual address",
+        path: "vrrp.virtualIpaddress",
+        value: [],
+        property: "vrrp.virtualIpaddress",
+        fragment: "at least 1 virtual addresses",
+      },
+      {
+        what: "bad VIP",
+        path: "vrrp.virtualIpaddress[0].address",
+        value: "12.0.0.300",
+        property: "vrrp.virtualIpaddress[0].address",
+        fragment: "IPv4 or IPv6 address",
+      },
+      {
+        what: "prefix 33",
+        path: "vrrp.virtualIpaddress[0].prefix",
+        value: 33,
+        property: "vrrp.virtualIpaddress[0].prefix",
+        fragment: "integer 1..32",
+      },
+      {
+        what: "label on another device",
+        path: "vrrp.virtualIpaddress[0].label",
+        value: "eth9:0",
+        property: "vrrp.virtualIpaddress[0].label",
+        fragment: 'must be "ens33:<suffix>"',
+      },
+      {
+        what: "label without dev uses the interface",
+        path: "vrrp.virtualIpaddress[1].label",
+        value: "eth0:1",
+        property: "vrrp.virtualIpaddress[1].label",
+        fragment: "vrrp.interface name",
+      },
+      {
+        what: "label too long",
+        path: "vrrp.virtualIpaddress[1].label",
+        value: "ens33:abcdefghij",
+        property: "vrrp.virtualIpaddress[1].label",
+        fragment: "at most 15 characters",
+      },
+      {
+        what: "mixed VIP families",
+        path: "vrrp.virtualIpaddress[2]",
+        value: { address: "2001:db8::1" },
+        property: "vrrp.virtualIpaddress",
+        fragment: "all IPv4 or all IPv6",
+      },
+      {
+        what: "authentication on IPv6",
+        path: "vrrp.virtualIpaddress",
+        value: [{ address: "fe80::100" }, { address: "2001:db8::100", prefix: 64 }],
+        property: "vrrp.authentication",
+        fragment: "IPv4 only",
+      },
+      {
+        what: "label on IPv6",
+        path: "vrrp.virtualIpaddress[1]",
+        value: { address: "2001:db8::100", label: "ens33:6" },
+        property: "vrrp.virtualIpaddress[1].label",
+        fragment: "IPv4 addresses only",
+      },
+      {
+        what: "AH on a MASTER",
+        path: "vrrp",
+        value: { ...validEvery().vrrp, nopreempt: false, state: "MASTER" },
+        property: "vrrp.authentication.type",
+        fragment: 'requires vrrp.state "BACKUP"',
+      },
+      {
+        what: "undeclared track script",
+        path: "vrrp.trackScript[1]",
+        value: "check_nginx",
+        property: "vrrp.trackScript[1]",
+        fragment: "declared in scripts (check_haproxy, chk_dns)",
+      },
+      {
+        what: "nopreempt with MASTER",
+        path: "vrrp.state",
+        value: "MASTER",
+        property: "vrrp.nopreempt",
+        fragment: 'requires vrrp.state "BACKUP"',
+      },
+      {
+        what: "preemptDelay with nopreempt",
+        path: "vrrp.preemptDelay",
+        value: 10,
+        property: "vrrp.preemptDelay",
+        fragment: "cannot be combined with vrrp.nopreempt",
+      },
+      {
+        what: "preemptDelay over 1000",
+        path: "vrrp.preemptDelay",
+        value: 1001,
+        property: "vrrp.preemptDelay",
+        fragment: "seconds 0..1000",
+      },
+      {
+        what: "auth pass too long",
+        path: "vrrp.authentication.pass",
+        value: "123456789",
+        property: "vrrp.authentication.pass",
+        fragment: "1..8 printable characters without spaces or quotes",
+      },
+      {
+        what: "auth type MD5",
+        path: "vrrp.authentication.type",
+        value: "MD5",
+        property: "vrrp.authentication.type",
+        fragment: "one of PASS, AH",
+      },
+      {
+        what: "unicast peer of the other family",
+        path: "vrrp.unicastPeer[1]",
+        value: "2001:db8::2",
+        property: "vrrp.unicastPeer[1]",
+        fragment: "must be an IPv4 address like the virtual addresses",
+      },
+      {
+        what: "duplicate unicast peer",
+        path: "vrrp.unicastPeer[1]",
+        value: "12.0.0.21",
+        property: "vrrp.unicastPeer[1]",
+        fragment: "listed twice",
+      },
+      {
+        what: "unicast with vrrp_strict",
+        path: "globalDefs.vrrpStrict",
+        value: true,
+        property: "vrrp.unicastPeer",
+        fragment: "strict mode",
+      },
+      {
+        what: "notify command with a newline",
+        path: "vrrp.notifyMaster",
+        value: "/bin/true\n}\nvirtual_server 1.2.3.4 80 {",
+        property: "vrrp.notifyMaster",
+        fragment: "a command of printable ASCII",
+      },
+      {
+        what: "notify command with a quote",
+        path: "vrrp.notify",
+        value: '/bin/true"; reboot',
+        property: "vrrp.notify",
+        fragment: "without '\"'",
+      },
+      {
+        what: "script with $(...)",
+        path: "scripts[0].script",
+        value: "/bin/check $(reboot)",
+        property: "scripts[0].script",
+        fragment: "'$'",
+      },
+      {
+        what: "script with unbalanced single quote",
+        path: "scripts[0].script",
+        value: "/bin/check 'a b",
+        property: "scripts[0].script",
+        fragment: "balanced single quotes",
+      },
       { what: "script weight 254", path: "scripts[0].weight", value: 254, property: "scripts[0].weight", fragment: "integer -253..253" },
-      { what: "script interval 1.5", path: "scripts[0].interval", value: 1.5, property: "scripts[0].interval", fragment: "integer 1..4294" },
-      { what: "duplicate script name", path: "scripts[1].name", value: "check_haproxy", property: "scripts[1].name", fragment: "declared twice" },
-      { what: "bad e-mail", path: "globalDefs.notificationEmail[1]", value: "noc@example.org }", property: "globalDefs.notificationEmail[1]", fragment: "an e-mail address" },
-      { what: "smtp server with a space", path: "globalDefs.smtpServer", value: "smtp example", property: "globalDefs.smtpServer", fragment: "address or a host name" },
-      { what: "smtp timeout 0", path: "globalDefs.smtpConnectTimeout", value: 0, property: "globalDefs.smtpConnectTimeout", fragment: "integer 1..3600" },
-      { what: "garp interval NaN", path: "globalDefs.vrrpGarpInterval", value: Number.NaN, property: "globalDefs.vrrpGarpInterval", fragment: "got NaN" },
-      { what: "garp interval in exponent form", path: "globalDefs.vrrpGnaInterval", value: 1e-7, property: "globalDefs.vrrpGnaInterval", fragment: "at most 6 decimal places" },
-      { what: "router id with a space", path: "globalDefs.routerId", value: "lvs 01", property: "globalDefs.routerId", fragment: "a router id" },
-      { what: "boolean as string", path: "globalDefs.vrrpIptables", value: "yes", property: "globalDefs.vrrpIptables", fragment: "true or false" },
-      { what: "unknown scheduler", path: "virtualServers[0].lbAlgo", value: "roundrobin", property: "virtualServers[0].lbAlgo", fragment: `one of ${LB_ALGOS.join(", ")}` },
-      { what: "FULLNAT", path: "virtualServers[0].lbKind", value: "FULLNAT", property: "virtualServers[0].lbKind", fragment: "one of NAT, DR, TUN" },
-      { what: "protocol ICMP", path: "virtualServers[0].protocol", value: "ICMP", property: "virtualServers[0].protocol", fragment: "one of TCP, UDP, SCTP" },
-      { what: "virtual server port 0", path: "virtualServers[0].port", value: 0, property: "virtualServers[0].port", fragment: "integer 1..65535" },
-      { what: "no real servers", path: "virtualServers[0].realServers", value: [], property: "virtualServers[0].realServers", fragment: "at least 1 real servers" },
-      { what: "weight 65536", path: "virtualServers[0].realServers[1].weight", value: 65536, property: "virtualServers[0].realServers[1].weight", fragment: "integer 0..65535; got 65536" },
-      { what: "negative weight", path: "virtualServers[0].realServers[1].weight", value: -1, property: "virtualServers[0].realServers[1].weight", fragment: "integer 0..65535" },
-      { what: "duplicate real server", path: "virtualServers[0].realServers[1].address", value: "192.168.118.30", property: "virtualServers[0].realServers[1]", fragment: "listed twice" },
-      { what: "DR real server on another port", path: "virtualServers[1].realServers[0].port", value: 5353, property: "virtualServers[1].realServers[0].port", fragment: "must equal the virtual server port 53 with lbKind DR" },
-      { what: "relative URL path", path: "virtualServers[0].realServers[0].check.urls[0].path", value: "index.html", property: "virtualServers[0].realServers[0].check.urls[0].path", fragment: "a URL path starting with '/'" },
-      { what: "URL path with '#'", path: "virtualServers[0].realServers[0].check.urls[1].path", value: "/a#b", property: "virtualServers[0].realServers[0].check.urls[1].path", fragment: "'#'" },
-      { what: "bad digest", path: "virtualServers[0].realServers[0].check.urls[1].digest", value: "xyz", property: "virtualServers[0].realServers[0].check.urls[1].digest", fragment: "32 hex digits" },
-      { what: "status code 700", path: "virtualServers[0].realServers[0].check.urls[0].statusCode", value: 700, property: "virtualServers[0].realServers[0].check.urls[0].statusCode", fragment: "integer 100..599" },
-      { what: "HTTP_GET without urls", path: "virtualServers[0].realServers[0].check.urls", value: undefined, property: "virtualServers[0].realServers[0].check.urls", fragment: "is required" },
-      { what: "check type SSL_GET", path: "virtualServers[0].realServers[1].check.type", value: "SSL_GET", property: "virtualServers[0].realServers[1].check.type", fragment: "one of TCP_CHECK, HTTP_GET" },
-      { what: "infinite connect timeout", path: "virtualServers[0].realServers[1].check.connectTimeout", value: Number.POSITIVE_INFINITY, property: "virtualServers[0].realServers[1].check.connectTimeout", fragment: "seconds" },
-      { what: "sorry server of the other family", path: "virtualServers[0].sorryServer.address", value: "2001:db8::9", property: "virtualServers[0].sorryServer.address", fragment: "IPv4 address like the virtual server" },
-      { what: "virtual server twice", path: "virtualServers[1]", value: validEvery().virtualServers?.[0], property: "virtualServers[1]", fragment: "declared twice" },
+      {
+        what: "script interval 1.5",
+        path: "scripts[0].interval",
+        value: 1.5,
+        property: "scripts[0].interval",
+        fragment: "integer 1..4294",
+      },
+      {
+        what: "duplicate script name",
+        path: "scripts[1].name",
+        value: "check_haproxy",
+        property: "scripts[1].name",
+        fragment: "declared twice",
+      },
+      {
+        what: "bad e-mail",
+        path: "globalDefs.notificationEmail[1]",
+        value: "noc@example.org }",
+        property: "globalDefs.notificationEmail[1]",
+        fragment: "an e-mail address",
+      },
+      {
+        what: "smtp server with a space",
+        path: "globalDefs.smtpServer",
+        value: "smtp example",
+        property: "globalDefs.smtpServer",
+        fragment: "address or a host name",
+      },
+      {
+        what: "smtp timeout 0",
+        path: "globalDefs.smtpConnectTimeout",
+        value: 0,
+        property: "globalDefs.smtpConnectTimeout",
+        fragment: "integer 1..3600",
+      },
+      {
+        what: "garp interval NaN",
+        path: "globalDefs.vrrpGarpInterval",
+        value: Number.NaN,
+        property: "globalDefs.vrrpGarpInterval",
+        fragment: "got NaN",
+      },
+      {
+        what: "garp interval in exponent form",
+        path: "globalDefs.vrrpGnaInterval",
+        value: 1e-7,
+        property: "globalDefs.vrrpGnaInterval",
+        fragment: "at most 6 decimal places",
+      },
+      {
+        what: "router id with a space",
+        path: "globalDefs.routerId",
+        value: "lvs 01",
+        property: "globalDefs.routerId",
+        fragment: "a router id",
+      },
+      {
+        what: "boolean as string",
+        path: "globalDefs.vrrpIptables",
+        value: "yes",
+        property: "globalDefs.vrrpIptables",
+        fragment: "true or false",
+      },
+      {
+        what: "unknown scheduler",
+        path: "virtualServers[0].lbAlgo",
+        value: "roundrobin",
+        property: "virtualServers[0].lbAlgo",
+        fragment: `one of ${LB_ALGOS.join(", ")}`,
+      },
+      {
+        what: "FULLNAT",
+        path: "virtualServers[0].lbKind",
+        value: "FULLNAT",
+        property: "virtualServers[0].lbKind",
+        fragment: "one of NAT, DR, TUN",
+      },
+      {
+        what: "protocol ICMP",
+        path: "virtualServers[0].protocol",
+        value: "ICMP",
+        property: "virtualServers[0].protocol",
+        fragment: "one of TCP, UDP, SCTP",
+      },
+      {
+        what: "virtual server port 0",
+        path: "virtualServers[0].port",
+        value: 0,
+        property: "virtualServers[0].port",
+        fragment: "integer 1..65535",
+      },
+      {
+        what: "no real servers",
+        path: "virtualServers[0].realServers",
+        value: [],
+        property: "virtualServers[0].realServers",
+        fragment: "at least 1 real servers",
+      },
+      {
+        what: "weight 65536",
+        path: "virtualServers[0].realServers[1].weight",
+        value: 65536,
+        property: "virtualServers[0].realServers[1].weight",
+        fragment: "integer 0..65535; got 65536",
+      },
+      {
+        what: "negative weight",
+        path: "virtualServers[0].realServers[1].weight",
+        value: -1,
+        property: "virtualServers[0].realServers[1].weight",
+        fragment: "integer 0..65535",
+      },
+      {
+        what: "duplicate real server",
+        path: "virtualServers[0].realServers[1].address",
+        value: "192.168.118.30",
+        property: "virtualServers[0].realServers[1]",
+        fragment: "listed twice",
+      },
+      {
+        what: "DR real server on another port",
+        path: "virtualServers[1].realServers[0].port",
+        value: 5353,
+        property: "virtualServers[1].realServers[0].port",
+        fragment: "must equal the virtual server port 53 with lbKind DR",
+      },
+      {
+        what: "relative URL path",
+        path: "virtualServers[0].realServers[0].check.urls[0].path",
+        value: "index.html",
+        property: "virtualServers[0].realServers[0].check.urls[0].path",
+        fragment: "a URL path starting with '/'",
+      },
+      {
+        what: "URL path with '#'",
+        path: "virtualServers[0].realServers[0].check.urls[1].path",
+        value: "/a#b",
+        property: "virtualServers[0].realServers[0].check.urls[1].path",
+        fragment: "'#'",
+      },
+      {
+        what: "bad digest",
+        path: "virtualServers[0].realServers[0].check.urls[1].digest",
+        value: "xyz",
+        property: "virtualServers[0].realServers[0].check.urls[1].digest",
+        fragment: "32 hex digits",
+      },
+      {
+        what: "status code 700",
+        path: "virtualServers[0].realServers[0].check.urls[0].statusCode",
+        value: 700,
+        property: "virtualServers[0].realServers[0].check.urls[0].statusCode",
+        fragment: "integer 100..599",
+      },
+      {
+        what: "HTTP_GET without urls",
+        path: "virtualServers[0].realServers[0].check.urls",
+        value: undefined,
+        property: "virtualServers[0].realServers[0].check.urls",
+        fragment: "is required",
+      },
+      {
+        what: "check type SSL_GET",
+        path: "virtualServers[0].realServers[1].check.type",
+        value: "SSL_GET",
+        property: "virtualServers[0].realServers[1].check.type",
+        fragment: "one of TCP_CHECK, HTTP_GET",
+      },
+      {
+        what: "infinite connect timeout",
+        path: "virtualServers[0].realServers[1].check.connectTimeout",
+        value: Number.POSITIVE_INFINITY,
+        property: "virtualServers[0].realServers[1].check.connectTimeout",
+        fragment: "seconds",
+      },
+      {
+        what: "sorry server of the other family",
+        path: "virtualServers[0].sorryServer.address",
+        value: "2001:db8::9",
+        property: "virtualServers[0].sorryServer.address",
+        fragment: "IPv4 address like the virtual server",
+      },
+      {
+        what: "virtual server twice",
+        path: "virtualServers[1]",
+        value: validEvery().virtualServers?.[0],
+        property: "virtualServers[1]",
+        fragment: "declared twice",
+      },
     ];
 
     for (const t of cases) {
@@ -350,13 +674,22 @@ describe("keepalived core", () => {
         const failures = checkKeepalivedInstance(setPath(inputsOf(validEvery()), t.path, clone(t.value)));
         const mine = failures.filter((f) => f.property === t.property);
         assert.ok(mine.length > 0, `expected a failure on ${t.property}; got ${JSON.stringify(failures)}`);
-        assert.ok(mine.some((f) => f.reason.includes(t.fragment)), `expected "${t.fragment}" in ${JSON.stringify(mine)}`);
+        assert.ok(
+          mine.some((f) => f.reason.includes(t.fragment)),
+          `expected "${t.fragment}" in ${JSON.stringify(mine)}`,
+        );
       });
     }
 
     it("refuses a missing connection and an empty instance", () => {
-      assert.deepEqual(checkKeepalivedInstance({ name: "x", vrrp: validEvery().vrrp, scripts: validEvery().scripts }).map((f) => f.property), ["connection"]);
-      assert.deepEqual(checkKeepalivedInstance({ connection, name: "x" }).map((f) => f.property), ["vrrp"]);
+      assert.deepEqual(
+        checkKeepalivedInstance({ name: "x", vrrp: validEvery().vrrp, scripts: validEvery().scripts }).map((f) => f.property),
+        ["connection"],
+      );
+      assert.deepEqual(
+        checkKeepalivedInstance({ connection, name: "x" }).map((f) => f.property),
+        ["vrrp"],
+      );
     });
 
     it("never puts the authentication pass in a message", () => {
@@ -369,14 +702,24 @@ describe("keepalived core", () => {
           setPath(inputs, "globalDefs.vrrpStrict", strict);
           setPath(inputs, "vrrp.authentication.type", "PASS");
           const failures = checkKeepalivedInstance(inputs);
-          if (pass !== "") assert.ok(failures.some((f) => f.property === "vrrp.authentication.pass"), `pass ${JSON.stringify(pass)} must be refused`);
+          if (pass !== "")
+            assert.ok(
+              failures.some((f) => f.property === "vrrp.authentication.pass"),
+              `pass ${JSON.stringify(pass)} must be refused`,
+            );
           for (const f of failures) {
-            if (pass.length >= 2) assert.ok(!f.reason.includes(pass) && !f.reason.includes(JSON.stringify(pass)), `secret leaked: ${f.reason}`);
+            if (pass.length >= 2)
+              assert.ok(!f.reason.includes(pass) && !f.reason.includes(JSON.stringify(pass)), `secret leaked: ${f.reason}`);
           }
         }
       }
-      const reason = checkKeepalivedInstance(setPath(inputsOf(validEvery()), "vrrp.authentication.pass", "twelve-chars")).find((f) => f.property === "vrrp.authentication.pass");
-      assert.equal(reason?.reason, "vrrp.authentication.pass must be 1..8 printable characters without spaces or quotes (nor '\\', '{', '}', '#', '!', '$'); got 12 characters");
+      const reason = checkKeepalivedInstance(setPath(inputsOf(validEvery()), "vrrp.authentication.pass", "twelve-chars")).find(
+        (f) => f.property === "vrrp.authentication.pass",
+      );
+      assert.equal(
+        reason?.reason,
+        "vrrp.authentication.pass must be 1..8 printable characters without spaces or quotes (nor '\\', '{', '}', '#', '!', '$'); got 12 characters",
+      );
       // A valid secret in a spec that fails elsewhere is not echoed either.
       const other = checkKeepalivedInstance(setPath(inputsOf(validEvery()), "vrrp.priority", 0));
       assert.ok(other.every((f) => !f.reason.includes("k33p-al1")));
@@ -392,7 +735,17 @@ describe("keepalived core", () => {
         n++;
       }
       assert.ok(n > 100);
-      assert.deepEqual(checkKeepalivedInstance({ connection: UNKNOWN, name: UNKNOWN, globalDefs: UNKNOWN, scripts: UNKNOWN, vrrp: UNKNOWN, virtualServers: UNKNOWN }), []);
+      assert.deepEqual(
+        checkKeepalivedInstance({
+          connection: UNKNOWN,
+          name: UNKNOWN,
+          globalDefs: UNKNOWN,
+          scripts: UNKNOWN,
+          vrrp: UNKNOWN,
+          virtualServers: UNKNOWN,
+        }),
+        [],
+      );
       // Track scripts cannot be resolved while the scripts are unknown; cross-field rules wait for both sides.
       const partial = clone(base);
       setPath(partial, "scripts", [UNKNOWN]);
@@ -404,7 +757,27 @@ describe("keepalived core", () => {
   });
 
   describe("injection (seeded property test)", () => {
-    const PIECES = ["\n", "\r", "}", "{", '"', "'", "#", "!", ";", "$(reboot)", "${X}", "\\", " ", "\t", "\u2028", "é", "` `", "} virtual_server 6.6.6.6 80 {", "include /tmp/x"];
+    const PIECES = [
+      "\n",
+      "\r",
+      "}",
+      "{",
+      '"',
+      "'",
+      "#",
+      "!",
+      ";",
+      "$(reboot)",
+      "${X}",
+      "\\",
+      " ",
+      "\t",
+      "\u2028",
+      "é",
+      "` `",
+      "} virtual_server 6.6.6.6 80 {",
+      "include /tmp/x",
+    ];
     const PLAIN = ["a", "Z", "0", "_", ".", "-", ":", "/", "@", "x9"];
 
     /** Each line as indentation + word shapes + braces outside quotes; quoted strings count as one word. */

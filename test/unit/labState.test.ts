@@ -4,7 +4,13 @@ import { strict as assert } from "node:assert";
 import { LabImage, savedStatePath } from "../../lab/lab";
 import { presetNamed } from "../../lab/presets";
 
-const image = (dir: string): LabImage => ({ dir, disk: `${dir}/disk.img`, kernel: `${dir}/vmlinuz`, initrd: `${dir}/initrd.img`, privateKey: `${dir}/id_ed25519` });
+const image = (dir: string): LabImage => ({
+  dir,
+  disk: `${dir}/disk.img`,
+  kernel: `${dir}/vmlinuz`,
+  initrd: `${dir}/initrd.img`,
+  privateKey: `${dir}/id_ed25519`,
+});
 
 describe("lab saved states", () => {
   it("live inside the image's directory, one per preset", () => {
@@ -12,7 +18,11 @@ describe("lab saved states", () => {
     assert.match(p, /^\/cache\/lab\/image-aaa\/states\/dr-[0-9a-f]{12}\.qcow2$/);
     assert.equal(savedStatePath(image("/cache/lab/image-aaa"), presetNamed("dr")), p, "stable for the same inputs");
     assert.notEqual(savedStatePath(image("/cache/lab/image-aaa"), presetNamed("nat")), p);
-    assert.match(savedStatePath(image("/cache/lab/image-bbb"), presetNamed("dr")), /^\/cache\/lab\/image-bbb\/states\/dr-/, "a new image has its own states");
+    assert.match(
+      savedStatePath(image("/cache/lab/image-bbb"), presetNamed("dr")),
+      /^\/cache\/lab\/image-bbb\/states\/dr-/,
+      "a new image has its own states",
+    );
   });
 
   it("change when the preset's hosts change", () => {

@@ -117,11 +117,17 @@ describe("layers: imports point down", () => {
     assert.match(violation("stacks/hosts.ts", "lab/inventory.ts") ?? "", /hosts imports tools/);
     assert.match(violation("scripts/demo.ts", "test/support/toolchain.ts") ?? "", /tools imports tests/);
     assert.match(violation("bench/run.ts", "test/support/stacks.ts") ?? "", /tools imports tests/);
-    assert.match(violation("providers/route/core.ts", "providers/nat/core.ts") ?? "", /providers\/route\/ imports providers\/nat\/core\.ts, outside its own folder/);
+    assert.match(
+      violation("providers/route/core.ts", "providers/nat/core.ts") ?? "",
+      /providers\/route\/ imports providers\/nat\/core\.ts, outside its own folder/,
+    );
     assert.match(violation("providers/common/check.ts", "providers/ipvs/model.ts") ?? "", /common imports providers/);
     assert.match(violation("providers/transport/ssh.ts", "providers/common/errors.ts") ?? "", /transport imports common/);
     assert.match(violation("stacks/components/drCluster.ts", "stacks/natLab.ts") ?? "", /components imports stacks/);
-    assert.match(violation("providers/nat/core.ts", "providers/index.ts") ?? "", /providers\/nat\/ imports providers\/index\.ts, outside its own folder/);
+    assert.match(
+      violation("providers/nat/core.ts", "providers/index.ts") ?? "",
+      /providers\/nat\/ imports providers\/index\.ts, outside its own folder/,
+    );
     assert.match(violation("stacks/hosts.ts", "stacks/components/vrrpGroup.ts") ?? "", /hosts imports components/);
     assert.match(violation("misc/x.ts", "stacks/hosts.ts") ?? "", /belongs to no layer/);
     // Downwards, within a kind, from the registry, tests to tools: allowed.

@@ -1,30 +1,88 @@
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { UNKNOWN } from "../../providers/common/check";
-import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit, ruleArgs } from "../../providers/nat/core";
+import {
+  checkNatRule,
+  ensureNatCommand,
+  natCommand,
+  NatSpec,
+  natUnitName,
+  normalizeNat,
+  removeNatCommand,
+  renderNatUnit,
+  ruleArgs,
+} from "../../providers/nat/core";
 
 const conn = { host: "192.168.118.20" };
-const seed: NatSpec = normalizeNat({ name: "inside", chain: "POSTROUTING", target: "SNAT", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" });
+const seed: NatSpec = normalizeNat({
+  name: "inside",
+  chain: "POSTROUTING",
+  target: "SNAT",
+  source: "192.168.118.0/24",
+  outInterface: "ens36",
+  to: "12.0.0.20",
+});
 
 describe("NatRule core", () => {
   it("renders the seed's SNAT rule word for word", () => {
-    assert.equal(ruleArgs(seed).join(" "), "-s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20");
-    assert.equal(natCommand("-A", seed), "iptables -w -t nat -A POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20");
-    assert.equal(natCommand("-C", seed), "iptables -w -t nat -C POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20");
-    assert.equal(natCommand("-D", seed), "iptables -w -t nat -D POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20");
+    assert.equal(
+      ruleArgs(seed).join(" "),
+      "-s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20",
+    );
+    assert.equal(
+      natCommand("-A", seed),
+      "iptables -w -t nat -A POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20",
+    );
+    assert.equal(
+      natCommand("-C", seed),
+      "iptables -w -t nat -C POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20",
+    );
+    assert.equal(
+      natCommand("-D", seed),
+      "iptables -w -t nat -D POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment pulumi-lvs:inside -j SNAT --to-source 12.0.0.20",
+    );
     assert.deepEqual(checkNatRule({ connection: conn, ...seed }), []);
   });
 
   it("renders a DNAT with protocol, port and a port in to", () => {
-    const s = normalizeNat({ name: "web", chain: "PREROUTING", target: "DNAT", inInterface: "ens36", destination: "12.0.0.20", protocol: "tcp", port: 80, to: "192.168.118.30:8080" });
+    const s = normalizeNat({
+      name: "web",
+      chain: "PREROUTING",
+      target: "DNAT",
+      inInterface: "ens36",
+      destination: "12.0.0.20",
+      protocol: "tcp",
+      port: 80,
+      to: "192.168.118.30:8080",
+    });
     assert.deepEqual(checkNatRule({ connection: conn, ...s }), []);
-    assert.deepEqual(ruleArgs(s), ["-d", "12.0.0.20", "-i", "ens36", "-p", "tcp", "--dport", "80", "-m", "comment", "--comment", "pulumi-lvs:web", "-j", "DNAT", "--to-destination", "192.168.118.30:8080"]);
+    assert.deepEqual(ruleArgs(s), [
+      "-d",
+      "12.0.0.20",
+      "-i",
+      "ens36",
+      "-p",
+      "tcp",
+      "--dport",
+      "80",
+      "-m",
+      "comment",
+      "--comment",
+      "pulumi-lvs:web",
+      "-j",
+      "DNAT",
+      "--to-destination",
+      "192.168.118.30:8080",
+    ]);
   });
 
   it("renders a MASQUERADE without to", () => {
     const s = normalizeNat({ name: "masq", chain: "POSTROUTING", target: "MASQUERADE", source: "10.0.0.0/8", outInterface: "ens36" });
     assert.deepEqual(checkNatRule({ connection: conn, ...s }), []);
-    assert.equal(natCommand("-A", s), "iptables -w -t nat -A POSTROUTING -s 10.0.0.0/8 -o ens36 -m comment --comment pulumi-lvs:masq -j MASQUERADE");
+    assert.equal(
+      natCommand("-A", s),
+      "iptables -w -t nat -A POSTROUTING -s 10.0.0.0/8 -o ens36 -m comment --comment pulumi-lvs:masq -j MASQUERADE",
+    );
   });
 
   it("adds only when -C says the rule is missing, and deletes every copy", () => {
@@ -65,7 +123,15 @@ describe("NatRule core", () => {
     );
   });
 
-  const base: Record<string, unknown> = { connection: conn, name: "inside", chain: "POSTROUTING", target: "SNAT", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" };
+  const base: Record<string, unknown> = {
+    connection: conn,
+    name: "inside",
+    chain: "POSTROUTING",
+    target: "SNAT",
+    source: "192.168.118.0/24",
+    outInterface: "ens36",
+    to: "12.0.0.20",
+  };
   const bad: [string, Record<string, unknown>, string, string][] = [
     ["missing name", { name: undefined }, "name", "name is required"],
     ["name with a space", { name: "in side" }, "name", "name must be a word"],
@@ -84,7 +150,12 @@ describe("NatRule core", () => {
     ["interface with spaces", { outInterface: "ens 36" }, "outInterface", "outInterface must be an interface name"],
     ["interface too long", { outInterface: "a234567890123456" }, "outInterface", "outInterface must be an interface name"],
     ["interface with $()", { outInterface: "$(reboot)" }, "outInterface", "outInterface must be an interface name"],
-    ["inInterface with a quote", { chain: "PREROUTING", target: "DNAT", outInterface: undefined, inInterface: "ens'36" }, "inInterface", "inInterface must be an interface name"],
+    [
+      "inInterface with a quote",
+      { chain: "PREROUTING", target: "DNAT", outInterface: undefined, inInterface: "ens'36" },
+      "inInterface",
+      "inInterface must be an interface name",
+    ],
     ["outInterface on PREROUTING", { chain: "PREROUTING", target: "DNAT" }, "outInterface", "applies to the POSTROUTING chain only"],
     ["inInterface on POSTROUTING", { inInterface: "ens33" }, "inInterface", "applies to the PREROUTING chain only"],
     ["unknown protocol", { protocol: "icmp" }, "protocol", "protocol must be one of tcp, udp"],
@@ -97,7 +168,12 @@ describe("NatRule core", () => {
     ["to with shell syntax", { to: "12.0.0.20 && reboot" }, "to", "to must be an IPv4 address with an optional port"],
     ["to with a port out of range", { protocol: "tcp", to: "12.0.0.20:65536" }, "to", "to must be an IPv4 address with an optional port"],
     ["to with a port and no protocol", { to: "12.0.0.20:80" }, "to", "a port in to needs protocol"],
-    ["connection host with shell syntax", { connection: { host: "h;reboot" } }, "connection.host", "connection.host must be a host name or address"],
+    [
+      "connection host with shell syntax",
+      { connection: { host: "h;reboot" } },
+      "connection.host",
+      "connection.host must be a host name or address",
+    ],
   ];
   for (const [what, change, property, fragment] of bad) {
     it(`refuses ${what}`, () => {
@@ -113,6 +189,17 @@ describe("NatRule core", () => {
     for (const k of ["connection", "name", "chain", "target", "source", "destination", "outInterface", "protocol", "port", "to"]) {
       assert.deepEqual(checkNatRule({ ...base, protocol: "tcp", port: 80, [k]: UNKNOWN }), [], k);
     }
-    assert.deepEqual(checkNatRule({ connection: UNKNOWN, name: UNKNOWN, chain: UNKNOWN, target: UNKNOWN, source: UNKNOWN, outInterface: UNKNOWN, to: UNKNOWN }), []);
+    assert.deepEqual(
+      checkNatRule({
+        connection: UNKNOWN,
+        name: UNKNOWN,
+        chain: UNKNOWN,
+        target: UNKNOWN,
+        source: UNKNOWN,
+        outInterface: UNKNOWN,
+        to: UNKNOWN,
+      }),
+      [],
+    );
   });
 });

@@ -15,7 +15,10 @@ describe("end-to-end check", () => {
   });
 
   it("summarizes answers by server, counting failures out", () => {
-    assert.equal(summarizeCheck("this is nginx1\nthis is nginx2\nthis is nginx1\n", 3), "3/3 answered (this is nginx1: 2, this is nginx2: 1)");
+    assert.equal(
+      summarizeCheck("this is nginx1\nthis is nginx2\nthis is nginx1\n", 3),
+      "3/3 answered (this is nginx1: 2, this is nginx2: 1)",
+    );
     assert.equal(summarizeCheck("FAILED (curl exit 28)\nthis is nginx2\n", 2), "1/2 answered (this is nginx2: 1)");
     assert.equal(summarizeCheck("", 10), "0/10 answered");
   });

@@ -89,13 +89,19 @@ describe("paths named in docs and comments exist", () => {
 
   it("every repository path in README.md, docs/*.md and code comments exists", () => {
     const texts: [string, string][] = [["README.md", fs.readFileSync(path.join(root, "README.md"), "utf8")]];
-    for (const f of fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).sort()) {
+    for (const f of fs
+      .readdirSync(path.join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .sort()) {
       texts.push([`docs/${f}`, fs.readFileSync(path.join(root, "docs", f), "utf8")]);
     }
     const files = sources(root);
     assert.ok(files.length > 100, `expected the repository's sources under ${root}; found ${files.length}`);
     for (const abs of files) {
-      texts.push([path.relative(root, abs).split(path.sep).join("/"), comments(fs.readFileSync(abs, "utf8"), abs.endsWith(".sh") ? "sh" : "ts")]);
+      texts.push([
+        path.relative(root, abs).split(path.sep).join("/"),
+        comments(fs.readFileSync(abs, "utf8"), abs.endsWith(".sh") ? "sh" : "ts"),
+      ]);
     }
     const missing: string[] = [];
     for (const [where, text] of texts) {

@@ -21,7 +21,10 @@ function failures(v: unknown): string[] {
 
 describe("readiness", () => {
   it("accepts each probe kind and refuses bad ones, naming the nested field", () => {
-    assert.deepEqual(failures({ probe: { type: "http", url: "http://127.0.0.1:8080/index.jsp", statuses: [200] }, timeoutSeconds: 60 }), []);
+    assert.deepEqual(
+      failures({ probe: { type: "http", url: "http://127.0.0.1:8080/index.jsp", statuses: [200] }, timeoutSeconds: 60 }),
+      [],
+    );
     assert.deepEqual(failures({ probe: { type: "tcp", port: 80 } }), []);
     assert.deepEqual(failures({ probe: { type: "command", command: "systemctl is-active nginx" } }), []);
     assert.deepEqual(failures({ probe: { type: "http", url: "http://x/'; rm -rf /" } }), ["readiness.probe.url"]);

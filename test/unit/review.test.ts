@@ -15,8 +15,26 @@ describe("preview report", () => {
       op: "update",
       urn: urn("pulumi-lvs:index:IpvsService", "dr-service"),
       type: "pulumi-lvs:index:IpvsService",
-      old: { inputs: { __provider: "old code", connection: "[secret]", address: "192.168.118.100", port: 80, scheduler: "rr", key: { port: 80 } } },
-      new: { inputs: { __provider: "new code", connection: "[secret]", address: "192.168.118.100", port: 80, scheduler: "wrr", key: { port: 80 } } },
+      old: {
+        inputs: {
+          __provider: "old code",
+          connection: "[secret]",
+          address: "192.168.118.100",
+          port: 80,
+          scheduler: "rr",
+          key: { port: 80 },
+        },
+      },
+      new: {
+        inputs: {
+          __provider: "new code",
+          connection: "[secret]",
+          address: "192.168.118.100",
+          port: 80,
+          scheduler: "wrr",
+          key: { port: 80 },
+        },
+      },
     },
     {
       op: "update",
@@ -25,7 +43,12 @@ describe("preview report", () => {
       old: { inputs: { vrrp: { priority: 100, virtualIpaddress: [{ address: "192.168.118.100" }] }, sha256: "a".repeat(64) } },
       new: { inputs: { vrrp: { priority: 110, virtualIpaddress: [{ address: "192.168.118.100" }] } } },
     },
-    { op: "create-replacement", urn: urn("pulumi-lvs:index:VipAlias", "dr-director-vip"), type: "pulumi-lvs:index:VipAlias", keys: ["address"] },
+    {
+      op: "create-replacement",
+      urn: urn("pulumi-lvs:index:VipAlias", "dr-director-vip"),
+      type: "pulumi-lvs:index:VipAlias",
+      keys: ["address"],
+    },
     {
       op: "replace",
       urn: urn("pulumi-lvs:index:VipAlias", "dr-director-vip"),
@@ -35,18 +58,29 @@ describe("preview report", () => {
       new: { inputs: { address: "192.168.118.101", interface: "ens33" } },
     },
     { op: "delete-replaced", urn: urn("pulumi-lvs:index:VipAlias", "dr-director-vip"), type: "pulumi-lvs:index:VipAlias" },
-    { op: "create", urn: urn("pulumi-lvs:index:HaproxyListener", "lb-haproxy1-l7"), type: "pulumi-lvs:index:HaproxyListener", new: { inputs: { name: "web", servers: [{ name: "rs3" }] } } },
+    {
+      op: "create",
+      urn: urn("pulumi-lvs:index:HaproxyListener", "lb-haproxy1-l7"),
+      type: "pulumi-lvs:index:HaproxyListener",
+      new: { inputs: { name: "web", servers: [{ name: "rs3" }] } },
+    },
   ];
 
   it("lists exactly the changed properties, without provider code, bookkeeping or replacement sub-steps", () => {
     const changes = previewChanges(steps);
     assert.deepEqual(
-      changes.map((c) => [c.kind, c.name, c.op, c.changes.map((x) => `${x.path}: ${JSON.stringify(x.old)} -> ${JSON.stringify(x.new)}`), c.replacedBy]),
+      changes.map((c) => [
+        c.kind,
+        c.name,
+        c.op,
+        c.changes.map((x) => `${x.path}: ${JSON.stringify(x.old)} -> ${JSON.stringify(x.new)}`),
+        c.replacedBy,
+      ]),
       [
-        ["HaproxyListener", "lb-haproxy1-l7", "create", ["name: undefined -> \"web\"", "servers[0].name: undefined -> \"rs3\""], []],
-        ["IpvsService", "dr-service", "update", ["scheduler: \"rr\" -> \"wrr\""], []],
+        ["HaproxyListener", "lb-haproxy1-l7", "create", ['name: undefined -> "web"', 'servers[0].name: undefined -> "rs3"'], []],
+        ["IpvsService", "dr-service", "update", ['scheduler: "rr" -> "wrr"'], []],
         ["KeepalivedInstance", "lvs_dr-director2", "update", ["vrrp.priority: 100 -> 110"], []],
-        ["VipAlias", "dr-director-vip", "replace", ["address: \"192.168.118.100\" -> \"192.168.118.101\""], ["address"]],
+        ["VipAlias", "dr-director-vip", "replace", ['address: "192.168.118.100" -> "192.168.118.101"'], ["address"]],
       ],
     );
   });
@@ -55,9 +89,15 @@ describe("preview report", () => {
     const md = previewMarkdown("dr", previewChanges(steps));
     assert.match(md, /\*\*1 to create, 2 to update in place, 1 to replace, 0 to delete\*\*/);
     assert.match(md, /\| `dr-service` \| IpvsService \| update in place \| `scheduler` \| `rr` \| `wrr` \|/);
-    assert.match(md, /\| `dr-director-vip` \| VipAlias \| \*\*replace\*\* \(address changed\) \| `address` \| `192\.168\.118\.100` \| `192\.168\.118\.101` \|/);
+    assert.match(
+      md,
+      /\| `dr-director-vip` \| VipAlias \| \*\*replace\*\* \(address changed\) \| `address` \| `192\.168\.118\.100` \| `192\.168\.118\.101` \|/,
+    );
     assert.match(md, /\| `lvs_dr-director2` \| KeepalivedInstance \| update in place \| `vrrp\.priority` \| `100` \| `110` \|/);
-    assert.match(md, /\| `lb-haproxy1-l7` \| HaproxyListener \| create \| `name` \|  \| `web` \|\n\| \| \| \| `servers\[0\]\.name` \|  \| `rs3` \|/);
+    assert.match(
+      md,
+      /\| `lb-haproxy1-l7` \| HaproxyListener \| create \| `name` \|  \| `web` \|\n\| \| \| \| `servers\[0\]\.name` \|  \| `rs3` \|/,
+    );
     assert.doesNotMatch(md, /__provider|sha256/);
     assert.match(previewMarkdown("dr", []), /No changes/);
   });
@@ -66,17 +106,43 @@ describe("preview report", () => {
 describe("drift table", () => {
   it("names each drifted property with the state and live values; clean is clean", () => {
     const steps: Step[] = [
-      { op: "refresh", urn: urn("pulumi-lvs:index:VipAlias", "rs1-vip"), type: "pulumi-lvs:index:VipAlias", old: { outputs: { assigned: true, address: "192.168.118.100" } }, new: { outputs: { assigned: false, address: "192.168.118.100" } } },
-      { op: "refresh", urn: urn("pulumi-lvs:index:SysctlSet", "arp"), type: "pulumi-lvs:index:SysctlSet", old: { outputs: { values: { "net.ipv4.conf.all.arp_ignore": "1" } } }, new: { outputs: { values: { "net.ipv4.conf.all.arp_ignore": "0" } } } },
-      { op: "refresh", urn: urn("pulumi-lvs:index:IpvsRealServer", "rs2"), type: "pulumi-lvs:index:IpvsRealServer", old: { outputs: { weight: 1 } } },
-      { op: "refresh", urn: urn("pulumi-lvs:index:IpvsService", "svc"), type: "pulumi-lvs:index:IpvsService", old: { outputs: { scheduler: "rr" } }, new: { outputs: { scheduler: "rr" } } },
+      {
+        op: "refresh",
+        urn: urn("pulumi-lvs:index:VipAlias", "rs1-vip"),
+        type: "pulumi-lvs:index:VipAlias",
+        old: { outputs: { assigned: true, address: "192.168.118.100" } },
+        new: { outputs: { assigned: false, address: "192.168.118.100" } },
+      },
+      {
+        op: "refresh",
+        urn: urn("pulumi-lvs:index:SysctlSet", "arp"),
+        type: "pulumi-lvs:index:SysctlSet",
+        old: { outputs: { values: { "net.ipv4.conf.all.arp_ignore": "1" } } },
+        new: { outputs: { values: { "net.ipv4.conf.all.arp_ignore": "0" } } },
+      },
+      {
+        op: "refresh",
+        urn: urn("pulumi-lvs:index:IpvsRealServer", "rs2"),
+        type: "pulumi-lvs:index:IpvsRealServer",
+        old: { outputs: { weight: 1 } },
+      },
+      {
+        op: "refresh",
+        urn: urn("pulumi-lvs:index:IpvsService", "svc"),
+        type: "pulumi-lvs:index:IpvsService",
+        old: { outputs: { scheduler: "rr" } },
+        new: { outputs: { scheduler: "rr" } },
+      },
     ];
     const d = driftOf(steps);
-    assert.deepEqual(d.map((x) => [x.name, x.property, x.state, x.live]), [
-      ["rs1-vip", "assigned", true, false],
-      ["arp", "values.net.ipv4.conf.all.arp_ignore", "1", "0"],
-      ["rs2", "(resource)", "present", "gone"],
-    ]);
+    assert.deepEqual(
+      d.map((x) => [x.name, x.property, x.state, x.live]),
+      [
+        ["rs1-vip", "assigned", true, false],
+        ["arp", "values.net.ipv4.conf.all.arp_ignore", "1", "0"],
+        ["rs2", "(resource)", "present", "gone"],
+      ],
+    );
     assert.match(driftTable(d), /rs1-vip\s+VipAlias\s+assigned\s+true\s+false/);
     assert.equal(driftTable([]), "No drift: every resource matches its host.\n");
   });
@@ -110,12 +176,18 @@ describe("split-brain doctor", () => {
   const failed = (f: ReturnType<typeof diagnose>) => f.filter((x) => !x.ok).map((x) => `${x.check}: ${x.cause}`);
 
   it("a healthy pair passes every check", () => {
-    const f = diagnose(g, [member("director1", { holdsVip: true, advertsFrom: ["192.168.118.10"] }), member("director2", { advertsFrom: ["192.168.118.10"] })]);
+    const f = diagnose(g, [
+      member("director1", { holdsVip: true, advertsFrom: ["192.168.118.10"] }),
+      member("director2", { advertsFrom: ["192.168.118.10"] }),
+    ]);
     assert.deepEqual(failed(f), []);
   });
 
   it("split brain with no adverts heard: the heartbeat link", () => {
-    const f = diagnose(g, [member("director1", { holdsVip: true, advertsFrom: ["192.168.118.10"] }), member("director2", { holdsVip: true, advertsFrom: ["192.168.118.11"] })]);
+    const f = diagnose(g, [
+      member("director1", { holdsVip: true, advertsFrom: ["192.168.118.10"] }),
+      member("director2", { holdsVip: true, advertsFrom: ["192.168.118.11"] }),
+    ]);
     const holder = f[0];
     assert.equal(holder.ok, false);
     assert.match(holder.detail, /held by director1, director2/);
@@ -123,18 +195,31 @@ describe("split-brain doctor", () => {
   });
 
   it("split brain with a firewall dropping VRRP names the rule", () => {
-    const f = diagnose(g, [member("director1", { holdsVip: true }), member("director2", { holdsVip: true, vrrpDrops: ["-A INPUT -p vrrp -j DROP"] })]);
+    const f = diagnose(g, [
+      member("director1", { holdsVip: true }),
+      member("director2", { holdsVip: true, vrrpDrops: ["-A INPUT -p vrrp -j DROP"] }),
+    ]);
     assert.match(f[0].cause ?? "", /a firewall drops VRRP on director2: -A INPUT -p vrrp -j DROP/);
   });
 
   it("split brain although adverts arrive: VRID or authentication differ", () => {
-    const f = diagnose(g, [member("director1", { holdsVip: true, advertsFrom: ["192.168.118.11"] }), member("director2", { holdsVip: true, advertsFrom: ["192.168.118.10"] })]);
+    const f = diagnose(g, [
+      member("director1", { holdsVip: true, advertsFrom: ["192.168.118.11"] }),
+      member("director2", { holdsVip: true, advertsFrom: ["192.168.118.10"] }),
+    ]);
     assert.match(f[0].cause ?? "", /virtual_router_id or authentication differ/);
   });
 
   it("clock skew, a bad config, a stopped keepalived and a dead real server are each named", () => {
     const f = diagnose(g, [
-      member("director1", { holdsVip: true, clock: 1000, configOk: false, configOutput: "(Line 3) Unknown keyword 'bogus'", realServersAnswer: { "192.168.118.30:80": false }, ipvs: "-A -t 192.168.118.100:80 -s rr\n" }),
+      member("director1", {
+        holdsVip: true,
+        clock: 1000,
+        configOk: false,
+        configOutput: "(Line 3) Unknown keyword 'bogus'",
+        realServersAnswer: { "192.168.118.30:80": false },
+        ipvs: "-A -t 192.168.118.100:80 -s rr\n",
+      }),
       member("director2", { keepalivedActive: false, clock: 1010, advertsFrom: ["192.168.118.10"] }),
     ]);
     const msgs = failed(f).join("\n");

@@ -1,6 +1,16 @@
 import { strict as assert } from "node:assert";
 import { UNKNOWN } from "../../providers/common/check";
-import { checkRoute, normalizeRoute, parseRoute, previousRoute, removeRouteCommand, renderRouteUnit, routeCommand, routeEntries, routeUnitName } from "../../providers/route/core";
+import {
+  checkRoute,
+  normalizeRoute,
+  parseRoute,
+  previousRoute,
+  removeRouteCommand,
+  renderRouteUnit,
+  routeCommand,
+  routeEntries,
+  routeUnitName,
+} from "../../providers/route/core";
 
 const conn = { host: "192.168.118.30" };
 const seed = normalizeRoute({ destination: "default", via: "192.168.118.20" });
@@ -9,7 +19,10 @@ describe("Route core", () => {
   it("renders the seed's gateway = DIP", () => {
     assert.deepEqual(checkRoute({ connection: conn, ...seed }), []);
     assert.equal(routeCommand(seed), "ip route replace default via 192.168.118.20");
-    assert.equal(routeCommand(normalizeRoute({ destination: "10.0.0.0/8", via: "192.168.118.1", dev: "ens33" })), "ip route replace 10.0.0.0/8 via 192.168.118.1 dev ens33");
+    assert.equal(
+      routeCommand(normalizeRoute({ destination: "10.0.0.0/8", via: "192.168.118.1", dev: "ens33" })),
+      "ip route replace 10.0.0.0/8 via 192.168.118.1 dev ens33",
+    );
   });
 
   it("names the unit after the destination", () => {
@@ -56,15 +69,46 @@ describe("Route core", () => {
   });
 
   it("parses /32 destinations and multipath routes", () => {
-    assert.equal(parseRoute("10.1.1.1 via 192.168.118.1 dev ens33 \n", normalizeRoute({ destination: "10.1.1.1/32", via: "192.168.118.1" })), true);
-    const multi = "default proto static metric 100 \n\tnexthop via 192.168.118.20 dev ens33 weight 1 \n\tnexthop via 192.168.118.21 dev ens33 weight 1 \n";
-    assert.deepEqual(routeEntries(multi), [["default", "proto", "static", "metric", "100", "nexthop", "via", "192.168.118.20", "dev", "ens33", "weight", "1", "nexthop", "via", "192.168.118.21", "dev", "ens33", "weight", "1"]]);
+    assert.equal(
+      parseRoute("10.1.1.1 via 192.168.118.1 dev ens33 \n", normalizeRoute({ destination: "10.1.1.1/32", via: "192.168.118.1" })),
+      true,
+    );
+    const multi =
+      "default proto static metric 100 \n\tnexthop via 192.168.118.20 dev ens33 weight 1 \n\tnexthop via 192.168.118.21 dev ens33 weight 1 \n";
+    assert.deepEqual(routeEntries(multi), [
+      [
+        "default",
+        "proto",
+        "static",
+        "metric",
+        "100",
+        "nexthop",
+        "via",
+        "192.168.118.20",
+        "dev",
+        "ens33",
+        "weight",
+        "1",
+        "nexthop",
+        "via",
+        "192.168.118.21",
+        "dev",
+        "ens33",
+        "weight",
+        "1",
+      ],
+    ]);
     assert.equal(parseRoute(multi, seed), false);
   });
 
   it("records the first route as previous, without output-only flags", () => {
     assert.equal(previousRoute("default via 10.0.0.1 dev ens33 \n"), "default via 10.0.0.1 dev ens33");
-    assert.equal(previousRoute("default via 10.0.0.1 dev ens33 proto dhcp src 10.0.0.5 metric 100 linkdown \ndefault via 10.0.0.2 dev ens34 metric 200 \n"), "default via 10.0.0.1 dev ens33 proto dhcp src 10.0.0.5 metric 100");
+    assert.equal(
+      previousRoute(
+        "default via 10.0.0.1 dev ens33 proto dhcp src 10.0.0.5 metric 100 linkdown \ndefault via 10.0.0.2 dev ens34 metric 200 \n",
+      ),
+      "default via 10.0.0.1 dev ens33 proto dhcp src 10.0.0.5 metric 100",
+    );
     assert.equal(previousRoute(""), undefined);
   });
 
@@ -75,7 +119,10 @@ describe("Route core", () => {
       "(ip route del default via 192.168.118.20 2>/dev/null || true); (ip route replace default via 10.0.0.1 dev ens33 2>/dev/null || true)",
     );
     // The route was already there before create: leave it as it was.
-    assert.equal(removeRouteCommand(seed, "default via 192.168.118.20 dev ens33 proto static"), "(ip route replace default via 192.168.118.20 dev ens33 proto static 2>/dev/null || true)");
+    assert.equal(
+      removeRouteCommand(seed, "default via 192.168.118.20 dev ens33 proto static"),
+      "(ip route replace default via 192.168.118.20 dev ens33 proto static 2>/dev/null || true)",
+    );
     // Words from the host are quoted.
     assert.match(removeRouteCommand(seed, "default via 10.0.0.1 dev $(reboot)"), /dev '\$\(reboot\)'/);
   });
@@ -93,7 +140,12 @@ describe("Route core", () => {
     ["via with a newline", { via: "192.168.118.20\nreboot" }, "via", "via must be an IPv4 address"],
     ["interface with spaces", { dev: "ens 33" }, "dev", "dev must be an interface name"],
     ["interface with $()", { dev: "$(reboot)" }, "dev", "dev must be an interface name"],
-    ["connection host with a newline", { connection: { host: "h\nreboot" } }, "connection.host", "connection.host must be a host name or address"],
+    [
+      "connection host with a newline",
+      { connection: { host: "h\nreboot" } },
+      "connection.host",
+      "connection.host must be a host name or address",
+    ],
   ];
   for (const [what, change, property, fragment] of bad) {
     it(`refuses ${what}`, () => {
@@ -107,6 +159,7 @@ describe("Route core", () => {
 
   it("finds no failures in unknown values (preview)", () => {
     assert.deepEqual(checkRoute({ connection: UNKNOWN, destination: UNKNOWN, via: UNKNOWN, dev: UNKNOWN }), []);
-    for (const k of ["connection", "destination", "via", "dev"]) assert.deepEqual(checkRoute({ ...base, dev: "ens33", [k]: UNKNOWN }), [], k);
+    for (const k of ["connection", "destination", "via", "dev"])
+      assert.deepEqual(checkRoute({ ...base, dev: "ens33", [k]: UNKNOWN }), [], k);
   });
 });

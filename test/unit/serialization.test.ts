@@ -27,18 +27,55 @@ const conn = { host: "127.0.0.1", port: 2202, hostKeySha256: "SHA256:" + "A".rep
 /** One bad input per kind and the failure it must produce (typed by the registry: a new kind needs a case). */
 const badInput: Record<KindName, [Record<string, unknown>, RegExp]> = {
   IpvsService: [{ connection: conn, address: "12.0.0.300", port: 80 }, /address must be an IPv4 or IPv6 address; got "12\.0\.0\.300"/],
-  IpvsRealServer: [{ connection: conn, service: { protocol: "tcp", address: "12.0.0.20", port: 80 }, address: "192.168.118.30", weight: 70000 }, /weight must be an integer 0\.\.65535; got 70000/],
+  IpvsRealServer: [
+    { connection: conn, service: { protocol: "tcp", address: "12.0.0.20", port: 80 }, address: "192.168.118.30", weight: 70000 },
+    /weight must be an integer 0\.\.65535; got 70000/,
+  ],
   SysctlSet: [{ connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1; reboot" } }, /sysctl value must be/],
   VipAlias: [{ connection: conn, address: "12.0.0.100", interface: "ens36", label: "eth0:0" }, /label must be "ens36:<suffix>"/],
   ManagedFile: [{ connection: conn, path: "/etc/../shadow", content: "x" }, /path must not contain '\.' or '\.\.' segments/],
-  KeepalivedInstance: [{ connection: conn, name: "lvs", vrrp: { name: "VI_1", state: "MASTER", interface: "ens33", virtualRouterId: 256, priority: 100, virtualIpaddress: [{ address: "192.168.118.100" }] } }, /virtualRouterId must be an integer 1\.\.255; got 256/],
-  HaproxyListener: [{ connection: conn, name: "web", bind: [{ port: 80 }], balance: "fastest", servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }] }, /balance must be one of roundrobin/],
+  KeepalivedInstance: [
+    {
+      connection: conn,
+      name: "lvs",
+      vrrp: {
+        name: "VI_1",
+        state: "MASTER",
+        interface: "ens33",
+        virtualRouterId: 256,
+        priority: 100,
+        virtualIpaddress: [{ address: "192.168.118.100" }],
+      },
+    },
+    /virtualRouterId must be an integer 1\.\.255; got 256/,
+  ],
+  HaproxyListener: [
+    {
+      connection: conn,
+      name: "web",
+      bind: [{ port: 80 }],
+      balance: "fastest",
+      servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }],
+    },
+    /balance must be one of roundrobin/,
+  ],
   NginxSite: [{ connection: conn, name: "web", locations: [{ match: "/; include /etc/shadow" }] }, /locations\[0\]\.match/],
   TomcatApp: [{ connection: conn, name: "app", path: "", docBase: "/srv/app", files: { "../x": "y" } }, /files\["\.\.\/x"\]/],
   Package: [{ connection: conn, names: ["nginx; reboot"] }, /names\[0\] must be a Debian\/RPM package name/],
   SystemdService: [{ connection: conn, unit: "nginx service" }, /unit must be a systemd unit name/],
   GeneratedSecret: [{ length: 0 }, /length must be an integer 1\.\.256; got 0/],
-  NatRule: [{ connection: conn, name: "inside", chain: "POSTROUTING", target: "MASQUERADE", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" }, /to is refused for MASQUERADE/],
+  NatRule: [
+    {
+      connection: conn,
+      name: "inside",
+      chain: "POSTROUTING",
+      target: "MASQUERADE",
+      source: "192.168.118.0/24",
+      outInterface: "ens36",
+      to: "12.0.0.20",
+    },
+    /to is refused for MASQUERADE/,
+  ],
   Route: [{ connection: conn, destination: "default", via: "192.168.118.20", dev: "ens33; reboot" }, /dev must be an interface name/],
 };
 
@@ -61,16 +98,25 @@ describe("providers survive serialization", () => {
     const impl = (require("../../providers/ipvs/service") as Record<string, ResourceProvider>).ipvsServiceProvider;
     const moved = await roundTrip(providerRef("/moved-away/providers/ipvs/service.ts", "ipvsServiceProvider", impl));
     const r = await moved.check!({}, { connection: conn, address: "12.0.0.300", port: 80 });
-    assert.ok(r.failures?.some((f) => /12\.0\.0\.300/.test(f.reason)), JSON.stringify(r.failures));
+    assert.ok(
+      r.failures?.some((f) => /12\.0\.0\.300/.test(f.reason)),
+      JSON.stringify(r.failures),
+    );
     const lost = await roundTrip(providerRef("/moved-away/providers/nowhere/gone.ts", "goneProvider", impl));
-    await assert.rejects(Promise.resolve().then(() => lost.check!({}, {})), /providers\/nowhere\/gone\.ts is neither at \/moved-away\/providers\/nowhere\/gone\.ts nor under /);
+    await assert.rejects(
+      Promise.resolve().then(() => lost.check!({}, {})),
+      /providers\/nowhere\/gone\.ts is neither at \/moved-away\/providers\/nowhere\/gone\.ts nor under /,
+    );
   });
 
   for (const [name, provider, bad, message] of cases) {
     it(`${name}: the serialized check() refuses bad input with its message`, async () => {
       const p = await roundTrip(provider);
       const r = await p.check!({}, bad);
-      assert.ok(r.failures?.some((f) => message.test(f.reason)), JSON.stringify(r.failures));
+      assert.ok(
+        r.failures?.some((f) => message.test(f.reason)),
+        JSON.stringify(r.failures),
+      );
     });
   }
 });

@@ -4,13 +4,43 @@ import { prng } from "../support/prng";
 import { execFileSync } from "node:child_process";
 import { command, quote } from "../../providers/transport/shell";
 
-
-const NASTY = ["'", '"', "\\", "$", "`", "$(id)", "\n", ";", "&", "|", ">", "<", "*", "?", "~", "#", " ", "\t", "{", "}", "(", ")", "!", "é", "💥", "--", "-rf", "%", "="];
+const NASTY = [
+  "'",
+  '"',
+  "\\",
+  "$",
+  "`",
+  "$(id)",
+  "\n",
+  ";",
+  "&",
+  "|",
+  ">",
+  "<",
+  "*",
+  "?",
+  "~",
+  "#",
+  " ",
+  "\t",
+  "{",
+  "}",
+  "(",
+  ")",
+  "!",
+  "é",
+  "💥",
+  "--",
+  "-rf",
+  "%",
+  "=",
+];
 
 function randomWord(rand: () => number): string {
   let s = "";
   const n = Math.floor(rand() * 8);
-  for (let i = 0; i < n; i++) s += rand() < 0.6 ? NASTY[Math.floor(rand() * NASTY.length)] : String.fromCharCode(32 + Math.floor(rand() * 95));
+  for (let i = 0; i < n; i++)
+    s += rand() < 0.6 ? NASTY[Math.floor(rand() * NASTY.length)] : String.fromCharCode(32 + Math.floor(rand() * 95));
   return s;
 }
 
@@ -22,7 +52,10 @@ describe("shell quoting", () => {
     // One sh process prints every word of every list, NUL-separated, lists separated by a marker.
     const script = lists.map((words) => `${command("printf", "%s\\0", ...words)}; printf 'END\\0'`).join("\n");
     const out = execFileSync("sh", ["-c", script], { encoding: "utf8" });
-    const got = out.split("END\0").slice(0, -1).map((chunk) => chunk.split("\0").slice(0, -1));
+    const got = out
+      .split("END\0")
+      .slice(0, -1)
+      .map((chunk) => chunk.split("\0").slice(0, -1));
     assert.deepEqual(got, lists);
   });
 

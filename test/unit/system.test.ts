@@ -8,8 +8,14 @@ import { prng } from "../support/prng";
 describe("system pieces", () => {
   it("a unit already in the wanted state needs no command; others get exactly the missing ones", () => {
     assert.deepEqual(unitCommands("nginx", { enabled: true, running: true }, { enabled: true, running: true }), []);
-    assert.deepEqual(unitCommands("nginx", { enabled: false, running: false }, { enabled: true, running: true }), ["systemctl enable -q nginx", "systemctl start nginx"]);
-    assert.deepEqual(unitCommands("haproxy", { enabled: true, running: true }, { enabled: false, running: false }), ["systemctl disable -q haproxy", "systemctl stop haproxy"]);
+    assert.deepEqual(unitCommands("nginx", { enabled: false, running: false }, { enabled: true, running: true }), [
+      "systemctl enable -q nginx",
+      "systemctl start nginx",
+    ]);
+    assert.deepEqual(unitCommands("haproxy", { enabled: true, running: true }, { enabled: false, running: false }), [
+      "systemctl disable -q haproxy",
+      "systemctl stop haproxy",
+    ]);
     assert.deepEqual(parseUnitState("disabled inactive\n"), { enabled: false, running: false });
     assert.deepEqual(parseUnitState("enabled active\n"), { enabled: true, running: true });
   });

@@ -5,7 +5,6 @@ import { goldenFor } from "../support/golden";
 import { UNKNOWN } from "../../providers/common/check";
 import { checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec, xmlAttr } from "../../providers/tomcat/core";
 
-
 const golden = goldenFor("tomcat");
 
 const conn = { host: "192.168.118.50" };
@@ -28,7 +27,7 @@ const NESTED: TomcatAppSpec = {
   name: "shop-v2",
   path: "/shop/v2",
   docBase: "/srv/tomcat/shop_v2",
-  files: { "index.jsp": "<% out.println(\"shop\"); %>\n", "WEB-INF/web.xml": "<web-app/>\n", "static/app.css": "body{}\n" },
+  files: { "index.jsp": '<% out.println("shop"); %>\n', "WEB-INF/web.xml": "<web-app/>\n", "static/app.css": "body{}\n" },
   reloadable: false,
 };
 
@@ -65,7 +64,13 @@ describe("TomcatApp core", () => {
     assert.equal(xmlAttr(`a"b<c>&'d\n`), "a&quot;b&lt;c&gt;&amp;&apos;d&#10;");
   });
 
-  const base = (): Record<string, unknown> => ({ connection: conn, name: "test", path: "", docBase: "/srv/tomcat/test", files: { "index.jsp": "x" } });
+  const base = (): Record<string, unknown> => ({
+    connection: conn,
+    name: "test",
+    path: "",
+    docBase: "/srv/tomcat/test",
+    files: { "index.jsp": "x" },
+  });
   const invalid: [string, Record<string, unknown>, string, string][] = [
     ["a name with a space", { name: "my app" }, "name", "1..64 letters"],
     ["a missing path", { path: undefined }, "path", "path is required"],
@@ -86,7 +91,12 @@ describe("TomcatApp core", () => {
     ["an absolute file path", { files: { "/etc/passwd": "x" } }, `files["/etc/passwd"]`, "no leading '/'"],
     ["a file path with a newline", { files: { "a\nb.jsp": "x" } }, `files["a\\nb.jsp"]`, "relative to docBase"],
     ["a file content that is not a string", { files: { "index.jsp": 1 } }, `files["index.jsp"]`, "content as a string"],
-    ["a file that must also be a directory", { files: { static: "x", "static/a.css": "y" } }, `files["static"]`, "needs it to be a directory"],
+    [
+      "a file that must also be a directory",
+      { files: { static: "x", "static/a.css": "y" } },
+      `files["static"]`,
+      "needs it to be a directory",
+    ],
     ["a string reloadable", { reloadable: "true" }, "reloadable", "true or false"],
     ["a missing connection", { connection: undefined }, "connection", "connection is required"],
   ];
@@ -112,7 +122,13 @@ describe("TomcatApp core", () => {
   });
 
   it("skips unknown values anywhere (preview)", () => {
-    assert.deepEqual(checkTomcatApp({ connection: UNKNOWN, name: UNKNOWN, path: UNKNOWN, docBase: UNKNOWN, files: UNKNOWN, reloadable: UNKNOWN }), []);
-    assert.deepEqual(checkTomcatApp({ connection: { host: UNKNOWN }, name: "a", path: "/a", docBase: "/srv/a", files: { "index.jsp": UNKNOWN } }), []);
+    assert.deepEqual(
+      checkTomcatApp({ connection: UNKNOWN, name: UNKNOWN, path: UNKNOWN, docBase: UNKNOWN, files: UNKNOWN, reloadable: UNKNOWN }),
+      [],
+    );
+    assert.deepEqual(
+      checkTomcatApp({ connection: { host: UNKNOWN }, name: "a", path: "/a", docBase: "/srv/a", files: { "index.jsp": UNKNOWN } }),
+      [],
+    );
   });
 });

@@ -11,6 +11,9 @@ describe("transport errors", () => {
 
   it("a session cut before an exit status says so instead of 'exited -1'", () => {
     const e = commandError(targetOf({ host: "127.0.0.1", port: 2201 }), "ipvsadm -Sn", -1, "");
-    assert.match(e.message, /^ssh root@127\.0\.0\.1:2201: "ipvsadm -Sn" was cut off: the SSH session closed before the command reported an exit status/);
+    assert.match(
+      e.message,
+      /^ssh root@127\.0\.0\.1:2201: "ipvsadm -Sn" was cut off: the SSH session closed before the command reported an exit status/,
+    );
   });
 });

@@ -20,15 +20,24 @@ describe("VipAlias core", () => {
   it("renders the seed's lo:0 alias with its host route, and a unit that restores it", () => {
     const v = normalizeVip({ address: "192.168.118.100", interface: "lo", label: "lo:0", hostRoute: true });
     assert.equal(addCommand(v), "ip addr replace 192.168.118.100/32 dev lo label lo:0 && ip route replace 192.168.118.100/32 dev lo");
-    assert.equal(delCommand(v), "(ip route del 192.168.118.100/32 dev lo 2>/dev/null || true); (ip addr del 192.168.118.100/32 dev lo 2>/dev/null || true)");
+    assert.equal(
+      delCommand(v),
+      "(ip route del 192.168.118.100/32 dev lo 2>/dev/null || true); (ip addr del 192.168.118.100/32 dev lo 2>/dev/null || true)",
+    );
     assert.match(renderUnit(v), /^ExecStart=\/bin\/sh -c "ip addr replace 192\.168\.118\.100\/32 dev lo label lo:0 && ip route replace/m);
   });
 
   it("refuses bad labels, addresses and ARP on lo", () => {
     const reasons = (i: Record<string, unknown>) => checkVip({ connection: { host: "h" }, ...i }).map((f) => f.reason);
-    assert.deepEqual(reasons({ address: "10.1.1.1", interface: "ens33", label: "ens34:0" }), ['label must be "ens33:<suffix>" (at most 15 characters, as the kernel allows); got "ens34:0"']);
+    assert.deepEqual(reasons({ address: "10.1.1.1", interface: "ens33", label: "ens34:0" }), [
+      'label must be "ens33:<suffix>" (at most 15 characters, as the kernel allows); got "ens34:0"',
+    ]);
     assert.deepEqual(reasons({ address: "10.1.1.256", interface: "ens33" }), ['address must be an IPv4 or IPv6 address; got "10.1.1.256"']);
-    assert.deepEqual(reasons({ address: "10.1.1.1", interface: "lo", gratuitousArp: true }), ["gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)"]);
-    assert.deepEqual(reasons({ address: "10.1.1.1", interface: "ens33; reboot" }), [`interface must be an interface name of 1..15 letters, digits, '_', '-', '.'; got "ens33; reboot"`]);
+    assert.deepEqual(reasons({ address: "10.1.1.1", interface: "lo", gratuitousArp: true }), [
+      "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)",
+    ]);
+    assert.deepEqual(reasons({ address: "10.1.1.1", interface: "ens33; reboot" }), [
+      `interface must be an interface name of 1..15 letters, digits, '_', '-', '.'; got "ens33; reboot"`,
+    ]);
   });
 });

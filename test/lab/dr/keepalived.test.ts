@@ -68,14 +68,22 @@ function program(extra: boolean) {
       new KeepalivedInstance("director1-extra", {
         connection: conn("director1"),
         name: "extra",
-        vrrp: { name: "VI_2", state: "BACKUP", interface: "ens33", virtualRouterId: 52, priority: 50, virtualIpaddress: [{ address: EXTRA_VIP, prefix: 24, dev: "ens33" }] },
+        vrrp: {
+          name: "VI_2",
+          state: "BACKUP",
+          interface: "ens33",
+          virtualRouterId: 52,
+          priority: 50,
+          virtualIpaddress: [{ address: EXTRA_VIP, prefix: 24, dev: "ens33" }],
+        },
       });
     }
     return { vip: VIP, authPass: authPass.result };
   };
 }
 
-const holds = (host: string, vip = VIP) => new RegExp(`inet ${vip.replace(/\./g, "\\.")}/`).test(lab.run(host, "ip -o -4 addr show dev ens33"));
+const holds = (host: string, vip = VIP) =>
+  new RegExp(`inet ${vip.replace(/\./g, "\\.")}/`).test(lab.run(host, "ip -o -4 addr show dev ens33"));
 
 /** Milliseconds from running `action` on `from` until `vip` appears (present) or disappears on `on`. */
 async function timeUntil(on: string, present: boolean, from: string, action: string, limitS = 20): Promise<number> {
@@ -94,7 +102,14 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
   this.timeout(900000);
   const hosts = ["director1", "director2"];
   const snapshot = () =>
-    hosts.map((h) => lab.run(h, "ls -A /etc/keepalived; systemctl is-enabled keepalived || true; systemctl is-active keepalived || true; ip -o -4 addr; ipvsadm -Sn")).join("\n");
+    hosts
+      .map((h) =>
+        lab.run(
+          h,
+          "ls -A /etc/keepalived; systemctl is-enabled keepalived || true; systemctl is-active keepalived || true; ip -o -4 addr; ipvsadm -Sn",
+        ),
+      )
+      .join("\n");
   let bare: string;
   const ctx = useLabStacks("dr", () => (bare = snapshot()));
 
@@ -113,7 +128,10 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
     assert.ok(!holds("director2"), "the backup does not");
     assert.match(lab.run("director1", "ip -o -4 addr show dev ens33"), /ens33:0/);
     assert.match(lab.run("director2", "cat /etc/keepalived/conf.d/lvs.conf"), new RegExp(`auth_pass ${pass}`));
-    assert.match(lab.run("director1", "ipvsadm -Sn"), /-a -t 192\.168\.118\.100:80 -r 192\.168\.118\.30:80 -g -w 1[\s\S]*192\.168\.118\.40:80 -g -w 1/);
+    assert.match(
+      lab.run("director1", "ipvsadm -Sn"),
+      /-a -t 192\.168\.118\.100:80 -r 192\.168\.118\.30:80 -g -w 1[\s\S]*192\.168\.118\.40:80 -g -w 1/,
+    );
     const state = fs.readFileSync(path.join(ctx.backend.dir, "state", ".pulumi", "stacks", "keepalived-lab", "dr.json"), "utf8");
     assert.ok(!state.includes(pass), "the VRRP auth_pass is not in the state file in plaintext");
     assert.ok(!log.includes(pass), "nor in the output of up");
@@ -160,17 +178,22 @@ describe("KeepalivedInstance on the dr preset (real engine)", function () {
   it("a restarted director comes back with keepalived running its config, and refresh finds no drift", async () => {
     lab.stop("director2");
     await lab.start("director2");
-    for (let i = 0; i < 40 && lab.exec("director2", "systemctl is-active -q keepalived").code !== 0; i++) await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 40 && lab.exec("director2", "systemctl is-active -q keepalived").code !== 0; i++)
+      await new Promise((r) => setTimeout(r, 500));
     await ctx.stack!.refresh({ expectNoChanges: true });
     assert.ok(holds("director1") && !holds("director2"), "the master keeps the VIP");
   });
 
-    it("the seed's configs, as rendered, pass the real keepalived -t", () => {
+  it("the seed's configs, as rendered, pass the real keepalived -t", () => {
     // every-option.conf renders every field, including combinations check
     // refuses (nopreempt with preempt_delay): it is a renderer golden only.
     const dir = path.join(GOLDEN_ROOT, "keepalived");
     const files = fs.readdirSync(dir).filter((x) => x.startsWith("seed-"));
-    for (const f of files) assert.equal(lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8")).code, 0);
+    for (const f of files)
+      assert.equal(
+        lab.exec("director2", `mkdir -p /tmp/golden && cat > /tmp/golden/${f}`, fs.readFileSync(path.join(dir, f), "utf8")).code,
+        0,
+      );
     for (const f of files) {
       const r = lab.exec("director2", `keepalived -t -l -f /tmp/golden/${f} < /dev/null`);
       assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);

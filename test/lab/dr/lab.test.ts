@@ -22,11 +22,20 @@ describe("lab: preset dr", function () {
   it("passes VRRP multicast between the directors; cut stops it and heal restores it", () => {
     const conf = [
       "vrrp_instance VI_1 {",
-      "  state MASTER", "  interface ens33", "  virtual_router_id 51", "  priority 120", "  advert_int 1",
-      "  virtual_ipaddress {", "    192.168.118.100/24", "  }",
+      "  state MASTER",
+      "  interface ens33",
+      "  virtual_router_id 51",
+      "  priority 120",
+      "  advert_int 1",
+      "  virtual_ipaddress {",
+      "    192.168.118.100/24",
+      "  }",
       "}",
     ].join("\n");
-    ok("director1", `cat > /tmp/vrrp-test.conf <<'EOF'\n${conf}\nEOF\nkeepalived -f /tmp/vrrp-test.conf -p /run/vrrp-test.pid -r /run/vrrp-test-vrrp.pid`);
+    ok(
+      "director1",
+      `cat > /tmp/vrrp-test.conf <<'EOF'\n${conf}\nEOF\nkeepalived -f /tmp/vrrp-test.conf -p /run/vrrp-test.pid -r /run/vrrp-test-vrrp.pid`,
+    );
     try {
       assert.ok(vrrpPackets("director2", 4) >= 2, "director2 sees director1's adverts");
       lab.cut("director1", "director2");

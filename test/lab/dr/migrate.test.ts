@@ -63,17 +63,28 @@ describe("npm run migrate: a VRRP group's GeneratedSecret becomes a RandomPasswo
 
     const workDir = path.join(ctx.backend.dir, "work", "migrate");
     const dry = migrateStack("lab", workDir, ctx.backend.env, true);
-    assert.deepEqual(dry.map((m) => m.name), [`${GROUP}-auth`], "the dry run lists the group's secret");
+    assert.deepEqual(
+      dry.map((m) => m.name),
+      [`${GROUP}-auth`],
+      "the dry run lists the group's secret",
+    );
     const moves = migrateStack("lab", workDir, ctx.backend.env);
     assert.equal(moves.length, 1);
     const types = (await before.exportStack()).deployment.resources.map((r: { type: string }) => r.type);
-    assert.ok(types.includes(NEW_TYPE) && !types.includes(OLD_TYPE), `state holds the RandomPassword, not the GeneratedSecret: ${types.join(", ")}`);
+    assert.ok(
+      types.includes(NEW_TYPE) && !types.includes(OLD_TYPE),
+      `state holds the RandomPassword, not the GeneratedSecret: ${types.join(", ")}`,
+    );
 
     const after = await inlineStack(ctx.backend, "migrate", "lab", async () => {
       new VrrpGroup(GROUP, groupArgs());
     });
     const preview = await after.preview();
-    assert.deepEqual(Object.keys(preview.changeSummary).filter((k) => k !== "same"), [], `no change after the migration: ${JSON.stringify(preview.changeSummary)}`);
+    assert.deepEqual(
+      Object.keys(preview.changeSummary).filter((k) => k !== "same"),
+      [],
+      `no change after the migration: ${JSON.stringify(preview.changeSummary)}`,
+    );
     await after.up();
     assert.deepEqual(passwordsOnHosts(), [p1, p1], "the directors keep the password they had");
     assert.deepEqual(migrateStack("lab", workDir, ctx.backend.env, true), [], "a second migration has nothing to do");

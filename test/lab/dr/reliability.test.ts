@@ -34,15 +34,35 @@ function program(s: Shape) {
   return async () => {
     const hosts = hostsFromConfig();
     const d = hosts.host("director1");
-    new DrCluster("dr", { director: d, vip: "192.168.118.100", scheduler: s.scheduler, realServers: Object.entries(s.weights).map(([h, weight]) => ({ host: hosts.host(h), weight })) });
+    new DrCluster("dr", {
+      director: d,
+      vip: "192.168.118.100",
+      scheduler: s.scheduler,
+      realServers: Object.entries(s.weights).map(([h, weight]) => ({ host: hosts.host(h), weight })),
+    });
     if (s.bulk !== undefined) {
       const svc = new IpvsService("bulk", { connection: d.connection, address: "192.168.118.150", port: 8080, scheduler: "wrr" });
       for (const a of BULK) {
-        new IpvsRealServer(`bulk-${a}`, { connection: d.connection, service: { protocol: "tcp", address: "192.168.118.150", port: 8080 }, address: a, method: "route", weight: s.bulk }, { dependsOn: [svc] });
+        new IpvsRealServer(
+          `bulk-${a}`,
+          {
+            connection: d.connection,
+            service: { protocol: "tcp", address: "192.168.118.150", port: 8080 },
+            address: a,
+            method: "route",
+            weight: s.bulk,
+          },
+          { dependsOn: [svc] },
+        );
       }
     }
     if (s.snippet !== undefined) {
-      new ManagedFile("rs2-snippet", { connection: hosts.host("rs2").connection, path: "/etc/nginx/conf.d/zz-snippet.conf", content: s.snippet, reload: "systemctl reload nginx" });
+      new ManagedFile("rs2-snippet", {
+        connection: hosts.host("rs2").connection,
+        path: "/etc/nginx/conf.d/zz-snippet.conf",
+        content: s.snippet,
+        reload: "systemctl reload nginx",
+      });
     }
     return {};
   };
@@ -73,7 +93,9 @@ describe("reliability on the dr preset (real engine)", function () {
       // rs2's IPVS entry, its VIP on lo:0 and its ARP sysctls.
       assert.equal(r.summary.resourceChanges?.delete, 3);
     });
-    console.log(`      graceful removal of rs2 under load (${((Date.now() - t0) / 1000).toFixed(1)} s): ${removal.ok} requests ok, ${removal.failed} failed`);
+    console.log(
+      `      graceful removal of rs2 under load (${((Date.now() - t0) / 1000).toFixed(1)} s): ${removal.ok} requests ok, ${removal.failed} failed`,
+    );
     assert.equal(removal.failed, 0);
     assert.deepEqual(tally(answers(URL, 6)), { "this is nginx1": 6 });
   });
@@ -83,7 +105,10 @@ describe("reliability on the dr preset (real engine)", function () {
     // Kill every SSH session on director1 except the killer's own, for 6 s,
     // while up edits the service and both real servers.
     // (`nott[y]` keeps pgrep from matching this very command line.)
-    const killer = lab.execAsync("director1", "end=$(( $(date +%s) + 6 )); n=0; while [ $(date +%s) -lt $end ]; do for p in $(pgrep -f '^sshd: root@nott[y]'); do if [ $p != $PPID ]; then kill $p && n=$((n+1)); fi; done; sleep 0.2; done; echo $n");
+    const killer = lab.execAsync(
+      "director1",
+      "end=$(( $(date +%s) + 6 )); n=0; while [ $(date +%s) -lt $end ]; do for p in $(pgrep -f '^sshd: root@nott[y]'); do if [ $p != $PPID ]; then kill $p && n=$((n+1)); fi; done; sleep 0.2; done; echo $n",
+    );
     let first: string;
     try {
       await up({ scheduler: "wrr", weights: { rs1: 2, rs2: 3 } });
@@ -92,14 +117,22 @@ describe("reliability on the dr preset (real engine)", function () {
       const msg = err instanceof Error ? err.message : String(err);
       // The error names the host and says the session was cut.
       assert.match(msg, /ssh root@127\.0\.0\.1:\d+: [\s\S]*(was cut off|could not run|cannot connect|exit -1)/);
-      first = `failed: ${msg.split("\n").find((l) => /ssh root@/.test(l))?.replace(/.*(ssh root@)/, "$1") ?? ""}`;
+      first = `failed: ${
+        msg
+          .split("\n")
+          .find((l) => /ssh root@/.test(l))
+          ?.replace(/.*(ssh root@)/, "$1") ?? ""
+      }`;
     }
     const killed = (await killer).stdout.trim();
     console.log(`      ${killed} sessions killed during up; up ${first}`);
     const again = await up({ scheduler: "wrr", weights: { rs1: 2, rs2: 3 } });
     assert.equal(again.summary.result, "succeeded");
     const table = lab.run("director1", "ipvsadm -Sn");
-    assert.equal(table, "-A -t 192.168.118.100:80 -s wrr\n-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 2\n-a -t 192.168.118.100:80 -r 192.168.118.40:80 -g -w 3\n");
+    assert.equal(
+      table,
+      "-A -t 192.168.118.100:80 -s wrr\n-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 2\n-a -t 192.168.118.100:80 -r 192.168.118.40:80 -g -w 3\n",
+    );
     assert.equal(lab.run("director1", "cat /etc/ipvsadm.rules"), table, "the saved rules equal the kernel's");
     await ctx.stack!.preview({ expectNoChanges: true });
   });
@@ -128,7 +161,10 @@ describe("reliability on the dr preset (real engine)", function () {
 
   it("a reload that fails puts the old file back and nginx keeps serving", async () => {
     await up({ ...BASE, snippet: "# snippet v1\n" });
-    await assert.rejects(up({ ...BASE, snippet: "this is not nginx syntax\n" }), /reloading after writing \/etc\/nginx\/conf\.d\/zz-snippet\.conf failed[\s\S]*previous file was put back/);
+    await assert.rejects(
+      up({ ...BASE, snippet: "this is not nginx syntax\n" }),
+      /reloading after writing \/etc\/nginx\/conf\.d\/zz-snippet\.conf failed[\s\S]*previous file was put back/,
+    );
     assert.equal(lab.run("rs2", "cat /etc/nginx/conf.d/zz-snippet.conf"), "# snippet v1\n");
     assert.equal(lab.run("rs2", "systemctl is-active nginx").trim(), "active");
     // Every request is answered and rs2 (the reloaded nginx) answers. Not an exact
@@ -148,7 +184,10 @@ describe("reliability on the dr preset (real engine)", function () {
       assert.equal(lab.run("director1", "cat /etc/ipvsadm.rules"), table, `run ${run}: saved rules differ from the kernel's`);
       const bulk = table.split("\n").filter((l) => l.startsWith("-a -t 192.168.118.150:8080"));
       assert.equal(bulk.length, BULK.length, `run ${run}: ${bulk.length} bulk real servers`);
-      assert.ok(bulk.every((l) => l.endsWith(`-w ${w}`)), `run ${run}: every weight is ${w}`);
+      assert.ok(
+        bulk.every((l) => l.endsWith(`-w ${w}`)),
+        `run ${run}: every weight is ${w}`,
+      );
     }
     console.log(`      20 runs of 12 parallel weight changes: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
@@ -159,4 +198,3 @@ describe("reliability on the dr preset (real engine)", function () {
     assert.equal(snapshot(HOSTS), bare);
   });
 });
-

@@ -74,14 +74,22 @@ describe("preview report, drift and doctor on the dr preset (real engine)", func
   });
 
   it("the Markdown names scheduler, weight, added real server, priority and HAProxy server changes, each in place or created", async () => {
-    const stack = await inlineStack(ctx.backend, "pulumi-lvs", "review", program({ ...BASE, scheduler: "wrr", weights: { rs1: 2, rs2: 3 }, priority2: 110, haproxyServers: ["rs1", "rs2"] }));
+    const stack = await inlineStack(
+      ctx.backend,
+      "pulumi-lvs",
+      "review",
+      program({ ...BASE, scheduler: "wrr", weights: { rs1: 2, rs2: 3 }, priority2: 110, haproxyServers: ["rs1", "rs2"] }),
+    );
     const { markdown, changes } = await previewReport(stack);
     console.log(markdown.replace(/^/gm, "      "));
     assert.match(markdown, /\| `dr-service` \| IpvsService \| update in place \| `scheduler` \| `rr` \| `wrr` \|/);
     assert.match(markdown, /\| `dr-rs1` \| IpvsRealServer \| update in place \| `weight` \| `1` \| `2` \|/);
     assert.match(markdown, /\| `dr-rs2` \| IpvsRealServer \| create \|/);
     assert.match(markdown, /\| `pair-director2` \| KeepalivedInstance \| update in place \| `vrrp\.priority` \| `100` \| `110` \|/);
-    assert.match(markdown, /\| `client-lb` \| HaproxyListener \| update in place \| `servers\[1\]\.address` \| `\(none\)` \| `192\.168\.118\.40` \|/);
+    assert.match(
+      markdown,
+      /\| `client-lb` \| HaproxyListener \| update in place \| `servers\[1\]\.address` \| `\(none\)` \| `192\.168\.118\.40` \|/,
+    );
     assert.ok(!changes.some((c) => c.op === "replace"), "none of these replaces anything");
     assert.doesNotMatch(markdown, /__provider|sha256|connection/);
   });
@@ -90,7 +98,10 @@ describe("preview report, drift and doctor on the dr preset (real engine)", func
     const stack = await inlineStack(ctx.backend, "pulumi-lvs", "review", program({ ...BASE, vip: "192.168.118.102" }));
     const { markdown } = await previewReport(stack);
     console.log(markdown.replace(/^/gm, "      "));
-    assert.match(markdown, /\| `dr-director-vip` \| VipAlias \| \*\*replace\*\* \(address changed\) \| `address` \| `192\.168\.118\.100` \| `192\.168\.118\.102` \|/);
+    assert.match(
+      markdown,
+      /\| `dr-director-vip` \| VipAlias \| \*\*replace\*\* \(address changed\) \| `address` \| `192\.168\.118\.100` \| `192\.168\.118\.102` \|/,
+    );
     assert.match(markdown, /\| `dr-service` \| IpvsService \| \*\*replace\*\*/);
     assert.match(markdown, /Replacements remove the object on the host/);
   });

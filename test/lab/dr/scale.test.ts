@@ -64,10 +64,25 @@ describe("stack scale: SSH per operation counted on the hosts (dr preset, real e
     });
     console.log(`      reweight: director1 ${c.director1.connections} connection(s), ${c.director1.sessions} commands for 5 updates`);
     assert.equal(c.director1.connections, 1);
-    assert.ok(c.director1.sessions <= 3, `5 concurrent updates should be one read and one batch (at most 3 commands); took ${c.director1.sessions}`);
-    assert.equal(lab.run("director1", "ipvsadm -Sn").split("\n").filter((l) => / -w 2$/.test(l)).length, 5);
+    assert.ok(
+      c.director1.sessions <= 3,
+      `5 concurrent updates should be one read and one batch (at most 3 commands); took ${c.director1.sessions}`,
+    );
+    assert.equal(
+      lab
+        .run("director1", "ipvsadm -Sn")
+        .split("\n")
+        .filter((l) => / -w 2$/.test(l)).length,
+      5,
+    );
     // Saved for boot as well.
-    assert.equal(lab.run("director1", "cat /etc/ipvsadm.rules").split("\n").filter((l) => / -w 2$/.test(l)).length, 5);
+    assert.equal(
+      lab
+        .run("director1", "cat /etc/ipvsadm.rules")
+        .split("\n")
+        .filter((l) => / -w 2$/.test(l)).length,
+      5,
+    );
   });
 
   it("destroy returns the hosts to the lab's bare state", async () => {

@@ -12,8 +12,6 @@ import { answers, assertAlternates, holdsVip, projectStack, tally, until } from 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
 const URL = "http://192.168.118.100/";
 
-
-
 describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)", function () {
   this.timeout(1200000);
   let bare: string;
@@ -59,7 +57,9 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
       await until("VIP on director2", 10, () => holdsVip("director2"));
       await new Promise((r) => setTimeout(r, 3000));
     });
-    console.log(`      master down: longest gap between answered requests ${load.gapSeconds.toFixed(2)} s (${load.ok} ok, ${load.failed} failed)`);
+    console.log(
+      `      master down: longest gap between answered requests ${load.gapSeconds.toFixed(2)} s (${load.ok} ok, ${load.failed} failed)`,
+    );
     assert.ok(load.gapSeconds < 5, `requests resumed within 5 s (gap ${load.gapSeconds} s)`);
     const back = await gapDuring("client", URL, async () => {
       lab.run("director1", "systemctl start keepalived");

@@ -39,7 +39,15 @@ function program(shape: Shape) {
       httpCheck: { method: "GET", uri: "/index.html" },
       servers: servers(shape.weights),
     });
-    new HaproxyListener("l4", { connection: conn("haproxy1"), name: "l4", style: "frontend-backend", mode: "tcp", bind: [{ port: 8080 }], balance: "roundrobin", servers: servers([1, 1]) });
+    new HaproxyListener("l4", {
+      connection: conn("haproxy1"),
+      name: "l4",
+      style: "frontend-backend",
+      mode: "tcp",
+      bind: [{ port: 8080 }],
+      balance: "roundrobin",
+      servers: servers([1, 1]),
+    });
     for (const h of ["rs1", "rs2"]) {
       new NginxSite(`${h}-site`, {
         connection: conn(h),
@@ -58,14 +66,20 @@ function pages(port: number, n: number): string[] {
   return lab.run("client", `for i in $(seq 1 ${n}); do curl -s -m 3 http://${HAPROXY}:${port}/ || echo FAILED; done`).trim().split("\n");
 }
 
-
-
 describe("HAProxy, nginx and files on the haproxy preset (real engine)", function () {
   this.timeout(900000);
   const snapshot = () =>
     [
-      lab.run("haproxy1", "md5sum /etc/haproxy/haproxy.cfg /etc/default/haproxy; ls /etc/haproxy; systemctl is-enabled haproxy || true; systemctl is-active haproxy || true"),
-      ...["rs1", "rs2"].map((h) => lab.run(h, "ls -l /etc/nginx/sites-enabled /etc/nginx/conf.d /var/www/html | sed 's/ [A-Z][a-z][a-z] .* / /'; systemctl is-active nginx")),
+      lab.run(
+        "haproxy1",
+        "md5sum /etc/haproxy/haproxy.cfg /etc/default/haproxy; ls /etc/haproxy; systemctl is-enabled haproxy || true; systemctl is-active haproxy || true",
+      ),
+      ...["rs1", "rs2"].map((h) =>
+        lab.run(
+          h,
+          "ls -l /etc/nginx/sites-enabled /etc/nginx/conf.d /var/www/html | sed 's/ [A-Z][a-z][a-z] .* / /'; systemctl is-active nginx",
+        ),
+      ),
     ].join("\n");
   let bare: string;
   const ctx = useLabStacks("haproxy", () => (bare = snapshot()));
@@ -85,7 +99,10 @@ describe("HAProxy, nginx and files on the haproxy preset (real engine)", functio
 
     put("rs1", "/tmp/golden/nginx", "nginx");
     for (const f of fs.readdirSync(path.join(GOLDEN_ROOT, "nginx"))) {
-      const r = lab.exec("rs1", `sed -e 's#/etc/nginx/conf.d/\\*.conf#/tmp/golden/nginx/${f}#' -e '\\#sites-enabled#d' /etc/nginx/nginx.conf > /tmp/golden/main-${f} && nginx -t -q -c /tmp/golden/main-${f}`);
+      const r = lab.exec(
+        "rs1",
+        `sed -e 's#/etc/nginx/conf.d/\\*.conf#/tmp/golden/nginx/${f}#' -e '\\#sites-enabled#d' /etc/nginx/nginx.conf > /tmp/golden/main-${f} && nginx -t -q -c /tmp/golden/main-${f}`,
+      );
       assert.equal(r.code, 0, `${f}: ${r.stderr}`);
     }
 
@@ -121,7 +138,10 @@ describe("HAProxy, nginx and files on the haproxy preset (real engine)", functio
     console.log(`      refused change: ${load.ok} requests ok, ${load.failed} failed`);
     assert.equal(load.failed, 0);
     assert.ok(load.ok > 0, "the load loop ran");
-    assert.equal(lab.run("haproxy1", "md5sum /etc/haproxy/conf.d/web.cfg /etc/haproxy/haproxy.cfg; systemctl show -p MainPID haproxy"), before);
+    assert.equal(
+      lab.run("haproxy1", "md5sum /etc/haproxy/conf.d/web.cfg /etc/haproxy/haproxy.cfg; systemctl show -p MainPID haproxy"),
+      before,
+    );
     assert.deepEqual(tally(pages(80, 10)), { "this is nginx1": 4, "this is nginx2": 6 });
   });
 
@@ -138,8 +158,15 @@ describe("HAProxy, nginx and files on the haproxy preset (real engine)", functio
     console.log(`      weight change up: ${seconds.toFixed(1)} s; ${load.ok} requests ok, ${load.failed} failed`);
     assert.equal(load.failed, 0);
     assert.deepEqual(tally(pages(80, 50)), { "this is nginx1": 30, "this is nginx2": 20 });
-    const reloads = await countFailures("client", `http://${HAPROXY}/`, () => lab.run("haproxy1", "for i in 1 2 3 4 5; do s=$(date +%s%N); systemctl reload haproxy; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); sleep 1; done"));
-    console.log(`      5 x systemctl reload haproxy: ${reloads.output.trim().split("\n").join(", ")} ms; ${reloads.ok} requests ok, ${reloads.failed} failed`);
+    const reloads = await countFailures("client", `http://${HAPROXY}/`, () =>
+      lab.run(
+        "haproxy1",
+        "for i in 1 2 3 4 5; do s=$(date +%s%N); systemctl reload haproxy; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); sleep 1; done",
+      ),
+    );
+    console.log(
+      `      5 x systemctl reload haproxy: ${reloads.output.trim().split("\n").join(", ")} ms; ${reloads.ok} requests ok, ${reloads.failed} failed`,
+    );
     assert.equal(reloads.failed, 0);
   });
 

@@ -12,7 +12,6 @@ import { answers, assertAlternates, holdsVip, projectStack, tally, until } from 
 const HOSTS = ["haproxy1", "haproxy2", "rs1", "rs2", "client"];
 const VIP = "192.168.118.100";
 
-
 describe("stack haproxy (haproxy preset, real engine)", function () {
   this.timeout(1200000);
   let bare: string;
@@ -24,7 +23,11 @@ describe("stack haproxy (haproxy preset, real engine)", function () {
     const up = await ctx.stack.up();
     console.log(`      haproxy up: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.ok(holdsVip("haproxy1"), "up returned once the MASTER haproxy1 held the VIP");
-    assert.equal(up.outputs.check.value, "10/10 answered (this is nginx1: 4, this is nginx2: 6)", "the stack's remote.Command check (static-rr 2:3)");
+    assert.equal(
+      up.outputs.check.value,
+      "10/10 answered (this is nginx1: 4, this is nginx2: 6)",
+      "the stack's remote.Command check (static-rr 2:3)",
+    );
     assert.deepEqual(tally(answers(`http://${VIP}/`, 50)), { "this is nginx1": 20, "this is nginx2": 30 });
     assertAlternates(answers(`http://${VIP}:8080/`, 10), "this is nginx1", "this is nginx2");
     await ctx.stack.preview({ expectNoChanges: true });

@@ -27,8 +27,22 @@ function natProgram(k: Knobs) {
     const secretConn = pulumi.secret(director);
     new SysctlSet("director-forwarding", { connection: secretConn, name: "90-lvs-nat", values: { "net.ipv4.ip_forward": "1" } });
     const svc = new IpvsService("web", { connection: secretConn, address: "12.0.0.20", port: 80, scheduler: k.scheduler });
-    new IpvsRealServer("rs1", { connection: secretConn, service: svc.key, address: "192.168.118.30", port: 80, method: "masq", weight: k.weights[0] });
-    new IpvsRealServer("rs2", { connection: secretConn, service: svc.key, address: "192.168.118.40", port: 80, method: "masq", weight: k.weights[1] });
+    new IpvsRealServer("rs1", {
+      connection: secretConn,
+      service: svc.key,
+      address: "192.168.118.30",
+      port: 80,
+      method: "masq",
+      weight: k.weights[0],
+    });
+    new IpvsRealServer("rs2", {
+      connection: secretConn,
+      service: svc.key,
+      address: "192.168.118.40",
+      port: 80,
+      method: "masq",
+      weight: k.weights[1],
+    });
     const vip = new VipAlias("wan-vip", { connection: secretConn, address: k.vip, prefix: 24, interface: "ens36", label: "ens36:0" });
     return { service: svc.key, vip: vip.address };
   };
@@ -73,7 +87,12 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
     assert.equal(up?.summary.result, "succeeded");
     assert.equal(
       director("ipvsadm -Sn"),
-      ["-A -t 12.0.0.20:80 -s rr", "-a -t 12.0.0.20:80 -r 192.168.118.30:80 -m -w 1", "-a -t 12.0.0.20:80 -r 192.168.118.40:80 -m -w 1", ""].join("\n"),
+      [
+        "-A -t 12.0.0.20:80 -s rr",
+        "-a -t 12.0.0.20:80 -r 192.168.118.30:80 -m -w 1",
+        "-a -t 12.0.0.20:80 -r 192.168.118.40:80 -m -w 1",
+        "",
+      ].join("\n"),
     );
     assert.equal(director("sysctl -n net.ipv4.ip_forward").trim(), "1");
     assert.match(director("ip -o addr show dev ens36"), /inet 12\.0\.0\.100\/24 .*ens36:0/);
@@ -102,13 +121,21 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
 
   it("scheduler and weight changes are in-place edits; the service never disappears", async () => {
     // Poll the table on the host while the update runs.
-    const poll = lab.exec("director", "rm -f /tmp/poll.stop; nohup sh -c 'while [ ! -e /tmp/poll.stop ]; do ipvsadm -Ln -t 12.0.0.20:80 >/dev/null 2>&1 || echo missing; sleep 0.05; done > /tmp/poll.log 2>&1' >/dev/null 2>&1 &");
+    const poll = lab.exec(
+      "director",
+      "rm -f /tmp/poll.stop; nohup sh -c 'while [ ! -e /tmp/poll.stop ]; do ipvsadm -Ln -t 12.0.0.20:80 >/dev/null 2>&1 || echo missing; sleep 0.05; done > /tmp/poll.log 2>&1' >/dev/null 2>&1 &",
+    );
     assert.equal(poll.code, 0);
     const up = await deploy({ scheduler: "wrr", weights: [2, 3], vip: "12.0.0.100" });
     assert.deepEqual(up.summary.resourceChanges, { same: 3, update: 3 });
     assert.equal(
       director("ipvsadm -Sn"),
-      ["-A -t 12.0.0.20:80 -s wrr", "-a -t 12.0.0.20:80 -r 192.168.118.30:80 -m -w 2", "-a -t 12.0.0.20:80 -r 192.168.118.40:80 -m -w 3", ""].join("\n"),
+      [
+        "-A -t 12.0.0.20:80 -s wrr",
+        "-a -t 12.0.0.20:80 -r 192.168.118.30:80 -m -w 2",
+        "-a -t 12.0.0.20:80 -r 192.168.118.40:80 -m -w 3",
+        "",
+      ].join("\n"),
     );
     director("touch /tmp/poll.stop; sleep 1");
     assert.equal(director("grep -c missing /tmp/poll.log || true").trim(), "0", "the service was never absent");
@@ -174,11 +201,19 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
     try {
       await assert.rejects(
         sshTransport({ ...conn, hostKeySha256: inv.hosts.rs1.hostKeySha256 }).run("true"),
-        new RegExp(`ssh root@127\\.0\\.0\\.1:${conn.port}: host key mismatch: expected ${inv.hosts.rs1.hostKeySha256.replace(/[+/]/g, "\\$&")}, got ${conn.hostKeySha256?.replace(/[+/]/g, "\\$&")}; refusing to connect`),
+        new RegExp(
+          `ssh root@127\\.0\\.0\\.1:${conn.port}: host key mismatch: expected ${inv.hosts.rs1.hostKeySha256.replace(/[+/]/g, "\\$&")}, got ${conn.hostKeySha256?.replace(/[+/]/g, "\\$&")}; refusing to connect`,
+        ),
       );
-      await assert.rejects(sshTransport({ ...conn, hostKeySha256: undefined }).run("true"), /no host key pin \(hostKeySha256\) given; the host offers SHA256:/);
+      await assert.rejects(
+        sshTransport({ ...conn, hostKeySha256: undefined }).run("true"),
+        /no host key pin \(hostKeySha256\) given; the host offers SHA256:/,
+      );
       const t = sshTransport(conn);
-      await assert.rejects(t.run("echo oops >&2; exit 3"), new RegExp(`^CommandError: ssh root@127\\.0\\.0\\.1:${conn.port}: "echo oops >&2; exit 3" exited 3: oops$`));
+      await assert.rejects(
+        t.run("echo oops >&2; exit 3"),
+        new RegExp(`^CommandError: ssh root@127\\.0\\.0\\.1:${conn.port}: "echo oops >&2; exit 3" exited 3: oops$`),
+      );
       assert.equal((await t.exec("cat", "through stdin")).stdout, "through stdin");
       await t.writeFileAtomic("/tmp/pulumi-lvs-atomic", "a'b\n$(x)\n", { mode: "0600" });
       assert.equal(director("stat -c %a /tmp/pulumi-lvs-atomic; cat /tmp/pulumi-lvs-atomic"), "600\na'b\n$(x)\n");

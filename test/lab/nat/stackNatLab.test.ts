@@ -21,7 +21,9 @@ describe("stack nat-lab (nat preset, real engine)", function () {
     ctx.stack = await projectStack(ctx.backend, "nat-lab");
     const t0 = Date.now();
     const up = await ctx.stack.up();
-    console.log(`      nat-lab up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${Object.values(up.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0)} resources`);
+    console.log(
+      `      nat-lab up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${Object.values(up.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0)} resources`,
+    );
     assert.equal(up.outputs.vip.value, "12.0.0.20");
     assert.match(String(up.outputs.try.value), /curl -s http:\/\/12\.0\.0\.20\//);
     // The stack's own check (a remote.Command on the client), run at the end of up.

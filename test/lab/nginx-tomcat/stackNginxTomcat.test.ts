@@ -21,7 +21,10 @@ const VIP = "192.168.118.100";
 
 async function tomcatsAnswer(): Promise<void> {
   for (let i = 0; i < 120; i++) {
-    if (["192.168.118.50", "192.168.118.60"].every((ip) => lab.exec("client", `curl -s -f -m 3 -o /dev/null http://${ip}:8080/`).code === 0)) return;
+    if (
+      ["192.168.118.50", "192.168.118.60"].every((ip) => lab.exec("client", `curl -s -f -m 3 -o /dev/null http://${ip}:8080/`).code === 0)
+    )
+      return;
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error("tomcat1/tomcat2 did not answer on :8080 within 120 s");
@@ -42,9 +45,16 @@ describe("stack lvs-nginx-tomcat (nginx-tomcat preset, real engine)", function (
     assert.equal(up.outputs.url.value, `http://${VIP}/index.jsp`);
     // No wait here: up returned once each TomcatApp answered on its host.
     const first = answers(`http://${VIP}/index.jsp`, 20);
-    assert.ok(first.every((a) => /^this is tomcat[12]$/.test(a)), `every request right after up is answered by a tomcat: ${first.join(", ")}`);
+    assert.ok(
+      first.every((a) => /^this is tomcat[12]$/.test(a)),
+      `every request right after up is answered by a tomcat: ${first.join(", ")}`,
+    );
     // Each nginx round-robins its own upstream: both tomcats answer, not necessarily 5/5.
-    assert.match(String(up.outputs.check.value), /^10\/10 answered \(this is tomcat1: \d+, this is tomcat2: \d+\)$/, "the stack's own check");
+    assert.match(
+      String(up.outputs.check.value),
+      /^10\/10 answered \(this is tomcat1: \d+, this is tomcat2: \d+\)$/,
+      "the stack's own check",
+    );
     assertAlternates(answers(`http://${VIP}/index.html`, 20), "this is nginx1", "this is nginx2");
     // Each nginx round-robins its own upstream, so the tomcats alternate per
     // nginx host, not strictly in the client's sequence.
@@ -95,7 +105,11 @@ describe("stack lvs-nginx-tomcat (nginx-tomcat preset, real engine)", function (
         assert.match(err.message, /the app's files and descriptor were removed again/);
         return true;
       });
-      assert.notEqual(lab.exec("tomcat1", "ls -d /srv/tomcat-broken /etc/tomcat10/Catalina/localhost/broken.xml 2>/dev/null | grep .").code, 0, "nothing of the failed app stays on tomcat1");
+      assert.notEqual(
+        lab.exec("tomcat1", "ls -d /srv/tomcat-broken /etc/tomcat10/Catalina/localhost/broken.xml 2>/dev/null | grep .").code,
+        0,
+        "nothing of the failed app stays on tomcat1",
+      );
       const seconds = (Date.now() - t0) / 1000;
       console.log(`      broken app: up failed after ${seconds.toFixed(1)} s`);
       assert.ok(seconds < 90 + 120, `up failed within the timeout plus the restart (${seconds.toFixed(1)} s)`);

@@ -69,7 +69,14 @@ function keyWords(k) {
 
 function ipvsadm(args) {
   const t = load("ipvs", { services: [], servers: [] });
-  const a = args.flatMap((w) => (/^-[A-Za-z]{2,}$/.test(w) && !w.startsWith("--") ? w.slice(1).split("").map((c) => `-${c}`) : [w]));
+  const a = args.flatMap((w) =>
+    /^-[A-Za-z]{2,}$/.test(w) && !w.startsWith("--")
+      ? w
+          .slice(1)
+          .split("")
+          .map((c) => `-${c}`)
+      : [w],
+  );
   const verb = a[0];
   if (verb === "-S" || verb === "--save") return ipvsSave(t);
   if (verb === "-L" || verb === "-l" || verb === "--list") return ipvsList(t, a.includes("--thresholds"));
@@ -161,12 +168,16 @@ function ipvsSave(t) {
 
 function ipvsList(t, thresholds) {
   const out = ["IP Virtual Server version 1.2.1 (size=4096)"];
-  out.push(thresholds ? "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn" : "Prot LocalAddress:Port Scheduler Flags");
+  out.push(
+    thresholds ? "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn" : "Prot LocalAddress:Port Scheduler Flags",
+  );
   out.push(thresholds ? "  -> RemoteAddress:Port" : "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn");
   for (const s of t.services) {
     out.push(`${LIST[s.key.proto]}  ${s.key.addr}${s.key.v6 ? " IPv6" : ""} ${s.sched}`);
     for (const r of t.servers.filter((x) => sameKey(x.key, s.key))) {
-      const cols = thresholds ? [r.x, r.y, r.active, r.inact] : [{ "-g": "Route", "-m": "Masq", "-i": "Tunnel" }[r.method], r.weight, r.active, r.inact];
+      const cols = thresholds
+        ? [r.x, r.y, r.active, r.inact]
+        : [{ "-g": "Route", "-m": "Masq", "-i": "Tunnel" }[r.method], r.weight, r.active, r.inact];
       out.push(`  -> ${r.addr.padEnd(28)} ${cols.map(String).join("     ")}`);
     }
   }
@@ -215,7 +226,9 @@ function ipAddr(n, a) {
     for (const x of rows) {
       const i = n.links.indexOf(x.dev) + 1;
       const label = x.family === "inet" ? ` ${x.label ?? x.dev}` : "";
-      process.stdout.write(`${i}: ${x.dev}    ${x.family} ${x.addr}/${x.prefix} scope global${label}\\       valid_lft forever preferred_lft forever\n`);
+      process.stdout.write(
+        `${i}: ${x.dev}    ${x.family} ${x.addr}/${x.prefix} scope global${label}\\       valid_lft forever preferred_lft forever\n`,
+      );
     }
     return;
   }
@@ -274,7 +287,10 @@ function ipRoute(n, a) {
 // ---------------------------------------------------------------- iptables
 
 function iptables(args) {
-  const r = load("iptables", { nat: { PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [] }, filter: { INPUT: [], FORWARD: [], OUTPUT: [] } });
+  const r = load("iptables", {
+    nat: { PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [] },
+    filter: { INPUT: [], FORWARD: [], OUTPUT: [] },
+  });
   let a = args.filter((w) => w !== "-w" && w !== "--wait");
   let table = "filter";
   const ti = a.indexOf("-t");
@@ -306,7 +322,10 @@ function iptables(args) {
 }
 
 function iptablesSave() {
-  const r = load("iptables", { nat: { PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [] }, filter: { INPUT: [], FORWARD: [], OUTPUT: [] } });
+  const r = load("iptables", {
+    nat: { PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [] },
+    filter: { INPUT: [], FORWARD: [], OUTPUT: [] },
+  });
   for (const [table, chains] of Object.entries(r)) {
     process.stdout.write(`*${table}\n`);
     for (const c of Object.keys(chains)) process.stdout.write(`:${c} ACCEPT [0:0]\n`);
@@ -322,7 +341,8 @@ const INVALID = "FAKEHOST_INVALID";
 
 function configTest(tool, args) {
   const files = [];
-  for (let i = 0; i < args.length; i++) if (["-f", "-c"].includes(args[i]) && args[i + 1] && !args[i + 1].startsWith("-")) files.push(args[i + 1]);
+  for (let i = 0; i < args.length; i++)
+    if (["-f", "-c"].includes(args[i]) && args[i + 1] && !args[i + 1].startsWith("-")) files.push(args[i + 1]);
   const defaults = { nginx: "/etc/nginx/nginx.conf", haproxy: "/etc/haproxy/haproxy.cfg", keepalived: "/etc/keepalived/keepalived.conf" };
   if (!files.length) files.push(defaults[tool]);
   const seen = new Set();
@@ -351,7 +371,10 @@ function glob(pattern) {
   const dir = path.dirname(pattern);
   const re = new RegExp(`^${path.basename(pattern).replace(/\./g, "\\.").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
   try {
-    return fs.readdirSync(dir).filter((n) => re.test(n)).map((n) => path.join(dir, n));
+    return fs
+      .readdirSync(dir)
+      .filter((n) => re.test(n))
+      .map((n) => path.join(dir, n));
   } catch {
     return [];
   }
