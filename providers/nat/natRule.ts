@@ -8,11 +8,9 @@
 // Refresh reports a rule deleted by hand (present: false) or a unit removed
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
-import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
-import { command } from "../transport/shell";
-import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
+import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { commandError, ConnectionArgs, Transport } from "../transport/types";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
@@ -46,19 +44,15 @@ type Props = Partial<NatSpec> & {
   connection: ConnectionArgs;
   /** Refresh: is the rule in the kernel? */
   present?: boolean;
-  /** Refresh: is the boot-time unit in place and enabled? */
-  persisted?: boolean;
-};
+} & BootUnitProps;
 
-function unitPath(s: NatSpec): string {
-  return `/etc/systemd/system/${natUnitName(s.name)}`;
+function bootUnit(s: NatSpec): BootUnit {
+  return { name: natUnitName(s.name), text: renderNatUnit(s) };
 }
 
 /** Writes and enables the boot unit, then adds the rule if `-C` says it is missing. */
-async function apply(t: Transport, s: NatSpec): Promise<void> {
-  await t.writeFileAtomic(unitPath(s), renderNatUnit(s), {
-    then: `${enableBootUnitCommand(natUnitName(s.name))} && { ${ensureNatCommand(s)}; }`,
-  });
+function apply(t: Transport, s: NatSpec): Promise<void> {
+  return installBootUnit(t, bootUnit(s), `{ ${ensureNatCommand(s)}; }`);
 }
 
 export const NAT_RULE = defineKind<Props>({
@@ -74,8 +68,7 @@ export const NAT_RULE = defineKind<Props>({
   changes: (olds) => olds.present === false || olds.persisted === false,
   // The comment and the boot unit are named after the name: a replacement
   // that keeps it must remove the old rule and unit before adding the new.
-  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) =>
-    replaces.length > 0 && !connectionReplaces && olds.name === news.name,
+  deleteBeforeReplace: deleteBeforeReplaceSameUnit((p) => p.name),
 });
 
 export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
@@ -91,16 +84,12 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
     const t = sshTransport(props.connection);
     const s = normalizeNat(props);
     const probe = natCommand("-C", s);
-    const out = await t.run(
-      `${probe} 2>&1; echo "exit=$?"; echo ${SEP}; cat ${command(unitPath(s))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(natUnitName(s.name))} 2>/dev/null || true`,
-    );
-    const [checked, unit = "", enabled = ""] = out.split(`${SEP}\n`);
+    const { probed: checked, persisted } = await readBootUnit(t, bootUnit(s), `${probe} 2>&1; echo "exit=$?"`);
     const m = /exit=(\d+)\s*$/.exec(checked);
     const code = m ? Number(m[1]) : -1;
     const said = m ? checked.slice(0, m.index) : checked;
     // -C exits 1 when the rule (or the nat table) is missing; anything else is an error.
     if (code !== 0 && (code !== 1 || /permission denied|must be root/i.test(said))) throw commandError(t.target, probe, code, said);
-    const persisted = unit === renderNatUnit(s) && enabled.trim() === "enabled";
     // Even when neither the rule nor the unit exists the id stays: the
     // resource is reported as drift and `up` puts it back.
     return { id, props: { ...props, ...s, present: code === 0, persisted } };
@@ -117,7 +106,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const s = normalizeNat(props);
-    await t.run(`${removeNatCommand(s)}; ${removeBootUnitCommand(natUnitName(s.name), unitPath(s))}`);
+    await t.run(`${removeNatCommand(s)}; ${removeBootUnit(bootUnit(s))}`);
   },
 });
 

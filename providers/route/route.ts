@@ -6,11 +6,10 @@
 // Refresh reports a route changed by hand (present: false) or a unit removed
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
-import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
-import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
+import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import {
@@ -41,19 +40,15 @@ type Props = Partial<RouteSpec> & {
   previous?: string;
   /** Refresh: is the live route the declared one? */
   present?: boolean;
-  /** Refresh: is the boot-time unit in place and enabled? */
-  persisted?: boolean;
-};
+} & BootUnitProps;
 
-function unitPath(r: RouteSpec): string {
-  return `/etc/systemd/system/${routeUnitName(r.destination)}`;
+function bootUnit(r: RouteSpec): BootUnit {
+  return { name: routeUnitName(r.destination), text: renderRouteUnit(r) };
 }
 
 /** Writes and enables the boot unit, then sets the route. */
-async function apply(t: Transport, r: RouteSpec): Promise<void> {
-  await t.writeFileAtomic(unitPath(r), renderRouteUnit(r), {
-    then: `${enableBootUnitCommand(routeUnitName(r.destination))} && ${routeCommand(r)}`,
-  });
+function apply(t: Transport, r: RouteSpec): Promise<void> {
+  return installBootUnit(t, bootUnit(r), routeCommand(r));
 }
 
 export const ROUTE = defineKind<Props>({
@@ -66,14 +61,7 @@ export const ROUTE = defineKind<Props>({
   changes: (olds) => olds.present === false || olds.persisted === false,
   // The boot unit is named after the destination: a replacement that keeps
   // it must remove the old unit before writing the new one.
-  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => {
-    const sameUnit =
-      !connectionReplaces &&
-      olds.destination !== undefined &&
-      news.destination !== undefined &&
-      routeUnitName(olds.destination) === routeUnitName(news.destination);
-    return replaces.length > 0 && sameUnit;
-  },
+  deleteBeforeReplace: deleteBeforeReplaceSameUnit((p) => (p.destination === undefined ? undefined : routeUnitName(p.destination))),
 });
 
 export const routeProvider = kindProvider<Props>(ROUTE, {
@@ -92,14 +80,10 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
     if (!props) throw importUnsupported("Route", id);
     const t = sshTransport(props.connection);
     const r = normalizeRoute(props);
-    const out = await t.run(
-      `ip route show ${command(r.destination)} || exit 1; echo ${SEP}; cat ${command(unitPath(r))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(routeUnitName(r.destination))} 2>/dev/null || true`,
-    );
-    const [routes, unit = "", enabled = ""] = out.split(`${SEP}\n`);
-    const persisted = unit === renderRouteUnit(r) && enabled.trim() === "enabled";
+    const { probed, persisted } = await readBootUnit(t, bootUnit(r), `ip route show ${command(r.destination)} || exit 1`);
     // Even when neither the route nor the unit exists the id stays: the
     // resource is reported as drift and `up` puts it back.
-    return { id, props: { ...props, ...r, present: parseRoute(routes, r), persisted } };
+    return { id, props: { ...props, ...r, present: parseRoute(probed, r), persisted } };
   },
 
   async update(_id, olds, news) {
@@ -112,7 +96,7 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const r = normalizeRoute(props);
-    await t.run(`${removeBootUnitCommand(routeUnitName(r.destination), unitPath(r))}; ${removeRouteCommand(r, props.previous)}`);
+    await t.run(`${removeBootUnit(bootUnit(r))}; ${removeRouteCommand(r, props.previous)}`);
   },
 });
 

@@ -7,11 +7,10 @@
 // same. Refresh reports an address removed by hand as drift (assigned:
 // false); `up` puts it back.
 import * as pulumi from "@pulumi/pulumi";
-import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
-import { enableBootUnitCommand, removeBootUnitCommand } from "../system/core";
+import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
@@ -36,12 +35,10 @@ type Props = Partial<VipSpec> & {
   connection: ConnectionArgs;
   /** Refresh: is the address on the interface? */
   assigned?: boolean;
-  /** Refresh: is the boot-time unit in place and enabled? */
-  persisted?: boolean;
-};
+} & BootUnitProps;
 
-function unitPath(v: VipSpec): string {
-  return `/etc/systemd/system/${unitName(v)}`;
+function bootUnit(v: VipSpec): BootUnit {
+  return { name: unitName(v), text: renderUnit(v) };
 }
 
 export const VIP_ALIAS = defineKind<Props>({
@@ -58,17 +55,14 @@ export const VIP_ALIAS = defineKind<Props>({
   changes: (olds) => olds.assigned === false || olds.persisted === false,
   // The boot unit is named after the label: a replacement that keeps the
   // label must remove the old unit before writing the new one.
-  deleteBeforeReplace: ({ olds, news, replaces, connectionReplaces }) => {
-    const sameUnit = !connectionReplaces && unitName(normalizeVip(olds)) === unitName(normalizeVip(news));
-    return replaces.length > 0 && sameUnit;
-  },
+  deleteBeforeReplace: deleteBeforeReplaceSameUnit((p) => unitName(normalizeVip(p))),
 });
 
 export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const v = normalizeVip(inputs);
-    await t.writeFileAtomic(unitPath(v), renderUnit(v), { then: `${enableBootUnitCommand(unitName(v))} && ${addCommand(v)}` });
+    await installBootUnit(t, bootUnit(v), addCommand(v));
     return {
       id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`,
       outs: { ...inputs, ...v, assigned: true, persisted: true },
@@ -79,12 +73,8 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     if (!props) throw importUnsupported("VipAlias", id);
     const t = sshTransport(props.connection);
     const v = normalizeVip(props);
-    const out = await t.run(
-      `ip -o addr show dev ${command(v.interface)}; echo ${SEP}; cat ${command(unitPath(v))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(unitName(v))} 2>/dev/null || true`,
-    );
-    const [addrs, unit = "", enabled = ""] = out.split(`${SEP}\n`);
-    const live = parseIpAddr(addrs).find((a) => a.address === v.address && a.prefix === v.prefix);
-    const persisted = unit === renderUnit(v) && enabled.trim() === "enabled";
+    const { probed, unit, persisted } = await readBootUnit(t, bootUnit(v), `ip -o addr show dev ${command(v.interface)}`);
+    const live = parseIpAddr(probed).find((a) => a.address === v.address && a.prefix === v.prefix);
     if (!live && unit === "") return { id: "", props };
     return { id, props: { ...props, ...v, label: live?.label ?? v.label, assigned: !!live, persisted } };
   },
@@ -94,14 +84,14 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     const v = normalizeVip(news);
     const old = normalizeVip(olds);
     if (old.hostRoute && !v.hostRoute) await t.run(delCommand({ ...old, hostRoute: true }).split("; ")[0]);
-    await t.writeFileAtomic(unitPath(v), renderUnit(v), { then: `${enableBootUnitCommand(unitName(v))} && ${addCommand(v)}` });
+    await installBootUnit(t, bootUnit(v), addCommand(v));
     return { outs: { ...news, ...v, assigned: true, persisted: true } };
   },
 
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const v = normalizeVip(props);
-    await t.run(`${removeBootUnitCommand(unitName(v), unitPath(v))}; ${delCommand(v)}`);
+    await t.run(`${removeBootUnit(bootUnit(v))}; ${delCommand(v)}`);
   },
 });
 

@@ -1,0 +1,66 @@
+// Boot units: the systemd unit under /etc/systemd/system with which VipAlias,
+// NatRule and Route put their kernel object back after a reboot. Each kind
+// renders its unit and the command that sets its object; this file writes,
+// reads and removes the unit around that command.
+import { SEP } from "../common/check";
+import { DiffContext } from "../common/define";
+import { command } from "../transport/shell";
+import { Transport } from "../transport/types";
+import { enableBootUnitCommand, removeBootUnitCommand } from "./core";
+
+/** A kind's boot unit: its file name (such as pulumi-lvs-route-default.service) and its text. */
+export interface BootUnit {
+  name: string;
+  text: string;
+}
+
+export function bootUnitPath(name: string): string {
+  return `/etc/systemd/system/${name}`;
+}
+
+/** Writes and enables the unit, then runs `then` (what sets the kernel object) in the same session. */
+export function installBootUnit(t: Transport, u: BootUnit, then: string): Promise<void> {
+  return t.writeFileAtomic(bootUnitPath(u.name), u.text, { then: `${enableBootUnitCommand(u.name)} && ${then}` });
+}
+
+/** What readBootUnit found: the probe's output, and whether the unit is in place (the same text) and enabled. */
+export interface BootUnitState {
+  probed: string;
+  /** The unit file's text, "" when it is missing. */
+  unit: string;
+  persisted: boolean;
+}
+
+/** Runs `probe` (which looks at the kernel object) and reads the unit and its enablement in one command line. */
+export async function readBootUnit(t: Transport, u: BootUnit, probe: string): Promise<BootUnitState> {
+  const out = await t.run(
+    `${probe}; echo ${SEP}; cat ${command(bootUnitPath(u.name))} 2>/dev/null; echo ${SEP}; systemctl is-enabled ${command(u.name)} 2>/dev/null || true`,
+  );
+  const [probed, unit = "", enabled = ""] = out.split(`${SEP}\n`);
+  return { probed, unit, persisted: unit === u.text && enabled.trim() === "enabled" };
+}
+
+/** The command line that disables and removes the unit. */
+export function removeBootUnit(u: Pick<BootUnit, "name">): string {
+  return removeBootUnitCommand(u.name, bootUnitPath(u.name));
+}
+
+/** The output every kind with a boot unit reports on refresh (a type, not an interface, so that Props stay indexable). */
+export type BootUnitProps = {
+  /** Refresh: is the boot-time unit in place and enabled? */
+  persisted?: boolean;
+};
+
+/**
+ * deleteBeforeReplace for a kind whose boot unit is named after one of its
+ * fields: a replacement that keeps the unit's name (on the same host) must
+ * remove the old unit before writing the new one. `name` gives the unit's
+ * name, or undefined when it is not known.
+ */
+export function deleteBeforeReplaceSameUnit<P>(name: (p: P) => string | undefined): (ctx: DiffContext<P>) => boolean {
+  return ({ olds, news, replaces, connectionReplaces }) => {
+    if (replaces.length === 0 || connectionReplaces) return false;
+    const old = name(olds);
+    return old !== undefined && old === name(news);
+  };
+}
