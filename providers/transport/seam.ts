@@ -16,8 +16,8 @@
 //
 // State lives on globalThis, like the SSH pool: one per provider process,
 // whichever copy of this module a provider loaded.
-import { commandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
-import { quote } from "./shell";
+import { ConnectionArgs, ExecResult, Transport, targetOf } from "./types";
+import { transportOver } from "./base";
 
 /** Makes the transport for a connection, or returns undefined to let SSH handle it. */
 export type TransportFactory = (c: ConnectionArgs) => Transport | undefined;
@@ -77,10 +77,9 @@ export function replacementTransport(c: ConnectionArgs): Transport | undefined {
  * (exec, run, readFile, writeFileAtomic, lock), one process per command.
  */
 export function namespaceTransport(target: string, pid: number, shell = "bash"): Transport {
-  const locks = new Map<string, Promise<unknown>>();
-  const t: Transport = {
+  return transportOver(
     target,
-    exec(line: string, stdin?: string): Promise<ExecResult> {
+    (line: string, stdin?: string): Promise<ExecResult> => {
       const cp = require("node:child_process") as typeof import("node:child_process");
       return new Promise((resolve, reject) => {
         const child = cp.spawn("nsenter", ["-t", String(pid), "-m", "-n", "-p", "--", shell, "-c", line], {
@@ -99,39 +98,6 @@ export function namespaceTransport(target: string, pid: number, shell = "bash"):
         child.stdin.end(stdin ?? "");
       });
     },
-    async run(line, stdin) {
-      const r = await t.exec(line, stdin);
-      if (r.code !== 0) throw commandError(target, line, r.code, r.stderr);
-      return r.stdout;
-    },
-    async readFile(path) {
-      const r = await t.exec(`if [ -e ${quote(path)} ]; then cat ${quote(path)}; else exit 3; fi`);
-      if (r.code === 3) return undefined;
-      if (r.code !== 0) throw commandError(target, `cat ${path}`, r.code, r.stderr);
-      return r.stdout;
-    },
-    async writeFileAtomic(path, content, opts: WriteOptions = {}) {
-      const dir = path.replace(/\/[^/]*$/, "") || "/";
-      const tmp = `${dir}/.${path.slice(dir.length + 1)}.pulumi-lvs.tmp`;
-      const steps = [
-        `mkdir -p ${quote(dir)}`,
-        `cat > ${quote(tmp)}`,
-        `chmod ${quote(opts.mode ?? "0644")} ${quote(tmp)}`,
-        ...(opts.owner ? [`chown ${quote(opts.owner)} ${quote(tmp)}`] : []),
-        `mv -f ${quote(tmp)} ${quote(path)}`,
-        ...(opts.then ? [`{ ${opts.then}; }`] : []),
-      ];
-      await t.run(steps.join(" && "), content);
-    },
-    async lock(key, fn) {
-      const prev = locks.get(key) ?? Promise.resolve();
-      const next = prev.catch(() => undefined).then(fn);
-      locks.set(
-        key,
-        next.catch(() => undefined),
-      );
-      return next;
-    },
-  };
-  return t;
+    new Map<string, Promise<unknown>>(),
+  );
 }

@@ -10,7 +10,8 @@ import type { Client, ConnectConfig } from "ssh2";
 import { coalescedScript, parseCoalesced } from "./coalesce";
 import { quote } from "./shell";
 import { replacementTransport } from "./seam";
-import { commandError, ConnectionArgs, ExecResult, Transport, WriteOptions, targetOf } from "./types";
+import { ConnectionArgs, ExecResult, Transport, targetOf } from "./types";
+import { transportOver } from "./base";
 
 /** sshd's default MaxSessions is 10; stay below it. */
 const MAX_CHANNELS = 8;
@@ -223,50 +224,17 @@ export function sshTransport(c: ConnectionArgs): Transport {
     }
   };
 
-  const t: Transport = {
+  return transportOver(
     target,
-    async exec(line, stdin) {
+    async (line, stdin) => {
       if (stdin !== undefined) return session(line, stdin);
       return new Promise<ExecResult>((resolve, reject) => {
         e.pending.push({ line, resolve, reject });
         e.flushTimer ??= setTimeout(() => void flush(), COALESCE_MS);
       });
     },
-    async run(line, stdin) {
-      const r = await t.exec(line, stdin);
-      if (r.code !== 0) throw commandError(target, line, r.code, r.stderr);
-      return r.stdout;
-    },
-    async readFile(path) {
-      const r = await t.exec(`if [ -e ${quote(path)} ]; then cat ${quote(path)}; else exit 3; fi`);
-      if (r.code === 3) return undefined;
-      if (r.code !== 0) throw commandError(target, `cat ${path}`, r.code, r.stderr);
-      return r.stdout;
-    },
-    async writeFileAtomic(path, content, opts: WriteOptions = {}) {
-      const dir = path.replace(/\/[^/]*$/, "") || "/";
-      const tmp = `${dir}/.${path.slice(dir.length + 1)}.pulumi-lvs.tmp`;
-      const steps = [
-        `mkdir -p ${quote(dir)}`,
-        `cat > ${quote(tmp)}`,
-        `chmod ${quote(opts.mode ?? "0644")} ${quote(tmp)}`,
-        ...(opts.owner ? [`chown ${quote(opts.owner)} ${quote(tmp)}`] : []),
-        `mv -f ${quote(tmp)} ${quote(path)}`,
-        ...(opts.then ? [`{ ${opts.then}; }`] : []),
-      ];
-      await t.run(steps.join(" && "), content);
-    },
-    async lock(key, fn) {
-      const prev = e.locks.get(key) ?? Promise.resolve();
-      const next = prev.catch(() => undefined).then(fn);
-      e.locks.set(
-        key,
-        next.catch(() => undefined),
-      );
-      return next;
-    },
-  };
-  return t;
+    e.locks,
+  );
 }
 
 /** Closes every pooled connection (tests; the provider process exits on its own). */
