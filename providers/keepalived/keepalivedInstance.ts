@@ -15,16 +15,9 @@ import { includeResource, IncludeProps } from "../files/includeProvider";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { quote } from "../transport/shell";
 import { ConnectionArgs } from "../transport/types";
-import {
-  checkKeepalivedInstance,
-  KeepalivedGlobalDefs,
-  KeepalivedInstanceSpec,
-  KeepalivedVirtualServer,
-  renderKeepalivedInstance,
-  renderKeepalivedMain,
-  VrrpInstance,
-  VrrpScript,
-} from "./core";
+import { checkKeepalivedInstance } from "./check";
+import { renderKeepalivedInstance, renderKeepalivedMain } from "./render";
+import { KeepalivedGlobalDefs, KeepalivedInstanceSpec, KeepalivedVirtualServer, VrrpInstance, VrrpScript } from "./spec";
 import { LvsResource } from "../common/define";
 import { hostPort } from "../common/net";
 

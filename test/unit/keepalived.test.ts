@@ -5,15 +5,9 @@ import { strict as assert } from "node:assert";
 import { goldenFor } from "../support/golden";
 import { prng } from "../support/prng";
 import { UNKNOWN } from "../../providers/common/check";
-import {
-  KeepalivedGlobalDefs,
-  KeepalivedInstanceSpec,
-  KeepalivedVirtualServer,
-  LB_ALGOS,
-  checkKeepalivedInstance,
-  renderKeepalivedInstance,
-  renderKeepalivedMain,
-} from "../../providers/keepalived/core";
+import { checkKeepalivedInstance } from "../../providers/keepalived/check";
+import { renderKeepalivedInstance, renderKeepalivedMain } from "../../providers/keepalived/render";
+import { KeepalivedGlobalDefs, KeepalivedInstanceSpec, KeepalivedVirtualServer, LB_ALGOS } from "../../providers/keepalived/spec";
 
 const golden = goldenFor("keepalived");
 
