@@ -3,7 +3,7 @@
 // (DR, rr, TCP_CHECK on port 80) drives IPVS on whichever holds the VIP.
 import { SysctlSet } from "../providers";
 import { drDirectorSysctls, drRealServer } from "./components/drRealServer";
-import { VrrpGroup } from "./components/vrrpGroup";
+import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
 import { assertTopology, drSameSubnet } from "./checks";
 import { addressOf, hostsFromConfig } from "./hosts";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
@@ -22,10 +22,7 @@ export function drKeepalivedStack() {
   const group = new VrrpGroup(
     "lvs_dr",
     {
-      members: [
-        { host: d1, state: "MASTER", priority: 120 },
-        { host: d2, state: "BACKUP", priority: 100 },
-      ],
+      members: masterBackup(d1, d2),
       interface: "ens33",
       virtualRouterId: 51,
       vip: VIP,

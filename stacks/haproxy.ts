@@ -2,7 +2,7 @@
 // 2:3) and L4 frontend/backend on both HAProxy hosts, made highly available by
 // a keepalived VIP that leaves a host whose HAProxy died (check_haproxy).
 import { HaproxyTier } from "./components/haproxyTier";
-import { VrrpGroup } from "./components/vrrpGroup";
+import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
 import { hostsFromConfig } from "./hosts";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
@@ -21,10 +21,7 @@ export function haproxyStack() {
   const group = new VrrpGroup(
     "lb_vip",
     {
-      members: [
-        { host: h1, state: "MASTER", priority: 120 },
-        { host: h2, state: "BACKUP", priority: 100 },
-      ],
+      members: masterBackup(h1, h2),
       interface: "ens33",
       virtualRouterId: 52,
       vip: VIP,

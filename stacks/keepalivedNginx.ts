@@ -2,7 +2,7 @@
 // rs2 (BACKUP 100) share VIP 192.168.118.100; the check_nginx track script
 // (the seed's `curl -I http://localhost`) moves the VIP away from a host whose
 // nginx stopped answering.
-import { VrrpGroup } from "./components/vrrpGroup";
+import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
 import { hostsFromConfig } from "./hosts";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 
@@ -11,10 +11,7 @@ const VIP = "192.168.118.100";
 export function keepalivedNginxStack() {
   const hosts = hostsFromConfig();
   const group = new VrrpGroup("nginx_vip", {
-    members: [
-      { host: hosts.host("rs1"), state: "MASTER", priority: 120 },
-      { host: hosts.host("rs2"), state: "BACKUP", priority: 100 },
-    ],
+    members: masterBackup(hosts.host("rs1"), hosts.host("rs2")),
     interface: "ens33",
     virtualRouterId: 53,
     vip: VIP,

@@ -15,6 +15,14 @@ export interface VrrpMember {
   priority: number;
 }
 
+/** The stacks' usual pair: `master` as MASTER with priority 120, `backup` as BACKUP with 100. */
+export function masterBackup(master: Host, backup: Host): VrrpMember[] {
+  return [
+    { host: master, state: "MASTER", priority: 120 },
+    { host: backup, state: "BACKUP", priority: 100 },
+  ];
+}
+
 export interface TrackScript {
   /** vrrp_script name, e.g. check_nginx. */
   name: string;
