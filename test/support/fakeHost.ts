@@ -135,8 +135,14 @@ export interface FakeHost {
 
 let nextPort = 22000 + (process.pid % 1000) * 10;
 
+/**
+ * The stand-ins' script inside the fake host: a copy under the /usr overlay,
+ * since the checkout may lie under /tmp or /root, which are tmpfs there.
+ */
+const STANDINS_INSIDE = "/usr/lib/fakehost/standins.js";
+
 function wrapper(tool: string): string {
-  return `#!/bin/sh\nexec ${process.execPath} ${STANDINS} ${tool} "$@"\n`;
+  return `#!/bin/sh\nexec ${process.execPath} ${STANDINS_INSIDE} ${tool} "$@"\n`;
 }
 
 /** Lays out the upper layers: stand-ins over the real tools, Debian facts, systemd present. */
@@ -147,6 +153,8 @@ function prepare(root: string, opts: FakeHostOptions): void {
   }
   const usr = path.join(root, "upper", "usr");
   for (const dir of ["sbin", "bin", "local/sbin", "local/bin"]) fs.mkdirSync(path.join(usr, dir), { recursive: true });
+  fs.mkdirSync(path.join(usr, path.dirname(STANDINS_INSIDE).slice("/usr/".length)), { recursive: true });
+  fs.copyFileSync(STANDINS, path.join(usr, STANDINS_INSIDE.slice("/usr/".length)));
   for (const tool of [...STANDIN_TOOLS, ...NOOP_TOOLS, "systemctl"]) {
     const text =
       tool === "systemctl" ? fs.readFileSync(SYSTEMCTL, "utf8") : STANDIN_TOOLS.includes(tool) ? wrapper(tool) : "#!/bin/sh\nexit 0\n";
