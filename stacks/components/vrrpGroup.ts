@@ -132,7 +132,12 @@ export function vrrpInstances(
       {
         connection: m.host.connection,
         name,
-        globalDefs: { routerId: `${name}_${m.host.name}`.replace(/[^A-Za-z0-9_.-]/g, "_") },
+        // keepalived -t (the validation before each swap) refuses a vrrp_script
+        // without script security ("SECURITY VIOLATION"); the seed's configs set both.
+        globalDefs: {
+          routerId: `${name}_${m.host.name}`.replace(/[^A-Za-z0-9_.-]/g, "_"),
+          ...(ts ? { enableScriptSecurity: true, scriptUser: "root" } : {}),
+        },
         scripts: ts
           ? [
               {
