@@ -9,7 +9,7 @@
 // quoted argument to the file.
 import * as net from "node:net";
 import { hostPort } from "../common/net";
-import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known, show } from "../common/check";
 
 export interface HaproxyServer {
   name: string;
@@ -97,21 +97,13 @@ const INTER_MAX_MS = 86_400_000;
 const FALL_RISE_MAX = 1000;
 const RETRIES_MAX = 100;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function bool(c: Checker, property: string, v: unknown): void {
-  if (known(v) && typeof v !== "boolean") c.fail(property, `${property} must be true or false; got ${JSON.stringify(v)}`);
-}
-
 function address(c: Checker, property: string, v: unknown, allowStar: boolean): void {
   if (!known(v)) return;
   if (allowStar && v === "*") return;
   if (typeof v === "string" && ADDRESS_CHARS.test(v) && net.isIP(v) !== 0) return;
   c.fail(
     property,
-    `${property} must be an IPv4 or IPv6 address${allowStar ? ' or "*"' : ""} (no zone id, host name or port); got ${JSON.stringify(v)}`,
+    `${property} must be an IPv4 or IPv6 address${allowStar ? ' or "*"' : ""} (no zone id, host name or port); got ${show(v)}`,
   );
 }
 
@@ -128,26 +120,8 @@ function time(c: Checker, property: string, v: unknown): void {
   if (ms !== undefined && ms > 0 && ms <= TIME_MAX_MS) return;
   c.fail(
     property,
-    `${property} must be a HAProxy time value above 0 and below 24.8 days: digits with an optional unit us, ms, s, m, h or d (e.g. "10s", "1m", "500ms"); got ${JSON.stringify(v)}`,
+    `${property} must be a HAProxy time value above 0 and below 24.8 days: digits with an optional unit us, ms, s, m, h or d (e.g. "10s", "1m", "500ms"); got ${show(v)}`,
   );
-}
-
-/** An array that must be non-empty; returns its elements, or undefined when unknown or refused. */
-function list(c: Checker, property: string, v: unknown, describe: string): unknown[] | undefined {
-  if (isUnknown(v)) return undefined;
-  if (!Array.isArray(v) || v.length === 0) {
-    c.fail(property, `${property} must be a non-empty list of ${describe}; got ${JSON.stringify(v) ?? "undefined"}`);
-    return undefined;
-  }
-  return v;
-}
-
-/** An element of a list (or a nested block) that must be an object; false when unknown or refused. */
-function object(c: Checker, property: string, v: unknown, describe: string): v is Record<string, unknown> {
-  if (isUnknown(v)) return false;
-  if (isRecord(v)) return true;
-  c.fail(property, `${property} must be ${describe}; got ${JSON.stringify(v) ?? "undefined"}`);
-  return false;
 }
 
 /** Checks resource inputs ({ connection, ...spec }); calls checkConnection(c, inputs.connection) from ../common/check. */
@@ -162,8 +136,8 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
   c.oneOf("balance", inputs.balance, HAPROXY_BALANCE);
   c.int("maxconn", inputs.maxconn, 1, MAXCONN_MAX);
   c.int("retries", inputs.retries, 0, RETRIES_MAX);
-  bool(c, "redispatch", inputs.redispatch);
-  bool(c, "forwardFor", inputs.forwardFor);
+  c.bool("redispatch", inputs.redispatch);
+  c.bool("forwardFor", inputs.forwardFor);
 
   // The mode decides which HTTP-only options are allowed; an unknown mode defers those rules.
   const mode = isUnknown(inputs.mode) ? undefined : (inputs.mode ?? "http");
@@ -177,50 +151,43 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
     );
   }
 
-  const binds = list(c, "bind", inputs.bind, "{ address?, port } (at least one address:port to listen on)");
-  if (binds) {
-    const seen = new Map<string, number>();
-    binds.forEach((b, i) => {
-      const p = `bind[${i}]`;
-      if (!object(c, p, b, "{ address?, port }")) return;
+  const seenBinds = new Map<string, number>();
+  if (c.required("bind", inputs.bind))
+    c.records("bind", inputs.bind, 1, "{ address?, port } (at least one address:port to listen on)", "{ address?, port }", (b, p, i) => {
       address(c, `${p}.address`, b.address, true);
       if (c.required(`${p}.port`, b.port)) c.int(`${p}.port`, b.port, 1, PORT_MAX);
       if (isUnknown(b.address) || typeof b.port !== "number") return;
       const a = b.address === undefined || b.address === null || b.address === "0.0.0.0" ? "*" : String(b.address);
       const key = `${a}:${String(b.port)}`;
-      const first = seen.get(key);
+      const first = seenBinds.get(key);
       if (first !== undefined)
         c.fail(p, `${p} must differ from bind[${first}]: both listen on ${a.includes(":") ? `[${a}]` : a}:${String(b.port)}`);
-      else seen.set(key, i);
+      else seenBinds.set(key, i);
     });
-  }
 
-  const servers = list(c, "servers", inputs.servers, "{ name, address, port, weight?, check?, inter?, fall?, rise?, backup?, maxconn? }");
-  if (servers) {
-    const seen = new Map<string, number>();
-    servers.forEach((s, i) => {
-      const p = `servers[${i}]`;
-      if (!object(c, p, s, "{ name, address, port, ... }")) return;
+  const seenServers = new Map<string, number>();
+  const what = "{ name, address, port, weight?, check?, inter?, fall?, rise?, backup?, maxconn? }";
+  if (c.required("servers", inputs.servers))
+    c.records("servers", inputs.servers, 1, what, "{ name, address, port, ... }", (s, p, i) => {
       if (c.required(`${p}.name`, s.name)) c.word(`${p}.name`, s.name, NAME, NAME_DESCRIPTION);
       if (c.required(`${p}.address`, s.address)) address(c, `${p}.address`, s.address, false);
       if (c.required(`${p}.port`, s.port)) c.int(`${p}.port`, s.port, 1, PORT_MAX);
       c.int(`${p}.weight`, s.weight, 0, WEIGHT_MAX);
-      bool(c, `${p}.check`, s.check);
+      c.bool(`${p}.check`, s.check);
       c.int(`${p}.inter`, s.inter, 1, INTER_MAX_MS);
       c.int(`${p}.fall`, s.fall, 1, FALL_RISE_MAX);
       c.int(`${p}.rise`, s.rise, 1, FALL_RISE_MAX);
-      bool(c, `${p}.backup`, s.backup);
+      c.bool(`${p}.backup`, s.backup);
       c.int(`${p}.maxconn`, s.maxconn, 1, MAXCONN_MAX);
       if (typeof s.name === "string" && !isUnknown(s.name)) {
-        const first = seen.get(s.name);
+        const first = seenServers.get(s.name);
         if (first !== undefined) c.fail(`${p}.name`, `${p}.name must be unique: ${JSON.stringify(s.name)} is also servers[${first}].name`);
-        else seen.set(s.name, i);
+        else seenServers.set(s.name, i);
       }
     });
-  }
 
-  const hc = inputs.httpCheck;
-  if (known(hc) && object(c, "httpCheck", hc, '{ method?: "GET" | "HEAD" | "OPTIONS", uri: "/..." }')) {
+  const hc = c.record("httpCheck", inputs.httpCheck, '{ method?: "GET" | "HEAD" | "OPTIONS", uri: "/..." }');
+  if (hc) {
     c.oneOf("httpCheck.method", hc.method, METHODS);
     if (c.required("httpCheck.uri", hc.uri)) {
       c.word(
@@ -233,8 +200,8 @@ export function checkHaproxyListener(inputs: Record<string, unknown>): CheckFail
     if (mode === "tcp") c.fail("httpCheck", 'httpCheck (option httpchk) needs mode "http"; got mode "tcp"');
   }
 
-  const t = inputs.timeouts;
-  if (known(t) && object(c, "timeouts", t, `an object with any of ${TIMEOUTS.map((x) => x.key).join(", ")}`)) {
+  const t = c.record("timeouts", inputs.timeouts, `an object with any of ${TIMEOUTS.map((x) => x.key).join(", ")}`);
+  if (t) {
     const allowed = TIMEOUTS.map((x) => x.key as string);
     for (const [k, v] of Object.entries(t)) {
       if (!allowed.includes(k)) {

@@ -3,7 +3,7 @@
 // pattern before it is rendered, commands are rendered quoted, and numbers are
 // checked to be finite and in range.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown, known, checkList } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known, show } from "../common/check";
 import { LB_ALGOS } from "./spec";
 
 const STATES = ["MASTER", "BACKUP"] as const;
@@ -35,46 +35,18 @@ const COMMAND_DESC =
 
 type Obj = Record<string, unknown>;
 
-function got(v: unknown): string {
-  if (typeof v === "number") return String(v);
-  if (typeof v === "string") return JSON.stringify(v);
-  if (Array.isArray(v)) return "an array";
-  if (v === null) return "null";
-  return typeof v === "object" ? "an object" : (JSON.stringify(v) ?? String(v));
-}
-
-/** An object value, or undefined (with a failure when it is something else). */
-function object(c: Checker, property: string, v: unknown, shape: string): Obj | undefined {
-  if (!known(v)) return undefined;
-  if (typeof v === "object" && !Array.isArray(v)) return v as Obj;
-  c.fail(property, `${property} must be an object ${shape}; got ${got(v)}`);
-  return undefined;
-}
-
-/** An array value with at least `min` entries, or undefined. */
-function array(c: Checker, property: string, v: unknown, min: number, what: string): unknown[] | undefined {
-  return checkList(c, property, v, min, what, got);
-}
-
-function bool(c: Checker, property: string, v: unknown): boolean {
-  if (!known(v)) return false;
-  if (typeof v === "boolean") return true;
-  c.fail(property, `${property} must be true or false; got ${got(v)}`);
-  return false;
-}
-
 /** A non-negative number keepalived reads as a decimal (at most 6 decimal places, no exponent). */
 function decimal(c: Checker, property: string, v: unknown, min: number, max: number, unit: string): boolean {
   if (!known(v)) return false;
   if (typeof v === "number" && Number.isFinite(v) && v >= min && v <= max && DECIMAL.test(String(v))) return true;
-  c.fail(property, `${property} must be a number of ${unit} ${min}..${max} with at most 6 decimal places; got ${got(v)}`);
+  c.fail(property, `${property} must be a number of ${unit} ${min}..${max} with at most 6 decimal places; got ${show(v)}`);
   return false;
 }
 
 function commandLine(c: Checker, property: string, v: unknown): boolean {
   if (!known(v)) return false;
   const ok = typeof v === "string" && COMMAND.test(v) && COMMAND_CHARS.test(v) && (v.match(/'/g) ?? []).length % 2 === 0;
-  if (!ok) c.fail(property, `${property} must be ${COMMAND_DESC}; got ${got(v)}`);
+  if (!ok) c.fail(property, `${property} must be ${COMMAND_DESC}; got ${show(v)}`);
   return ok;
 }
 
@@ -90,17 +62,17 @@ function knownString(v: unknown): v is string {
 }
 
 function checkGlobalDefs(c: Checker, v: unknown): Obj | undefined {
-  const g = object(c, "globalDefs", v, "{ routerId?, notificationEmail?, smtpServer?, vrrpStrict?, ... }");
+  const g = c.record("globalDefs", v, "an object { routerId?, notificationEmail?, smtpServer?, vrrpStrict?, ... }");
   if (!g) return undefined;
   c.word("globalDefs.routerId", g.routerId, WORD, "a router id of 1..64 letters, digits, '_', '.', ':', '-'");
-  const emails = array(c, "globalDefs.notificationEmail", g.notificationEmail, 1, "e-mail addresses");
+  const emails = c.list("globalDefs.notificationEmail", g.notificationEmail, 1, "e-mail addresses");
   emails?.forEach((e, i) => c.word(`globalDefs.notificationEmail[${i}]`, e, EMAIL, "an e-mail address like ops@example.com"));
   c.word("globalDefs.notificationEmailFrom", g.notificationEmailFrom, EMAIL, "an e-mail address like keepalived@example.com");
   if (known(g.smtpServer) && !(typeof g.smtpServer === "string" && (net.isIP(g.smtpServer) !== 0 || HOST.test(g.smtpServer)))) {
-    c.fail("globalDefs.smtpServer", `globalDefs.smtpServer must be an IPv4 or IPv6 address or a host name; got ${got(g.smtpServer)}`);
+    c.fail("globalDefs.smtpServer", `globalDefs.smtpServer must be an IPv4 or IPv6 address or a host name; got ${show(g.smtpServer)}`);
   }
   c.int("globalDefs.smtpConnectTimeout", g.smtpConnectTimeout, 1, 3600);
-  for (const k of ["vrrpSkipCheckAdvAddr", "vrrpStrict", "vrrpIptables", "enableScriptSecurity"]) bool(c, `globalDefs.${k}`, g[k]);
+  for (const k of ["vrrpSkipCheckAdvAddr", "vrrpStrict", "vrrpIptables", "enableScriptSecurity"]) c.bool(`globalDefs.${k}`, g[k]);
   decimal(c, "globalDefs.vrrpGarpInterval", g.vrrpGarpInterval, 0, 4294, "seconds");
   decimal(c, "globalDefs.vrrpGnaInterval", g.vrrpGnaInterval, 0, 4294, "seconds");
   c.word("globalDefs.scriptUser", g.scriptUser, USER, "a user name of letters, digits, '_', '.', '-'");
@@ -109,19 +81,14 @@ function checkGlobalDefs(c: Checker, v: unknown): Obj | undefined {
 
 /** Checks the scripts; returns their names, or undefined when some name is not known yet. */
 function checkScripts(c: Checker, v: unknown): Set<string> | undefined {
-  if (isUnknown(v)) return undefined;
+  if (known(v) && !Array.isArray(v)) {
+    c.list("scripts", v, 0, "vrrp scripts");
+    return undefined;
+  }
   const names = new Set<string>();
-  const list = array(c, "scripts", v, 0, "vrrp scripts");
-  if (!list) return v === undefined || v === null ? names : undefined;
-  let allKnown = true;
-  list.forEach((entry, i) => {
-    const p = `scripts[${i}]`;
-    if (isUnknown(entry)) {
-      allKnown = false;
-      return;
-    }
-    const s = object(c, p, entry, "{ name, script, interval?, timeout?, weight?, fall?, rise?, user? }");
-    if (!s) return;
+  let namesKnown = true;
+  const shape = "an object { name, script, interval?, timeout?, weight?, fall?, rise?, user? }";
+  const allKnown = c.records("scripts", v, 0, "vrrp scripts", shape, (s, p) => {
     if (
       c.required(`${p}.name`, s.name) &&
       c.word(`${p}.name`, s.name, WORD, "a script name of 1..64 letters, digits, '_', '.', ':', '-'")
@@ -129,7 +96,7 @@ function checkScripts(c: Checker, v: unknown): Set<string> | undefined {
       const name = s.name as string;
       if (names.has(name)) c.fail(`${p}.name`, `${p}.name ${JSON.stringify(name)} is declared twice; script names must be unique`);
       names.add(name);
-    } else if (isUnknown(s.name)) allKnown = false;
+    } else if (isUnknown(s.name)) namesKnown = false;
     if (c.required(`${p}.script`, s.script)) commandLine(c, `${p}.script`, s.script);
     c.int(`${p}.interval`, s.interval, 1, 4294);
     c.int(`${p}.timeout`, s.timeout, 1, 4294);
@@ -138,11 +105,11 @@ function checkScripts(c: Checker, v: unknown): Set<string> | undefined {
     c.int(`${p}.rise`, s.rise, 1, 2147483647);
     c.word(`${p}.user`, s.user, USER, "a user name of letters, digits, '_', '.', '-'");
   });
-  return allKnown ? names : undefined;
+  return allKnown && namesKnown ? names : undefined;
 }
 
 function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<string> | undefined): void {
-  const r = object(c, "vrrp", v, "{ name, state, interface, virtualRouterId, priority, virtualIpaddress, ... }");
+  const r = c.record("vrrp", v, "an object { name, state, interface, virtualRouterId, priority, virtualIpaddress, ... }");
   if (!r) return;
   if (c.required("vrrp.name", r.name))
     c.word("vrrp.name", r.name, WORD, "an instance name of 1..64 letters, digits, '_', '.', ':', '-' (like VI_1)");
@@ -158,41 +125,45 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
   const vipFamilies = new Set<number>();
   const seenVips = new Set<string>();
   if (c.required("vrrp.virtualIpaddress", r.virtualIpaddress)) {
-    const vips = array(c, "vrrp.virtualIpaddress", r.virtualIpaddress, 1, "virtual addresses");
-    vips?.forEach((entry, i) => {
-      const p = `vrrp.virtualIpaddress[${i}]`;
-      const a = object(c, p, entry, "{ address, prefix?, dev?, label? }");
-      if (!a) return;
-      let fam: 0 | 4 | 6 = 0;
-      if (c.required(`${p}.address`, a.address) && c.ip(`${p}.address`, a.address)) {
-        fam = family(a.address);
-        if (fam) vipFamilies.add(fam);
-        const key = (a.address as string).toLowerCase();
-        if (seenVips.has(key)) c.fail(`${p}.address`, `${p}.address ${JSON.stringify(a.address)} is listed twice in vrrp.virtualIpaddress`);
-        seenVips.add(key);
-      }
-      if (fam === 6) c.int(`${p}.prefix`, a.prefix, 1, 128);
-      else c.int(`${p}.prefix`, a.prefix, 1, 32);
-      c.word(`${p}.dev`, a.dev, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
-      if (known(a.label)) {
-        if (fam === 6) c.fail(`${p}.label`, `${p}.label applies to IPv4 addresses only; got ${got(a.label)} on ${got(a.address)}`);
-        const dev = known(a.dev) ? a.dev : r.interface;
-        if (knownString(dev) && IFACE.test(dev)) {
-          const ok =
-            typeof a.label === "string" &&
-            a.label.startsWith(`${dev}:`) &&
-            a.label.length <= 15 &&
-            /^[A-Za-z0-9_-]+$/.test(a.label.slice(dev.length + 1));
-          if (!ok)
-            c.fail(
-              `${p}.label`,
-              `${p}.label must be "${dev}:<suffix>" (the ${known(a.dev) ? "dev" : "vrrp.interface"} name, ':', then letters, digits, '_', '-'; at most 15 characters); got ${got(a.label)}`,
-            );
-        } else if (!known(dev)) {
-          c.word(`${p}.label`, a.label, /^[A-Za-z0-9_.-]{1,15}:[A-Za-z0-9_-]+$/, "an interface label like ens33:0");
+    c.records(
+      "vrrp.virtualIpaddress",
+      r.virtualIpaddress,
+      1,
+      "virtual addresses",
+      "an object { address, prefix?, dev?, label? }",
+      (a, p) => {
+        let fam: 0 | 4 | 6 = 0;
+        if (c.required(`${p}.address`, a.address) && c.ip(`${p}.address`, a.address)) {
+          fam = family(a.address);
+          if (fam) vipFamilies.add(fam);
+          const key = (a.address as string).toLowerCase();
+          if (seenVips.has(key))
+            c.fail(`${p}.address`, `${p}.address ${JSON.stringify(a.address)} is listed twice in vrrp.virtualIpaddress`);
+          seenVips.add(key);
         }
-      }
-    });
+        if (fam === 6) c.int(`${p}.prefix`, a.prefix, 1, 128);
+        else c.int(`${p}.prefix`, a.prefix, 1, 32);
+        c.word(`${p}.dev`, a.dev, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
+        if (known(a.label)) {
+          if (fam === 6) c.fail(`${p}.label`, `${p}.label applies to IPv4 addresses only; got ${show(a.label)} on ${show(a.address)}`);
+          const dev = known(a.dev) ? a.dev : r.interface;
+          if (knownString(dev) && IFACE.test(dev)) {
+            const ok =
+              typeof a.label === "string" &&
+              a.label.startsWith(`${dev}:`) &&
+              a.label.length <= 15 &&
+              /^[A-Za-z0-9_-]+$/.test(a.label.slice(dev.length + 1));
+            if (!ok)
+              c.fail(
+                `${p}.label`,
+                `${p}.label must be "${dev}:<suffix>" (the ${known(a.dev) ? "dev" : "vrrp.interface"} name, ':', then letters, digits, '_', '-'; at most 15 characters); got ${show(a.label)}`,
+              );
+          } else if (!known(dev)) {
+            c.word(`${p}.label`, a.label, /^[A-Za-z0-9_.-]{1,15}:[A-Za-z0-9_-]+$/, "an interface label like ens33:0");
+          }
+        }
+      },
+    );
     if (vipFamilies.size > 1)
       c.fail(
         "vrrp.virtualIpaddress",
@@ -202,20 +173,20 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
   const vipFamily = vipFamilies.size === 1 ? [...vipFamilies][0] : 0;
 
   // Tracking.
-  const tracks = array(c, "vrrp.trackScript", r.trackScript, 1, "script names");
+  const tracks = c.list("vrrp.trackScript", r.trackScript, 1, "script names");
   tracks?.forEach((t, i) => {
     const p = `vrrp.trackScript[${i}]`;
     if (!c.word(p, t, WORD, "a script name declared in scripts")) return;
     if (scriptNames && !scriptNames.has(t as string)) {
       const declared = [...scriptNames];
-      c.fail(p, `${p} must name a script declared in scripts (${declared.length ? declared.join(", ") : "none declared"}); got ${got(t)}`);
+      c.fail(p, `${p} must name a script declared in scripts (${declared.length ? declared.join(", ") : "none declared"}); got ${show(t)}`);
     }
   });
-  const trackIfs = array(c, "vrrp.trackInterface", r.trackInterface, 1, "interface names");
+  const trackIfs = c.list("vrrp.trackInterface", r.trackInterface, 1, "interface names");
   trackIfs?.forEach((t, i) => c.word(`vrrp.trackInterface[${i}]`, t, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'"));
 
   // Preemption.
-  bool(c, "vrrp.nopreempt", r.nopreempt);
+  c.bool("vrrp.nopreempt", r.nopreempt);
   if (r.nopreempt === true && r.state === "MASTER") {
     c.fail(
       "vrrp.nopreempt",
@@ -247,22 +218,22 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
     if (vipFamily && srcFamily !== vipFamily)
       c.fail(
         "vrrp.unicastSrcIp",
-        `vrrp.unicastSrcIp must be an IPv${vipFamily} address like the virtual addresses; got ${got(r.unicastSrcIp)}`,
+        `vrrp.unicastSrcIp must be an IPv${vipFamily} address like the virtual addresses; got ${show(r.unicastSrcIp)}`,
       );
   }
-  const peers = array(c, "vrrp.unicastPeer", r.unicastPeer, 1, "peer addresses");
+  const peers = c.list("vrrp.unicastPeer", r.unicastPeer, 1, "peer addresses");
   if (peers) {
     const seen = new Set<string>();
     peers.forEach((peer, i) => {
       const p = `vrrp.unicastPeer[${i}]`;
       if (!c.ip(p, peer)) return;
       const f = family(peer);
-      if (vipFamily && f !== vipFamily) c.fail(p, `${p} must be an IPv${vipFamily} address like the virtual addresses; got ${got(peer)}`);
+      if (vipFamily && f !== vipFamily) c.fail(p, `${p} must be an IPv${vipFamily} address like the virtual addresses; got ${show(peer)}`);
       const key = (peer as string).toLowerCase();
       if (seen.has(key)) c.fail(p, `${p} ${JSON.stringify(peer)} is listed twice in vrrp.unicastPeer`);
       seen.add(key);
       if (key === (knownString(r.unicastSrcIp) ? r.unicastSrcIp.toLowerCase() : undefined))
-        c.fail(p, `${p} must not be vrrp.unicastSrcIp (a host does not peer with itself); got ${got(peer)}`);
+        c.fail(p, `${p} must not be vrrp.unicastSrcIp (a host does not peer with itself); got ${show(peer)}`);
     });
     if (strict)
       c.fail(
@@ -274,7 +245,7 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
   for (const k of ["notifyMaster", "notifyBackup", "notifyFault", "notify"]) commandLine(c, `vrrp.${k}`, r[k]);
 
   // Authentication (the pass is a secret: never echoed).
-  const auth = object(c, "vrrp.authentication", r.authentication, "{ type: PASS | AH, pass }");
+  const auth = c.record("vrrp.authentication", r.authentication, "an object { type: PASS | AH, pass }");
   if (auth) {
     if (c.required("vrrp.authentication.type", auth.type)) c.oneOf("vrrp.authentication.type", auth.type, AUTH_TYPES);
     if (c.required("vrrp.authentication.pass", auth.pass) && !isUnknown(auth.pass)) {
@@ -313,7 +284,7 @@ function checkPortedAddress(c: Checker, p: string, o: Obj): 0 | 4 | 6 {
 }
 
 function checkHealthCheck(c: Checker, p: string, v: unknown): void {
-  const k = object(c, p, v, "{ type: TCP_CHECK | HTTP_GET, connectPort?, connectTimeout?, retry?, delayBeforeRetry?, urls? }");
+  const k = c.record(p, v, "an object { type: TCP_CHECK | HTTP_GET, connectPort?, connectTimeout?, retry?, delayBeforeRetry?, urls? }");
   if (!k) return;
   if (c.required(`${p}.type`, k.type)) c.oneOf(`${p}.type`, k.type, CHECK_TYPES);
   c.int(`${p}.connectPort`, k.connectPort, 1, 65535);
@@ -322,11 +293,7 @@ function checkHealthCheck(c: Checker, p: string, v: unknown): void {
   decimal(c, `${p}.delayBeforeRetry`, k.delayBeforeRetry, 0, 3600, "seconds");
   if (k.type === "HTTP_GET") {
     if (c.required(`${p}.urls`, k.urls)) {
-      const urls = array(c, `${p}.urls`, k.urls, 1, "urls { path, statusCode?, digest? }");
-      urls?.forEach((u, i) => {
-        const up = `${p}.urls[${i}]`;
-        const url = object(c, up, u, "{ path, statusCode?, digest? }");
-        if (!url) return;
+      c.records(`${p}.urls`, k.urls, 1, "urls { path, statusCode?, digest? }", "an object { path, statusCode?, digest? }", (url, up) => {
         if (c.required(`${up}.path`, url.path)) {
           c.word(`${up}.path`, url.path, URL_PATH, "a URL path starting with '/' without spaces, quotes, braces, '#', '!', '$' or '\\'");
         }
@@ -340,13 +307,9 @@ function checkHealthCheck(c: Checker, p: string, v: unknown): void {
 }
 
 function checkVirtualServers(c: Checker, v: unknown): void {
-  const list = array(c, "virtualServers", v, 0, "virtual servers");
-  if (!list) return;
   const seenVs = new Set<string>();
-  list.forEach((entry, i) => {
-    const p = `virtualServers[${i}]`;
-    const s = object(c, p, entry, "{ address, port, protocol?, lbAlgo, lbKind, realServers, ... }");
-    if (!s) return;
+  const shape = "an object { address, port, protocol?, lbAlgo, lbKind, realServers, ... }";
+  c.records("virtualServers", v, 0, "virtual servers", shape, (s, p) => {
     const fam = checkPortedAddress(c, p, s);
     c.oneOf(`${p}.protocol`, s.protocol, PROTOCOLS);
     const key = `${knownString(s.address) ? s.address.toLowerCase() : "?"} ${String(s.port)} ${knownString(s.protocol) ? s.protocol : "TCP"}`;
@@ -358,27 +321,24 @@ function checkVirtualServers(c: Checker, v: unknown): void {
     if (c.required(`${p}.lbAlgo`, s.lbAlgo)) c.oneOf(`${p}.lbAlgo`, s.lbAlgo, LB_ALGOS);
     if (c.required(`${p}.lbKind`, s.lbKind)) c.oneOf(`${p}.lbKind`, s.lbKind, LB_KINDS);
     c.int(`${p}.persistenceTimeout`, s.persistenceTimeout, 0, 2678400);
-    const sorry = object(c, `${p}.sorryServer`, s.sorryServer, "{ address, port }");
+    const sorry = c.record(`${p}.sorryServer`, s.sorryServer, "an object { address, port }");
     if (sorry) {
       const f = checkPortedAddress(c, `${p}.sorryServer`, sorry);
       if (fam && f && f !== fam)
         c.fail(
           `${p}.sorryServer.address`,
-          `${p}.sorryServer.address must be an IPv${fam} address like the virtual server; got ${got(sorry.address)}`,
+          `${p}.sorryServer.address must be an IPv${fam} address like the virtual server; got ${show(sorry.address)}`,
         );
     }
     if (!c.required(`${p}.realServers`, s.realServers)) return;
-    const reals = array(c, `${p}.realServers`, s.realServers, 1, "real servers");
     const seenRs = new Set<string>();
-    reals?.forEach((re, j) => {
-      const rp = `${p}.realServers[${j}]`;
-      const rs = object(c, rp, re, "{ address, port, weight?, inhibitOnFailure?, check? }");
-      if (!rs) return;
+    const rsShape = "an object { address, port, weight?, inhibitOnFailure?, check? }";
+    c.records(`${p}.realServers`, s.realServers, 1, "real servers", rsShape, (rs, rp) => {
       const rf = checkPortedAddress(c, rp, rs);
       if (fam && rf && rf !== fam && s.lbKind !== "TUN")
         c.fail(
           `${rp}.address`,
-          `${rp}.address must be an IPv${fam} address like the virtual server (only TUN mixes families); got ${got(rs.address)}`,
+          `${rp}.address must be an IPv${fam} address like the virtual server (only TUN mixes families); got ${show(rs.address)}`,
         );
       if (rf && typeof rs.port === "number") {
         const rkey = `${(rs.address as string).toLowerCase()} ${rs.port}`;
@@ -393,7 +353,7 @@ function checkVirtualServers(c: Checker, v: unknown): void {
         );
       }
       c.int(`${rp}.weight`, rs.weight, 0, 65535);
-      bool(c, `${rp}.inhibitOnFailure`, rs.inhibitOnFailure);
+      c.bool(`${rp}.inhibitOnFailure`, rs.inhibitOnFailure);
       checkHealthCheck(c, `${rp}.check`, rs.check);
     });
   });

@@ -7,7 +7,8 @@
 // '#' or a trailing '\' (which would escape the character after it). No input
 // can therefore end a directive, open or close a block, or start a comment.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown, known, checkList } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known, show } from "../common/check";
+import { hostPort } from "../common/net";
 
 export interface NginxUpstreamServer {
   address: string;
@@ -93,31 +94,8 @@ const URI_CHARS = /^[A-Za-z0-9_.~!$&()*+,=:@%/?-]*$/;
 const TRY_FILE = /^[/$][A-Za-z0-9_.~!$&()*+,=:@%/?-]*$/;
 const TRY_FALLBACK = /^(?:=[1-5][0-9]{2}|@[A-Za-z0-9_-]{1,64}|\/[A-Za-z0-9_.~!$&()*+,=:@%/?-]*)$/;
 
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s;
-}
-
 function hasDotDot(p: string): boolean {
   return p.split("/").some((s) => s === "..");
-}
-
-/** A list value: undefined when absent or unknown (after a failure when it is not a list or too short). */
-function list(c: Checker, property: string, v: unknown, min: number, what: string): unknown[] | undefined {
-  return checkList(c, property, v, min, what, show);
-}
-
-function record(c: Checker, property: string, v: unknown, what: string): Record<string, unknown> | undefined {
-  if (!known(v)) return undefined;
-  if (typeof v !== "object" || Array.isArray(v)) {
-    c.fail(property, `${property} must be ${what}; got ${show(v)}`);
-    return undefined;
-  }
-  return v as Record<string, unknown>;
-}
-
-function flag(c: Checker, property: string, v: unknown): void {
-  if (known(v) && typeof v !== "boolean") c.fail(property, `${property} must be true or false; got ${show(v)}`);
 }
 
 function absPath(c: Checker, property: string, v: unknown): void {
@@ -131,7 +109,7 @@ function absPath(c: Checker, property: string, v: unknown): void {
 }
 
 function indexList(c: Checker, property: string, v: unknown): void {
-  const files = list(c, property, v, 1, "file names");
+  const files = c.list(property, v, 1, "file names");
   files?.forEach((f, i) => {
     const p = `${property}[${i}]`;
     if (!known(f)) return;
@@ -145,7 +123,7 @@ function indexList(c: Checker, property: string, v: unknown): void {
 }
 
 function tryFilesList(c: Checker, property: string, v: unknown): void {
-  const items = list(c, property, v, 2, "entries (files to try, then a fallback URI, @name or =code)");
+  const items = c.list(property, v, 2, "entries (files to try, then a fallback URI, @name or =code)");
   if (!items) return;
   items.forEach((t, i) => {
     const p = `${property}[${i}]`;
@@ -251,7 +229,7 @@ function matchKey(m: ParsedMatch): string {
 }
 
 function checkServer(c: Checker, p: string, v: unknown, ipHash: boolean, seen: Map<string, string>): void {
-  const s = record(c, p, v, "an upstream server { address, port, weight?, maxFails?, failTimeout?, backup? }");
+  const s = c.record(p, v, "an upstream server { address, port, weight?, maxFails?, failTimeout?, backup? }");
   if (!s) return;
   let address: string | undefined;
   if (c.required(`${p}.address`, s.address) && known(s.address)) {
@@ -270,7 +248,7 @@ function checkServer(c: Checker, p: string, v: unknown, ipHash: boolean, seen: M
     FAIL_TIMEOUT,
     "a time in whole seconds like 10, 10s, 1m or 1h (digits and an optional unit s, m, h; nginx refuses ms here)",
   );
-  flag(c, `${p}.backup`, s.backup);
+  c.bool(`${p}.backup`, s.backup);
   if (s.backup === true && ipHash)
     c.fail(`${p}.backup`, `${p}.backup cannot be used with method ip_hash (nginx refuses backup servers with ip_hash)`);
   if (address !== undefined && port !== undefined) {
@@ -292,8 +270,8 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
     );
   }
   c.int("listen", i.listen, 1, 65535);
-  flag(c, "defaultServer", i.defaultServer);
-  const names = list(c, "serverName", i.serverName, 1, "server names");
+  c.bool("defaultServer", i.defaultServer);
+  const names = c.list("serverName", i.serverName, 1, "server names");
   names?.forEach((n, k) =>
     c.word(`serverName[${k}]`, n, SERVER_NAME, "a host name like www.example.com, *.example.com, .example.com, www.example.* or _"),
   );
@@ -303,16 +281,7 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
   // Upstreams: names unique; servers unique within each.
   /** Declared upstream names; undefined when some are not known yet (references are not checked then). */
   let declared: Set<string> | undefined = new Set<string>();
-  if (isUnknown(i.upstreams)) declared = undefined;
-  const ups = list(c, "upstreams", i.upstreams, 0, "upstreams");
-  ups?.forEach((u, k) => {
-    const p = `upstreams[${k}]`;
-    if (isUnknown(u)) {
-      declared = undefined;
-      return;
-    }
-    const up = record(c, p, u, "an upstream { name, method?, servers }");
-    if (!up) return;
+  const upstreamsKnown = c.records("upstreams", i.upstreams, 0, "upstreams", "an upstream { name, method?, servers }", (up, p) => {
     if (isUnknown(up.name)) declared = undefined;
     if (
       c.required(`${p}.name`, up.name) &&
@@ -325,29 +294,21 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
     c.oneOf(`${p}.method`, up.method, NGINX_METHODS);
     if (c.required(`${p}.servers`, up.servers)) {
       const seen = new Map<string, string>();
-      list(c, `${p}.servers`, up.servers, 1, "servers")?.forEach((s, j) =>
+      c.list(`${p}.servers`, up.servers, 1, "servers")?.forEach((s, j) =>
         checkServer(c, `${p}.servers[${j}]`, s, up.method === "ip_hash", seen),
       );
     }
   });
-  const upstreamNames = declared as Set<string> | undefined;
+  const upstreamNames = upstreamsKnown ? (declared as Set<string> | undefined) : undefined;
 
   // Locations.
   if (!c.required("locations", i.locations)) return;
-  const locs = list(c, "locations", i.locations, 1, "locations");
-  if (!locs) return;
   const keys = new Map<string, string>();
   const named = new Set<string>();
   let namedKnown = true;
   const fallbacks: [string, string][] = [];
-  locs.forEach((l, k) => {
-    const p = `locations[${k}]`;
-    if (isUnknown(l)) {
-      namedKnown = false;
-      return;
-    }
-    const loc = record(c, p, l, "a location { match, proxyPass?, proxyHeaders?, root?, index?, tryFiles? }");
-    if (!loc) return;
+  const shape = "a location { match, proxyPass?, proxyHeaders?, root?, index?, tryFiles? }";
+  const locationsKnown = c.records("locations", i.locations, 1, "locations", shape, (loc, p) => {
     let match: ParsedMatch | undefined;
     if (isUnknown(loc.match)) namedKnown = false;
     if (c.required(`${p}.match`, loc.match) && known(loc.match)) {
@@ -384,7 +345,7 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
         }
       }
     }
-    flag(c, `${p}.proxyHeaders`, loc.proxyHeaders);
+    c.bool(`${p}.proxyHeaders`, loc.proxyHeaders);
     if (loc.proxyHeaders === true && !known(loc.proxyPass) && !isUnknown(loc.proxyPass)) {
       c.fail(`${p}.proxyHeaders`, `${p}.proxyHeaders applies only to a location with proxyPass`);
     }
@@ -397,7 +358,7 @@ function checkSite(c: Checker, i: Record<string, unknown>): void {
         fallbacks.push([`${p}.tryFiles[${loc.tryFiles.length - 1}]`, last.slice(1)]);
     }
   });
-  if (namedKnown) {
+  if (namedKnown && locationsKnown) {
     for (const [p, name] of fallbacks) {
       if (!named.has(name)) c.fail(p, `${p} falls back to @${name}, but no location has match "@${name}"`);
     }
@@ -409,10 +370,6 @@ export function checkNginxSite(inputs: Record<string, unknown>): CheckFailure[] 
   checkConnection(c, inputs.connection);
   checkSite(c, inputs);
   return c.failures;
-}
-
-function hostPort(address: string, port: number): string {
-  return `${net.isIPv6(address) ? `[${address}]` : address}:${port}`;
 }
 
 function renderMatch(match: string): string {

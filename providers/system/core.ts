@@ -19,10 +19,7 @@ export function checkService(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
   if (c.required("unit", i.unit)) c.word("unit", i.unit, UNIT, "a systemd unit name such as nginx or tomcat10.service");
-  for (const k of ["enabled", "running"] as const) {
-    if (i[k] !== undefined && !isUnknown(i[k]) && typeof i[k] !== "boolean")
-      c.fail(k, `${k} must be true or false; got ${JSON.stringify(i[k])}`);
-  }
+  for (const k of ["enabled", "running"] as const) c.bool(k, i[k]);
   return c.failures;
 }
 

@@ -7,7 +7,7 @@
 // Paths are words of a strict alphabet (no "..", no leading '/'), and the one
 // attribute that reaches the XML is escaped, so no input can add an element or
 // break out of an attribute. File contents are data and are not restricted.
-import { Checker, CheckFailure, checkConnection, isUnknown, known } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, known, show } from "../common/check";
 
 export interface TomcatAppSpec {
   /** ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ */
@@ -45,11 +45,6 @@ const FORBIDDEN_DOC_BASES: readonly string[] = [
   "/usr/sbin",
   "/var/lib/tomcat10/webapps",
 ];
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s;
-}
 
 /** "." and ".." segments are refused everywhere. */
 function dotSegment(p: string): boolean {
@@ -105,8 +100,7 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
     }
   }
 
-  if (known(i.reloadable) && typeof i.reloadable !== "boolean")
-    c.fail("reloadable", `reloadable must be true or false; got ${show(i.reloadable)}`);
+  c.bool("reloadable", i.reloadable);
 
   const files = i.files;
   if (isUnknown(files)) return;

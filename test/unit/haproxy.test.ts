@@ -180,7 +180,7 @@ describe("HaproxyListener core", () => {
         'balance must be one of roundrobin, static-rr, leastconn, first, source, uri, random; got "rr"',
       ],
       ["no bind", (i) => (i.bind = []), "bind", "bind must be a non-empty list"],
-      ["bind missing", (i) => delete i.bind, "bind", "got undefined"],
+      ["bind missing", (i) => delete i.bind, "bind", "bind is required"],
       ["bind element not an object", (i) => (i.bind = ["*:80"]), "bind[0]", 'bind[0] must be { address?, port }; got "*:80"'],
       ["bind port 0", (i) => (bind(i, 0).port = 0), "bind[0].port", "bind[0].port must be an integer 1..65535; got 0"],
       ["bind port missing", (i) => delete bind(i, 1).port, "bind[1].port", "bind[1].port is required"],
@@ -241,7 +241,7 @@ describe("HaproxyListener core", () => {
       ],
       ["server inter 0", (i) => (server(i, 0).inter = 0), "servers[0].inter", "servers[0].inter must be an integer 1..86400000; got 0"],
       ["server fall 0", (i) => (server(i, 0).fall = 0), "servers[0].fall", "servers[0].fall must be an integer 1..1000; got 0"],
-      ["server rise NaN", (i) => (server(i, 0).rise = NaN), "servers[0].rise", "servers[0].rise must be an integer 1..1000; got null"],
+      ["server rise NaN", (i) => (server(i, 0).rise = NaN), "servers[0].rise", "servers[0].rise must be an integer 1..1000; got NaN"],
       [
         "server maxconn Infinity",
         (i) => (server(i, 0).maxconn = Infinity),

@@ -315,7 +315,7 @@ describe("keepalived core", () => {
         path: "vrrp.virtualIpaddress",
         value: [],
         property: "vrrp.virtualIpaddress",
-        fragment: "at least 1 virtual addresses",
+        fragment: "must be a non-empty list of virtual addresses",
       },
       {
         what: "bad VIP",
@@ -568,7 +568,7 @@ describe("keepalived core", () => {
         path: "virtualServers[0].realServers",
         value: [],
         property: "virtualServers[0].realServers",
-        fragment: "at least 1 real servers",
+        fragment: "must be a non-empty list of real servers",
       },
       {
         what: "weight 65536",

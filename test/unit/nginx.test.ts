@@ -165,7 +165,7 @@ describe("NginxSite core", () => {
         i.serverName = [];
       },
       "serverName",
-      "at least 1",
+      "must be a non-empty list of",
     ],
     [
       "a relative root",
@@ -221,7 +221,7 @@ describe("NginxSite core", () => {
         ups(i)[0].servers = [];
       },
       "upstreams[0].servers",
-      "at least 1",
+      "must be a non-empty list of",
     ],
     [
       "weight 0",
@@ -310,7 +310,7 @@ describe("NginxSite core", () => {
         i.locations = [];
       },
       "locations",
-      "at least 1",
+      "must be a non-empty list of",
     ],
     [
       "missing locations",
