@@ -4,9 +4,12 @@
 import * as net from "node:net";
 import { Checker } from "./check";
 
-/** An interface name as the kernel allows it (IFNAMSIZ), without iptables' '+' wildcard. */
-export const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
-export const IFACE_RULE = "an interface name of 1..15 letters, digits, '_', '-', '.'";
+/**
+ * An interface name as the kernel allows it (IFNAMSIZ, not "." or ".."), without iptables' '+' wildcard, and not
+ * starting with '-': ip, iptables and arping would read it as an option.
+ */
+export const IFACE = /^(?!\.{1,2}$)[A-Za-z0-9_.][A-Za-z0-9_.-]{0,14}$/;
+export const IFACE_RULE = "an interface name of 1..15 letters, digits, '_', '-', '.' (not starting with '-', not . or ..)";
 
 /** An IPv4 address or CIDR (a.b.c.d or a.b.c.d/n) with the host bits clear. */
 export function checkIpv4Cidr(c: Checker, property: string, v: unknown, allowBare = true): boolean {

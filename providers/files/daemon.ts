@@ -5,6 +5,7 @@
 // and reloads (not restarts) the daemon; the last one removed puts the stock
 // files and the unit's state back. Everything runs under the host's lock for
 // the unit, so several resources on one host never interleave.
+import { hostPath } from "../common/paths";
 import { command, quote } from "../transport/shell";
 import { Transport } from "../transport/types";
 import { applyFile, statFiles } from "./apply";
@@ -28,12 +29,13 @@ export interface DaemonLayout {
   validateSet: string;
 }
 
+/** The resource's include file; throws when the name would put it outside the include directory. */
 export function includePath(l: DaemonLayout, name: string): string {
-  return `${l.includeDir}/${name}.${l.ext}`;
+  return hostPath(l.includeDir, `${name}.${l.ext}`);
 }
 
 function statePath(unit: string): string {
-  return `${STOCK_DIR}/units/${unit}.state`;
+  return hostPath(`${STOCK_DIR}/units`, `${unit}.state`);
 }
 
 /** Records the unit's enabled/active state once (before the first resource touches it). */
@@ -80,6 +82,7 @@ export function activateCommand(unit: string, restart = false): string {
  * reloading the daemon when anything changed. Returns whether it changed.
  */
 export async function applyInclude(t: Transport, l: DaemonLayout, name: string, content: string): Promise<boolean> {
+  includePath(l, name); // refuses a name that leaves the include directory before anything runs
   return t.lock(`daemon:${l.unit}`, async () => {
     const owned = [...(l.main ? [l.main.path] : []), ...(l.settings ?? []).map((s) => s.path), ...(l.removes ?? [])];
     await t.run(

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Checker, CheckFailure } from "../common/check";
 import { defineKind, KindDecl, kindProvider } from "../common/define";
 import { importUnsupported } from "../common/errors";
+import { checkPathIn } from "../common/paths";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
@@ -65,8 +66,14 @@ export function includeResource<P extends IncludeProps, S>(a: IncludeKindArgs<P,
     notes: a.notes,
     check: (p) => {
       const c = new Checker();
+      const own = a.check(p as unknown as Record<string, unknown>);
+      // The name becomes <includeDir>/<name>.<ext>: refused here too when the kind's own check let it pass.
+      if (!own.some((f) => f.property === "name")) {
+        const l = a.layout(p);
+        checkPathIn(c, "name", p.name, l.includeDir, `a file name that stays in ${l.includeDir}`, (n) => [`${n}.${l.ext}`]);
+      }
       checkReadiness(c, "readiness", p.readiness);
-      return [...a.check(p as unknown as Record<string, unknown>), ...c.failures];
+      return [...own, ...c.failures];
     },
     changes: (olds) => olds.sha256 !== sha256(render(olds)) || olds.mainInSync === false || olds.running === false,
     deleteBeforeReplace: ({ replaces, connectionReplaces }) => replaces.length > 0 && !connectionReplaces,

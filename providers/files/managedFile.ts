@@ -7,7 +7,9 @@
 // reads the live file's hash, mode and owner: a hand edit shows as drift
 // (sha256 differs) and `up` writes the file again.
 import * as pulumi from "@pulumi/pulumi";
+import { Checker } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { checkPathIn, hostPath } from "../common/paths";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -48,6 +50,9 @@ interface Props {
 
 const spec = (p: Props) => ({ path: p.path, content: p.content, mode: normalizeMode(p.mode), owner: p.owner ?? "root:root" });
 
+/** The file's path, for the commands that write or remove it: throws when it is not a plain absolute path (no '..'). */
+const filePath = (p: Props) => hostPath(p.path);
+
 function inSync(p: Props): boolean {
   const s = spec(p);
   return p.sha256 === sha256(s.content) && p.liveMode === s.mode && sameOwner(s.owner, p.liveOwner);
@@ -58,7 +63,13 @@ export const MANAGED_FILE = defineKind<Props>({
   fields: { replace: ["path"], update: ["content", "mode", "owner", "validate", "reload"], output: ["sha256", "liveMode", "liveOwner"] },
   file: __filename,
   notes: "a file that existed before is kept aside and put back on delete; deletes before replacing on the same host",
-  check: (p) => checkFileInputs(p as unknown as Record<string, unknown>),
+  check: (p) => {
+    const failures = checkFileInputs(p as unknown as Record<string, unknown>);
+    if (failures.some((f) => f.property === "path")) return failures;
+    const c = new Checker();
+    checkPathIn(c, "path", p.path, undefined, "an absolute path without '..' segments");
+    return [...failures, ...c.failures];
+  },
   normalize: (p) => ({ ...p, ...spec(p) }),
   // Only when no declared field changed: the live state is compared with the declared content.
   changes: (olds, _news, fieldsChanged) => !fieldsChanged && !inSync(olds),
@@ -68,7 +79,7 @@ export const MANAGED_FILE = defineKind<Props>({
 export const managedFileProvider = kindProvider<Props>(MANAGED_FILE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
-    const s = spec(inputs);
+    const s = { ...spec(inputs), path: filePath(inputs) };
     await t.run(saveStockCommand(s.path));
     await applyFile(t, s, { validate: inputs.validate, reload: inputs.reload });
     return { id: `${t.target}:${s.path}`, outs: { ...inputs, sha256: sha256(s.content), liveMode: s.mode, liveOwner: s.owner } };
@@ -83,14 +94,14 @@ export const managedFileProvider = kindProvider<Props>(MANAGED_FILE, {
 
   async update(_id, _olds, news) {
     const t = sshTransport(news.connection);
-    const s = spec(news);
+    const s = { ...spec(news), path: filePath(news) };
     await applyFile(t, s, { validate: news.validate, reload: news.reload });
     return { outs: { ...news, sha256: sha256(s.content), liveMode: s.mode, liveOwner: s.owner } };
   },
 
   async delete(_id, props) {
     const t = sshTransport(props.connection);
-    await t.run(`${removeCommand(props.path)} && ${restoreStockCommand(props.path)}`);
+    await t.run(`${removeCommand(filePath(props))} && ${restoreStockCommand(filePath(props))}`);
     if (props.reload) await t.run(props.reload);
   },
 });

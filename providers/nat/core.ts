@@ -4,7 +4,8 @@
 import * as net from "node:net";
 import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
 import { checkIpv4Cidr, IFACE, IFACE_RULE } from "../common/net";
-import { command } from "../transport/shell";
+import { checkPathIn } from "../common/paths";
+import { command, notOption } from "../transport/shell";
 
 export type NatChain = "POSTROUTING" | "PREROUTING";
 export type NatTarget = "SNAT" | "MASQUERADE" | "DNAT";
@@ -32,13 +33,16 @@ const TO = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/;
 export function checkNatRule(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
-  if (c.required("name", i.name))
+  if (
+    c.required("name", i.name) &&
     c.word(
       "name",
       i.name,
       NAME,
       "a word of 1..64 letters, digits, '_', '-', '.' (it names the rule's comment pulumi-lvs:<name> and the unit pulumi-lvs-nat-<name>.service)",
-    );
+    )
+  )
+    checkPathIn(c, "name", i.name, "/etc/systemd/system", "a name whose unit file stays in /etc/systemd/system", (n) => [natUnitName(n)]);
   const chainOk = c.required("chain", i.chain) && c.oneOf("chain", i.chain, CHAINS);
   const targetOk = c.required("target", i.target) && c.oneOf("target", i.target, TARGETS);
   if (chainOk && targetOk) {
@@ -97,8 +101,8 @@ export function ruleArgs(s: NatSpec): string[] {
   const w: string[] = [];
   if (s.source !== undefined) w.push("-s", s.source);
   if (s.destination !== undefined) w.push("-d", s.destination);
-  if (s.inInterface !== undefined) w.push("-i", s.inInterface);
-  if (s.outInterface !== undefined) w.push("-o", s.outInterface);
+  if (s.inInterface !== undefined) w.push("-i", notOption(s.inInterface, "inInterface"));
+  if (s.outInterface !== undefined) w.push("-o", notOption(s.outInterface, "outInterface"));
   if (s.protocol !== undefined) w.push("-p", s.protocol);
   if (s.port !== undefined) w.push("--dport", String(s.port));
   w.push("-m", "comment", "--comment", natComment(s.name), "-j", s.target);

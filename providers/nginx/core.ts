@@ -9,6 +9,7 @@
 import * as net from "node:net";
 import { Checker, CheckFailure, checkConnection, isUnknown, known, show } from "../common/check";
 import { hostPort } from "../common/net";
+import { hostPath } from "../common/paths";
 
 export interface NginxUpstreamServer {
   address: string;
@@ -72,7 +73,7 @@ export const NGINX_PROXY_HEADERS: readonly (readonly [string, string])[] = [
 export const NGINX_DEFAULTS = { listen: 80, serverName: ["_"], root: "/var/www/html", index: ["index.html", "index.htm"] } as const;
 
 export function nginxSitePath(name: string): string {
-  return `/etc/nginx/conf.d/${name}.conf`;
+  return hostPath("/etc/nginx/conf.d", `${name}.conf`);
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

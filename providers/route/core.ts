@@ -3,7 +3,7 @@
 // gateway = DIP": `ip route replace default via 192.168.118.20`).
 import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
 import { checkIpv4Cidr, IFACE, IFACE_RULE } from "../common/net";
-import { command } from "../transport/shell";
+import { command, notOption } from "../transport/shell";
 
 export interface RouteSpec {
   /** "default" or an IPv4 CIDR. */
@@ -31,7 +31,7 @@ export function normalizeRoute(i: Partial<RouteSpec>): RouteSpec {
 }
 
 function routeWords(r: RouteSpec): string[] {
-  return [r.destination, "via", r.via, ...(r.dev !== undefined ? ["dev", r.dev] : [])];
+  return [notOption(r.destination, "destination"), "via", r.via, ...(r.dev !== undefined ? ["dev", notOption(r.dev, "dev")] : [])];
 }
 
 /** Sets the route (adds it, or replaces the one with the same destination and metric 0). */

@@ -1,5 +1,6 @@
 // SysctlSet's pure core: key and value rules, the persisted file, parsing.
 import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { checkPathIn, hostPath } from "../common/paths";
 
 /** Dotted form (net.ipv4.ip_forward); the slash form is accepted and converted. */
 export function canonicalKey(k: string): string {
@@ -14,8 +15,11 @@ export function canonicalKey(k: string): string {
 
 /** /proc/sys path of a dotted key (a dot inside an interface name is written as '/' in the dotted form). */
 export function procPath(key: string): string {
-  return "/proc/sys/" + keySegments(key).join("/");
+  return hostPath(PROC_SYS, ...keySegments(key));
 }
+
+const PROC_SYS = "/proc/sys";
+const SYSCTL_D = "/etc/sysctl.d";
 
 /** The key's /proc/sys path segments ('/' in a dotted segment is a '.' in the name). */
 function keySegments(key: string): string[] {
@@ -34,8 +38,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export function checkSysctl(inputs: { connection?: unknown; name?: unknown; values?: unknown }): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, inputs.connection);
-  if (c.required("name", inputs.name))
-    c.word("name", inputs.name, NAME, "a file name: letters, digits, '_', '-', '.' (it becomes /etc/sysctl.d/<name>.conf)");
+  if (
+    c.required("name", inputs.name) &&
+    c.word("name", inputs.name, NAME, "a file name: letters, digits, '_', '-', '.' (it becomes /etc/sysctl.d/<name>.conf)")
+  )
+    checkPathIn(c, "name", inputs.name, SYSCTL_D, "a file name under /etc/sysctl.d", (n) => [`${n}.conf`]);
   const v = inputs.values;
   if (isUnknown(v)) return c.failures;
   if (!v || typeof v !== "object" || Array.isArray(v) || Object.keys(v).length === 0) {
@@ -43,13 +50,20 @@ export function checkSysctl(inputs: { connection?: unknown; name?: unknown; valu
     return c.failures;
   }
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (!KEY.test(canonicalKey(k)))
+    const key = canonicalKey(k);
+    if (!KEY.test(key))
       c.fail(`values["${k}"]`, `sysctl key must look like net.ipv4.ip_forward (letters, digits, '_', '.', '/'); got ${JSON.stringify(k)}`);
-    else if (escapesProcSys(canonicalKey(k)))
+    else if (escapesProcSys(key))
       c.fail(
         `values["${k}"]`,
         `sysctl key must name a file under /proc/sys: no segment may be '.' or '..' or start with a dot (written '/' in the dotted form); got ${JSON.stringify(k)}`,
       );
+    else if (keySegments(key).some((s) => s.startsWith("-")))
+      c.fail(
+        `values["${k}"]`,
+        `values["${k}"] must be a sysctl key with no segment starting with '-' (no kernel parameter or interface is named so; tools would read it as an option); got ${JSON.stringify(k)}`,
+      );
+    else checkPathIn(c, `values["${k}"]`, key, PROC_SYS, "a sysctl key naming a file under /proc/sys", keySegments);
     if (isUnknown(val)) continue;
     const s = typeof val === "number" ? String(val) : val;
     if (typeof s !== "string" || !VALUE.test(s))
@@ -81,5 +95,5 @@ export function sameValue(a: string, b: string): boolean {
 }
 
 export function confPath(name: string): string {
-  return `/etc/sysctl.d/${name}.conf`;
+  return hostPath(SYSCTL_D, `${name}.conf`);
 }

@@ -4,7 +4,8 @@
 // reads and removes the unit around that command.
 import { SEP } from "../common/check";
 import { DiffContext } from "../common/define";
-import { command } from "../transport/shell";
+import { hostPath } from "../common/paths";
+import { command, notOption } from "../transport/shell";
 import { Transport } from "../transport/types";
 import { enableBootUnitCommand, removeBootUnitCommand } from "./core";
 
@@ -14,8 +15,13 @@ export interface BootUnit {
   text: string;
 }
 
+/** Where boot units live. */
+export const UNIT_DIR = "/etc/systemd/system";
+
+/** The unit's file; throws when the name would put it outside UNIT_DIR, or starts with '-' (systemctl reads it as an option). */
 export function bootUnitPath(name: string): string {
-  return `/etc/systemd/system/${name}`;
+  notOption(name, "boot unit name");
+  return hostPath(UNIT_DIR, name);
 }
 
 /** Writes and enables the unit, then runs `then` (what sets the kernel object) in the same session. */

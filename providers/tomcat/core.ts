@@ -8,6 +8,8 @@
 // attribute that reaches the XML is escaped, so no input can add an element or
 // break out of an attribute. File contents are data and are not restricted.
 import { Checker, CheckFailure, checkConnection, isUnknown, known, show } from "../common/check";
+import { checkPathIn, hostPath } from "../common/paths";
+import { UNIT, UNIT_RULE } from "../system/core";
 
 export interface TomcatAppSpec {
   /** ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ */
@@ -51,6 +53,17 @@ function dotSegment(p: string): boolean {
   return p.split("/").some((s) => s === "." || s === "..");
 }
 
+/** The directory the files' paths are checked under: docBase when it is a valid one, else a stand-in. */
+function docBaseOf(i: Record<string, unknown>): string {
+  const d = i.docBase;
+  return typeof d === "string" && DOC_BASE.test(d) && !dotSegment(d) ? d : "/docBase";
+}
+
+/** Where a file of the app is written: throws when `file` would leave docBase (defence in depth after the check). */
+export function appFilePath(docBase: string, file: string): string {
+  return hostPath(docBase, file);
+}
+
 function validContextPath(p: unknown): p is string {
   return typeof p === "string" && CONTEXT_PATH.test(p) && !dotSegment(p) && p.length <= 255;
 }
@@ -87,7 +100,7 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
         "docBase",
         `docBase must be an absolute directory like /srv/tomcat/test of letters, digits, '_', '-', '.' and '/' (not "/", no "." or ".." segments, no trailing '/'); got ${show(d)}`,
       );
-    } else {
+    } else if (checkPathIn(c, "docBase", d, undefined, "an absolute directory without '..' segments")) {
       const bad = FORBIDDEN_DOC_BASES.find((f) => d === f || d.startsWith(`${f}/`));
       if (bad !== undefined) {
         c.fail(
@@ -101,6 +114,16 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
   }
 
   c.bool("reloadable", i.reloadable);
+
+  // unit and contextDir (TomcatApp's own; absent in a spec given to the renderer): the unit is handed to
+  // systemctl, the descriptor is written in contextDir.
+  c.word("unit", i.unit, UNIT, UNIT_RULE);
+  const contextDirRule =
+    "an absolute directory like /etc/tomcat10/Catalina/localhost of letters, digits, '_', '-', '.' and '/' (not \"/\", no \".\" or \"..\" segments, no trailing '/')";
+  if (c.word("contextDir", i.contextDir, DOC_BASE, contextDirRule)) {
+    if (dotSegment(i.contextDir as string)) c.fail("contextDir", `contextDir must be ${contextDirRule}; got ${show(i.contextDir)}`);
+    else checkPathIn(c, "contextDir", i.contextDir, undefined, contextDirRule);
+  }
 
   const files = i.files;
   if (isUnknown(files)) return;
@@ -120,7 +143,7 @@ function checkApp(c: Checker, i: Record<string, unknown>): void {
         p,
         `${p}: a file path must be relative to docBase, segments of letters, digits, '_', '-', '.' separated by '/' (no leading '/', no "." or ".." segments); got ${show(k)}`,
       );
-    } else {
+    } else if (checkPathIn(c, p, k, docBaseOf(i), "a file path that stays under docBase")) {
       good.add(k);
     }
     if (known(v) && typeof v !== "string") c.fail(p, `${p} must be the file's content as a string; got ${show(v)}`);

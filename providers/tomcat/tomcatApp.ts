@@ -14,12 +14,13 @@ import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { applyFile, statFiles } from "../files/apply";
 import { restoreStockCommand, saveStockCommand, sha256 } from "../files/core";
-import { command } from "../transport/shell";
+import { hostPath } from "../common/paths";
+import { command, notOption } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { Checker } from "../common/check";
 import { stable } from "../common/diff";
-import { checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec } from "./core";
+import { appFilePath, checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec } from "./core";
 import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
 import { awaitReady } from "../readiness/wait";
 
@@ -71,8 +72,8 @@ function readinessOf(p: Props): Readiness {
   });
 }
 
-const descriptorPath = (p: Props) => `${p.contextDir ?? "/etc/tomcat10/Catalina/localhost"}/${contextFileName(p.path)}`;
-const unitOf = (p: Props) => p.unit ?? "tomcat10";
+const descriptorPath = (p: Props) => hostPath(p.contextDir ?? "/etc/tomcat10/Catalina/localhost", contextFileName(p.path));
+const unitOf = (p: Props) => notOption(p.unit ?? "tomcat10", "unit");
 
 /** Path on the host -> content, the descriptor first. */
 function desired(p: Props): [string, string][] {
@@ -80,7 +81,7 @@ function desired(p: Props): [string, string][] {
     [descriptorPath(p), renderTomcatContext(p)],
     ...Object.keys(p.files)
       .sort()
-      .map((f): [string, string] => [`${p.docBase}/${f}`, p.files[f]]),
+      .map((f): [string, string] => [appFilePath(p.docBase, f), p.files[f]]),
   ];
 }
 
@@ -90,8 +91,8 @@ function hashesOf(p: Props): Record<string, string> {
 
 /** Removes the app's files and descriptor (the stock one back, if any) and restarts Tomcat. */
 function removeCommand(p: Props): string {
-  const files = Object.keys(p.files).map((f) => `${p.docBase}/${f}`);
-  return `${command("rm", "-f", ...files)}; rmdir ${command(p.docBase)} 2>/dev/null; ${restoreStockCommand(descriptorPath(p))}; systemctl restart ${command(unitOf(p))}`;
+  const files = Object.keys(p.files).map((f) => appFilePath(p.docBase, f));
+  return `${command("rm", "-f", ...files)}; rmdir ${command(hostPath(p.docBase))} 2>/dev/null; ${restoreStockCommand(descriptorPath(p))}; systemctl restart ${command(unitOf(p))}`;
 }
 
 /** Puts the app in place, restarts Tomcat when anything changed, and waits until the app answers. */
@@ -104,7 +105,7 @@ async function apply(t: Transport, p: Props, old?: Props): Promise<{ hashes: Rec
   const stale = old
     ? Object.keys(old.files)
         .filter((f) => !(f in p.files))
-        .map((f) => `${old.docBase}/${f}`)
+        .map((f) => appFilePath(old.docBase, f))
     : [];
   if (stale.length) {
     await t.run(command("rm", "-f", ...stale));

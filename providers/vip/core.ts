@@ -2,7 +2,8 @@
 // parsing of `ip -o addr show`.
 import * as net from "node:net";
 import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
-import { command } from "../transport/shell";
+import { IFACE, IFACE_RULE } from "../common/net";
+import { command, notOption } from "../transport/shell";
 
 export interface VipSpec {
   address: string;
@@ -17,16 +18,13 @@ export interface VipSpec {
   gratuitousArp: boolean;
 }
 
-const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
-
 export function checkVip(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
   if (c.required("address", i.address)) c.ip("address", i.address);
   const v6 = typeof i.address === "string" && net.isIPv6(i.address);
   c.int("prefix", i.prefix, v6 ? 1 : 1, v6 ? 128 : 32);
-  if (c.required("interface", i.interface))
-    c.word("interface", i.interface, IFACE, "an interface name of 1..15 letters, digits, '_', '-', '.'");
+  if (c.required("interface", i.interface)) c.word("interface", i.interface, IFACE, IFACE_RULE);
   if (i.label !== undefined && !isUnknown(i.label)) {
     if (v6) c.fail("label", "label applies to IPv4 addresses only");
     else if (typeof i.interface === "string" && !isUnknown(i.interface)) {
@@ -56,6 +54,8 @@ export function normalizeVip(i: Partial<VipSpec>): VipSpec {
 }
 
 export function addCommand(v: VipSpec): string {
+  notOption(v.interface, "interface");
+  if (v.label !== undefined) notOption(v.label, "label");
   const cmds = [
     `ip addr replace ${command(`${v.address}/${v.prefix}`)} dev ${command(v.interface)}${v.label ? ` label ${command(v.label)}` : ""}`,
   ];
@@ -67,6 +67,7 @@ export function addCommand(v: VipSpec): string {
 }
 
 export function delCommand(v: VipSpec): string {
+  notOption(v.interface, "interface");
   const cmds = [];
   if (v.hostRoute)
     cmds.push(

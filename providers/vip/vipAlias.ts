@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
-import { command } from "../transport/shell";
+import { command, notOption } from "../transport/shell";
 import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -73,7 +73,11 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     if (!props) throw importUnsupported("VipAlias", id);
     const t = sshTransport(props.connection);
     const v = normalizeVip(props);
-    const { probed, unit, persisted } = await readBootUnit(t, bootUnit(v), `ip -o addr show dev ${command(v.interface)}`);
+    const { probed, unit, persisted } = await readBootUnit(
+      t,
+      bootUnit(v),
+      `ip -o addr show dev ${command(notOption(v.interface, "interface"))}`,
+    );
     const live = parseIpAddr(probed).find((a) => a.address === v.address && a.prefix === v.prefix);
     if (!live && unit === "") return { id: "", props };
     return { id, props: { ...props, ...v, label: live?.label ?? v.label, assigned: !!live, persisted } };

@@ -37,7 +37,7 @@ describe("VipAlias core", () => {
       "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)",
     ]);
     assert.deepEqual(reasons({ address: "10.1.1.1", interface: "ens33; reboot" }), [
-      `interface must be an interface name of 1..15 letters, digits, '_', '-', '.'; got "ens33; reboot"`,
+      `interface must be an interface name of 1..15 letters, digits, '_', '-', '.' (not starting with '-', not . or ..); got "ens33; reboot"`,
     ]);
   });
 });
