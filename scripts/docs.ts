@@ -27,6 +27,8 @@ export interface KindDocs {
   fields: Map<string, string>;
   /** The properties of the Args. */
   args: string[];
+  /** Each Args property's declared type, as written (`pulumi.Input<number>`). */
+  types: Map<string, string>;
 }
 
 let program: ts.Program | undefined;
@@ -71,7 +73,12 @@ export function kindDocs(decl: KindDecl<unknown>): KindDocs {
   const args = props(`${decl.type}Args`);
   const fields = new Map<string, string>();
   for (const sym of [...props("Props"), ...args]) if (text(sym)) fields.set(sym.name, text(sym));
-  return { doc: clsSym ? text(clsSym) : "", fields, args: args.map((a) => a.name) };
+  const types = new Map<string, string>();
+  for (const sym of args) {
+    const decl = sym.valueDeclaration;
+    if (decl && ts.isPropertySignature(decl) && decl.type) types.set(sym.name, decl.type.getText());
+  }
+  return { doc: clsSym ? text(clsSym) : "", fields, args: args.map((a) => a.name), types };
 }
 
 const CHANGE: Record<FieldKind, string> = { replace: "replaces", update: "in place", output: "output" };

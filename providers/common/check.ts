@@ -30,6 +30,25 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** What no host can own or route to: unspecified, loopback, multicast, broadcast and reserved (240/4) addresses. */
+const NOT_UNICAST = new net.BlockList();
+for (const [a, n] of [
+  ["0.0.0.0", 8],
+  ["127.0.0.0", 8],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  NOT_UNICAST.addSubnet(a, n, "ipv4");
+NOT_UNICAST.addAddress("::", "ipv6");
+NOT_UNICAST.addAddress("::1", "ipv6");
+NOT_UNICAST.addSubnet("ff00::", 8, "ipv6");
+
+/** A unicast address a host can own or route to (see NOT_UNICAST). */
+export function isUnicast(address: string): boolean {
+  const f = net.isIP(address);
+  return f !== 0 && !NOT_UNICAST.check(address, f === 6 ? "ipv6" : "ipv4");
+}
+
 /** The line the providers' host scripts print between the sections of one command's output (`echo ${SEP}`). */
 export const SEP = "__PULUMI_LVS_SEP__";
 
@@ -55,11 +74,34 @@ export class Checker {
     return false;
   }
 
-  ip(property: string, v: unknown, family?: 4 | 6): boolean {
+  /**
+   * An IP address of the family given (or either): a plain address, no zone id (`fe80::1%eth0`: ipvsadm, iptables
+   * and keepalived cannot parse one), brackets or port. `unicast`: one a host can own or route to (not unspecified,
+   * loopback, multicast, broadcast or reserved), as a VIP, a VRRP peer or a gateway must be.
+   */
+  ip(property: string, v: unknown, family?: 4 | 6, opts: { unicast?: boolean } = {}): boolean {
     if (!known(v)) return false;
-    const ok = typeof v === "string" && (family === 4 ? net.isIPv4(v) : family === 6 ? net.isIPv6(v) : net.isIP(v) !== 0);
-    if (!ok) this.fail(property, `${property} must be an ${family ? `IPv${family}` : "IPv4 or IPv6"} address; got ${show(v)}`);
-    return ok;
+    const what = `an ${family ? `IPv${family}` : "IPv4 or IPv6"} address`;
+    const f = typeof v === "string" ? net.isIP(v) : 0;
+    if (typeof v === "string" && v.includes("%")) {
+      this.fail(
+        property,
+        `${property} must be ${what} without a zone id (the tools it goes to cannot parse "%<interface>"); got ${show(v)}`,
+      );
+      return false;
+    }
+    if (f === 0 || (family !== undefined && f !== family)) {
+      this.fail(property, `${property} must be ${what}; got ${show(v)}`);
+      return false;
+    }
+    if (opts.unicast && !isUnicast(v as string)) {
+      this.fail(
+        property,
+        `${property} must be a unicast ${what.slice(3)} (not unspecified, loopback, multicast, broadcast or reserved); got ${show(v)}`,
+      );
+      return false;
+    }
+    return true;
   }
 
   /** A name-like word: letters, digits and `allowedExtra`; no spaces, quotes, newlines or shell syntax. */
@@ -140,24 +182,59 @@ export class Checker {
   }
 }
 
-/** Checks the connection block every host resource takes. */
-export function checkConnection(c: Checker, conn: unknown): void {
+/** A host name for SSH: dot-separated labels of letters, digits, '_' and '-', none starting with '-'. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*\.?$/;
+
+/**
+ * Checks the connection block every host resource takes; `property` is its path (`connection`, then
+ * `connection.jump`, ... for the hosts it goes through), and every failure names the full path.
+ */
+export function checkConnection(c: Checker, conn: unknown, property = "connection"): void {
   if (isUnknown(conn)) return;
-  if (!conn || typeof conn !== "object") {
-    c.fail("connection", "connection is required: { host, port?, user?, privateKey?, hostKeySha256? }");
+  if (!isRecord(conn)) {
+    c.fail(property, `${property} is required: { host, port?, user?, privateKey?, hostKeySha256?, jump?, ... }; got ${show(conn)}`);
     return;
   }
-  const k = conn as Record<string, unknown>;
-  if (c.required("connection.host", k.host)) {
-    c.word("connection.host", k.host, /^[A-Za-z0-9.:_-]+$/, "a host name or address");
+  const k = conn;
+  const at = (f: string) => `${property}.${f}`;
+  if (c.required(at("host"), k.host) && !isUnknown(k.host)) {
+    const h = k.host;
+    if (!(typeof h === "string" && (HOST_NAME.test(h) || (net.isIP(h) !== 0 && !h.includes("%")))))
+      c.fail(
+        at("host"),
+        `${at("host")} must be a host name or address (IPv4 or IPv6; no leading '-', zone id, spaces or quotes); got ${show(h)}`,
+      );
   }
-  c.int("connection.port", k.port, 1, 65535);
-  c.word("connection.user", k.user, /^[a-z_][a-z0-9_.-]*$/i, "a user name");
-  c.word(
-    "connection.hostKeySha256",
-    k.hostKeySha256,
-    /^SHA256:[A-Za-z0-9+/]{43}$/,
-    "an OpenSSH fingerprint like SHA256:<43 base64 characters>",
-  );
-  if (k.jump !== undefined) checkConnection(c, k.jump);
+  c.int(at("port"), k.port, 1, 65535);
+  c.word(at("user"), k.user, /^[a-z_][a-z0-9_.-]{0,31}$/i, "a user name of letters, digits, '_', '.', '-' (not starting with '-')");
+  c.word(at("hostKeySha256"), k.hostKeySha256, /^SHA256:[A-Za-z0-9+/]{43}$/, "an OpenSSH fingerprint like SHA256:<43 base64 characters>");
+  for (const f of ["privateKey", "privateKeyPassphrase", "password"]) {
+    if (known(k[f]) && typeof k[f] !== "string") c.fail(at(f), `${at(f)} must be a string`); // secrets: never echoed
+  }
+  c.word(at("agent"), k.agent, /^\/[^\0\n]{0,4095}$/, "the absolute path of an ssh-agent socket");
+  c.bool(at("trustOnFirstUse"), k.trustOnFirstUse);
+  c.bool(at("sudo"), k.sudo);
+  c.int(at("connectTimeoutMs"), k.connectTimeoutMs, 1, 3_600_000);
+  c.int(at("retries"), k.retries, 0, 100);
+  c.int(at("keepaliveIntervalMs"), k.keepaliveIntervalMs, 0, 3_600_000);
+  const allowed = new Set([
+    "host",
+    "port",
+    "user",
+    "privateKey",
+    "privateKeyPassphrase",
+    "password",
+    "agent",
+    "hostKeySha256",
+    "trustOnFirstUse",
+    "jump",
+    "sudo",
+    "connectTimeoutMs",
+    "retries",
+    "keepaliveIntervalMs",
+  ]);
+  for (const f of Object.keys(k)) {
+    if (!allowed.has(f)) c.fail(at(f), `${at(f)} is not a connection setting; allowed: ${[...allowed].join(", ")}`);
+  }
+  if (known(k.jump)) checkConnection(c, k.jump, at("jump"));
 }

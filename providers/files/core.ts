@@ -39,7 +39,7 @@ export interface ApplyOptions {
 
 const PATH = /^\/[A-Za-z0-9_.@+-]+(\/[A-Za-z0-9_.@+-]+)*$/;
 const MODE = /^0?[0-7]{3}$/;
-const OWNER = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/;
+const OWNER = /^[a-z_][a-z0-9_-]{0,31}(:[a-z_][a-z0-9_-]{0,31})?$/;
 
 /** An absolute path without `..`, spaces or shell syntax. */
 export function isSafePath(p: string): boolean {
@@ -70,7 +70,7 @@ export function checkFileInputs(i: Record<string, unknown>): CheckFailure[] {
   if (!isUnknown(i.content) && typeof i.content !== "string") c.fail("content", "content is required and must be a string");
   if (typeof i.content === "string" && i.content.includes("\0")) c.fail("content", "content must not contain NUL bytes");
   c.word("mode", i.mode, MODE, 'an octal mode such as "0644" or "0755"');
-  c.word("owner", i.owner, OWNER, "user or user:group (lowercase names)");
+  c.word("owner", i.owner, OWNER, "user or user:group (lowercase names of at most 32 characters)");
   for (const k of ["validate", "reload"] as const) {
     const v = i[k];
     if (v === undefined || isUnknown(v)) continue;

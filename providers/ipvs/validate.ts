@@ -2,7 +2,7 @@
 // checked with messages naming the field, the value and what is allowed, and
 // ipvsadm's own rules enforced before anything reaches a host.
 import * as net from "node:net";
-import { Checker, CheckFailure, checkConnection, isUnknown } from "../common/check";
+import { Checker, CheckFailure, checkConnection, isUnknown, show } from "../common/check";
 import { METHODS, PROTOCOLS, RealServer, SCHEDULERS, SCHED_FLAGS, ServiceKey, TUN_TYPES, VirtualService } from "./model";
 
 /** The service fields as users write them (IpvsService args). */
@@ -74,7 +74,11 @@ function checkKey(c: Checker, prefix: string, k: ServiceInputs): void {
     return;
   }
   if (k.fwmark !== undefined) c.fail(`${prefix}fwmark`, `${prefix}fwmark is only for protocol fwmark; got protocol ${protocol}`);
-  if (c.required(`${prefix}address`, k.address)) c.ip(`${prefix}address`, k.address);
+  if (c.oneOf(`${prefix}family`, k.family, ["inet", "inet6"] as const) && typeof k.address === "string") {
+    const f = net.isIPv6(k.address) ? "inet6" : "inet";
+    if (k.family !== f) c.fail(`${prefix}family`, `${prefix}family must match the address (${f} for ${k.address}); got ${show(k.family)}`);
+  }
+  if (c.required(`${prefix}address`, k.address)) c.ip(`${prefix}address`, k.address, undefined, { unicast: true });
   if (c.required(`${prefix}port`, k.port)) c.int(`${prefix}port`, k.port, 0, 65535);
 }
 
@@ -83,11 +87,11 @@ export function checkService(inputs: ServiceInputs & { connection?: unknown }): 
   checkConnection(c, inputs.connection);
   checkKey(c, "", inputs);
   c.oneOf("scheduler", inputs.scheduler ?? "wlc", SCHEDULERS);
-  if (inputs.schedFlags !== undefined && !isUnknown(inputs.schedFlags)) {
-    if (!Array.isArray(inputs.schedFlags)) c.fail("schedFlags", `schedFlags must be a list of ${SCHED_FLAGS.join(", ")}`);
-    else inputs.schedFlags.forEach((f, i) => c.oneOf(`schedFlags[${i}]`, f, SCHED_FLAGS));
+  const flags = c.list("schedFlags", inputs.schedFlags, 0, `scheduler flags (${SCHED_FLAGS.join(", ")})`);
+  if (flags) {
+    flags.forEach((f, i) => c.oneOf(`schedFlags[${i}]`, f, SCHED_FLAGS));
     const sched = inputs.scheduler ?? "wlc";
-    for (const f of inputs.schedFlags ?? []) {
+    for (const f of flags) {
       if (typeof f === "string" && f.startsWith("sh-") && sched !== "sh")
         c.fail("schedFlags", `schedFlags ${f} needs scheduler sh; got ${sched}`);
       if (typeof f === "string" && f.startsWith("mh-") && sched !== "mh")
@@ -108,6 +112,7 @@ export function checkService(inputs: ServiceInputs & { connection?: unknown }): 
         "an IPv4 netmask such as 255.255.255.0",
       );
   }
+  c.bool("onePacket", inputs.onePacket);
   if (inputs.onePacket === true && (inputs.protocol ?? "tcp") !== "udp") {
     c.fail("onePacket", `onePacket (-o) is only for udp services; got protocol ${inputs.protocol ?? "tcp"}`);
   }

@@ -133,7 +133,7 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
       "an object { address, prefix?, dev?, label? }",
       (a, p) => {
         let fam: 0 | 4 | 6 = 0;
-        if (c.required(`${p}.address`, a.address) && c.ip(`${p}.address`, a.address)) {
+        if (c.required(`${p}.address`, a.address) && c.ip(`${p}.address`, a.address, undefined, { unicast: true })) {
           fam = family(a.address);
           if (fam) vipFamilies.add(fam);
           const key = (a.address as string).toLowerCase();
@@ -213,7 +213,7 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
 
   // Unicast.
   let srcFamily: 0 | 4 | 6 = 0;
-  if (c.ip("vrrp.unicastSrcIp", r.unicastSrcIp)) {
+  if (c.ip("vrrp.unicastSrcIp", r.unicastSrcIp, undefined, { unicast: true })) {
     srcFamily = family(r.unicastSrcIp);
     if (vipFamily && srcFamily !== vipFamily)
       c.fail(
@@ -226,7 +226,7 @@ function checkVrrp(c: Checker, v: unknown, g: Obj | undefined, scriptNames: Set<
     const seen = new Set<string>();
     peers.forEach((peer, i) => {
       const p = `vrrp.unicastPeer[${i}]`;
-      if (!c.ip(p, peer)) return;
+      if (!c.ip(p, peer, undefined, { unicast: true })) return;
       const f = family(peer);
       if (vipFamily && f !== vipFamily) c.fail(p, `${p} must be an IPv${vipFamily} address like the virtual addresses; got ${show(peer)}`);
       const key = (peer as string).toLowerCase();

@@ -21,7 +21,7 @@ export function checkRoute(i: Record<string, unknown>): CheckFailure[] {
     else if (checkIpv4Cidr(c, "destination", i.destination, false) && /\/0$/.test(i.destination as string))
       c.fail("destination", `destination must be "default" for a /0 route`);
   }
-  if (c.required("via", i.via)) c.ip("via", i.via, 4);
+  if (c.required("via", i.via)) c.ip("via", i.via, 4, { unicast: true });
   c.word("dev", i.dev, IFACE, IFACE_RULE);
   return c.failures;
 }

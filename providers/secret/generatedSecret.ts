@@ -7,7 +7,7 @@
 // password that changed would be applied to one director after the other).
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
-import { Checker } from "../common/check";
+import { Checker, known, show } from "../common/check";
 import { stable } from "../common/diff";
 
 export interface GeneratedSecretArgs {
@@ -52,6 +52,10 @@ export const GENERATED_SECRET = defineKind<Props>({
     c.int("length", p.length, 1, 256);
     if (p.characters !== undefined && (typeof p.characters !== "string" || p.characters.length < 2 || /[\s"'\\{}#]/.test(p.characters))) {
       c.fail("characters", "characters must be at least 2 characters without whitespace, quotes, '\\', '{', '}' or '#'");
+    }
+    const keepers = c.record("keepers", p.keepers, "a map of names to strings (a change generates a new value)");
+    for (const [k, v] of Object.entries(keepers ?? {})) {
+      if (known(v) && typeof v !== "string") c.fail(`keepers.${k}`, `keepers.${k} must be a string; got ${show(v)}`);
     }
     return c.failures;
   },

@@ -15,6 +15,7 @@ export function checkPackage(i: Record<string, unknown>): CheckFailure[] {
   if (!Array.isArray(i.names) || i.names.length === 0)
     c.fail("names", 'names must be a non-empty list of package names, e.g. ["keepalived"]');
   else i.names.forEach((n, k) => c.word(`names[${k}]`, n, PACKAGE, "a Debian/RPM package name: lowercase letters, digits, '+', '-', '.'"));
+  c.bool("removeOnDelete", i.removeOnDelete);
   return c.failures;
 }
 

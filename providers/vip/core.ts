@@ -21,7 +21,7 @@ export interface VipSpec {
 export function checkVip(i: Record<string, unknown>): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, i.connection);
-  if (c.required("address", i.address)) c.ip("address", i.address);
+  if (c.required("address", i.address)) c.ip("address", i.address, undefined, { unicast: true });
   const v6 = typeof i.address === "string" && net.isIPv6(i.address);
   c.int("prefix", i.prefix, v6 ? 1 : 1, v6 ? 128 : 32);
   if (c.required("interface", i.interface)) c.word("interface", i.interface, IFACE, IFACE_RULE);
@@ -36,6 +36,8 @@ export function checkVip(i: Record<string, unknown>): CheckFailure[] {
       );
     }
   }
+  c.bool("hostRoute", i.hostRoute);
+  c.bool("gratuitousArp", i.gratuitousArp);
   if (i.gratuitousArp === true && i.interface === "lo")
     c.fail("gratuitousArp", "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)");
   return c.failures;

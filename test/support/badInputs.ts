@@ -252,7 +252,7 @@ export const BAD_INPUTS: BadInput[] = [
     kind: "KeepalivedInstance",
     what: "undeclared track script",
     args: { name: "lvs", vrrp: { ...vrrp, trackScript: ["check_nginx"] } },
-    field: "vrrp.trackScript",
+    field: "vrrp.trackScript[0]",
     allowed: /scripts/,
   },
   {
