@@ -113,7 +113,12 @@ function names(failures: CheckFailure[], field: string): boolean {
   return failures.some((f) => f.property === field || f.property.startsWith(`${field}.`) || f.property.startsWith(`${field}[`));
 }
 
-const show = (v: unknown) => (typeof v === "string" && v.length > 40 ? `"${v.slice(0, 12)}..." (${v.length} chars)` : JSON.stringify(v));
+const show = (v: unknown) =>
+  typeof v === "string" && v.length > 40
+    ? `"${v.slice(0, 12)}..." (${v.length} chars)`
+    : typeof v === "number"
+      ? String(v)
+      : JSON.stringify(v);
 
 function fields(kind: KindName): [string, FieldType][] {
   const d = kindDocs(KINDS[kind].decl);
@@ -122,9 +127,14 @@ function fields(kind: KindName): [string, FieldType][] {
 
 describe("every field checked", function () {
   this.timeout(120000);
-  let counted = { fields: 0, cases: 0 };
+  const counted = { fields: 0, wrongType: 0, hostile: 0, generated: 0, catalogue: 0 };
 
-  after(() => console.log(`      ${counted.fields} fields of ${KIND_NAMES.length} kinds, ${counted.cases} refused cases`));
+  after(() =>
+    console.log(
+      `      ${counted.fields} fields of ${KIND_NAMES.length} kinds; refused: ${counted.wrongType} wrong-type, ${counted.hostile} hostile-string, ` +
+        `${counted.generated} generated and ${counted.catalogue} catalogue cases; ${Object.keys(FREE_TEXT).length} free-text fields`,
+    ),
+  );
 
   for (const kind of KIND_NAMES) {
     describe(kind, () => {
@@ -136,7 +146,7 @@ describe("every field checked", function () {
           counted.fields++;
           for (const v of WRONG[type]) {
             const failures = check(kind, { ...VALID[kind], [field]: v });
-            if (names(failures, field)) counted.cases++;
+            if (names(failures, field)) counted.wrongType++;
             else missed.push(`${field} (${type}) = ${show(v)}: ${failures.length ? JSON.stringify(failures) : "accepted"}`);
           }
         }
@@ -149,7 +159,7 @@ describe("every field checked", function () {
           if (type !== "string" || FREE_TEXT[`${kind}.${field}`]) continue;
           for (const v of HOSTILE) {
             const failures = check(kind, { ...VALID[kind], [field]: v });
-            if (names(failures, field)) counted.cases++;
+            if (names(failures, field)) counted.hostile++;
             else missed.push(`${field} = ${show(v)}: accepted`);
           }
         }
@@ -162,7 +172,7 @@ describe("every field checked", function () {
     const missed: string[] = [];
     for (const b of BAD_INPUTS.filter((x) => x.kind in KINDS)) {
       const failures = check(b.kind as KindName, argsOf(b));
-      if (failures.some((f) => f.property === b.field && b.allowed.test(f.reason))) counted.cases++;
+      if (failures.some((f) => f.property === b.field && b.allowed.test(f.reason))) counted.catalogue++;
       else missed.push(`${b.kind}: ${b.what}: ${JSON.stringify(failures)}`);
     }
     assert.deepEqual(missed, []);
@@ -191,7 +201,7 @@ describe("every field checked", function () {
         piece,
         fc.string({ maxLength: 20 }),
         ([kind, field], a, p, b) => {
-          counted.cases++;
+          counted.generated++;
           return names(check(kind, { ...VALID[kind], [field]: `${a}${p}${b}` }), field);
         },
       ),
