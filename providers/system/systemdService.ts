@@ -2,12 +2,17 @@
 // recorded and put back on delete.
 //
 // Fields (which replace, which update in place): SYSTEMD_SERVICE below.
-// Refresh reads the live state: a stopped service shows as drift.
+// Refresh reads the live state: a stopped service shows as drift. A unit that
+// should run counts as created once it is active and, when `readiness` gives a
+// probe, once that passes (providers/readiness/).
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
+import { checkReadiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
+import { awaitReady } from "../readiness/wait";
+import { Checker } from "../common/check";
 import { checkService, parseUnitState, unitCommands, unitStateCommand } from "./core";
 
 export interface SystemdServiceArgs {
@@ -18,6 +23,11 @@ export interface SystemdServiceArgs {
   enabled?: pulumi.Input<boolean>;
   /** Running now. Default true. */
   running?: pulumi.Input<boolean>;
+  /**
+   * When a running unit counts as up: default, `systemctl is-active` (not "activating") within 60 s; add a probe
+   * (an HTTP path, a TCP port, a command) for a unit whose own start does not wait for its service.
+   */
+  readiness?: pulumi.Input<ReadinessArgs>;
 }
 
 interface Props {
@@ -25,6 +35,9 @@ interface Props {
   unit: string;
   enabled?: boolean;
   running?: boolean;
+  readiness?: ReadinessArgs;
+  /** Seconds the last create or update waited for readiness (0 when the unit is not to run). */
+  readySeconds?: number;
   /** State before create (restored on delete). */
   previous?: { enabled: boolean; running: boolean };
   /** Refresh: the live state. */
@@ -40,12 +53,23 @@ async function converge(t: Transport, p: Props): Promise<{ enabled: boolean; run
   return live;
 }
 
+/** Waits until a unit that should run is active (and its probe passes); the seconds it took. */
+async function ready(t: Transport, p: Props): Promise<number> {
+  if (!want(p).running) return 0;
+  const r = resolveReadiness(p.readiness, { probe: { type: "none" }, timeoutSeconds: 60, unit: p.unit });
+  return awaitReady(t, r, `SystemdService ${p.unit}`);
+}
+
 export const SYSTEMD_SERVICE = defineKind<Props>({
   type: "SystemdService",
-  fields: { replace: ["unit"], update: ["enabled", "running"], output: ["previous", "live"] },
+  fields: { replace: ["unit"], update: ["enabled", "running", "readiness"], output: ["previous", "live", "readySeconds"] },
   file: __filename,
   notes: "the state found at create is recorded and put back on delete",
-  check: (p) => checkService(p as unknown as Record<string, unknown>),
+  check: (p) => {
+    const c = new Checker();
+    checkReadiness(c, "readiness", p.readiness);
+    return [...checkService(p as unknown as Record<string, unknown>), ...c.failures];
+  },
   normalize: (p) => ({ ...p, ...want(p) }),
   changes: (olds) => {
     const w = want(olds);
@@ -57,7 +81,8 @@ export const systemdServiceProvider = kindProvider<Props>(SYSTEMD_SERVICE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const previous = await converge(t, inputs);
-    return { id: `${t.target}:${inputs.unit}`, outs: { ...inputs, previous, live: want(inputs) } };
+    const readySeconds = await ready(t, inputs);
+    return { id: `${t.target}:${inputs.unit}`, outs: { ...inputs, previous, live: want(inputs), readySeconds } };
   },
   async read(id, props) {
     if (!props) throw importUnsupported("SystemdService", id);
@@ -65,8 +90,9 @@ export const systemdServiceProvider = kindProvider<Props>(SYSTEMD_SERVICE, {
     return { id, props: { ...props, live } };
   },
   async update(_id, olds, news) {
-    await converge(sshTransport(news.connection), news);
-    return { outs: { ...news, previous: olds.previous, live: want(news) } };
+    const t = sshTransport(news.connection);
+    await converge(t, news);
+    return { outs: { ...news, previous: olds.previous, live: want(news), readySeconds: await ready(t, news) } };
   },
   async delete(_id, props) {
     if (!props.previous) return;
@@ -79,6 +105,7 @@ export const systemdServiceProvider = kindProvider<Props>(SYSTEMD_SERVICE, {
 /** A systemd unit's enabled/running state on one host. */
 export class SystemdService extends LvsResource {
   declare readonly live: pulumi.Output<{ enabled: boolean; running: boolean }>;
+  declare readonly readySeconds: pulumi.Output<number>;
 
   constructor(name: string, args: SystemdServiceArgs, opts?: pulumi.CustomResourceOptions) {
     super(SYSTEMD_SERVICE, systemdServiceProvider, name, args, opts);

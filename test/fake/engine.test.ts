@@ -1,7 +1,8 @@
 // Through the real Pulumi engine (Automation API, inline program): the
 // dynamic providers run in the engine's provider plugin process, which finds
 // the fake host through PULUMI_LVS_FAKE_HOSTS (providers/transport/seam.ts).
-// up, a hand change, refresh showing it, destroy restoring the host.
+// up (with readiness progress shown as it waits), a hand change, refresh
+// showing it, destroy restoring the host.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as P from "../../providers";
@@ -9,7 +10,7 @@ import { FAKE_HOSTS_ENV } from "../../providers/transport/seam";
 import { inlineStack, TestBackend, testBackend } from "../support/engine";
 import { FakeHost, startFakeHost, writeFakeHostsDir } from "../support/fakeHost";
 
-describe("fake host through the engine: SysctlSet + VipAlias + IpvsService", function () {
+describe("fake host through the engine: SysctlSet + VipAlias + IpvsService + NginxSite", function () {
   this.timeout(180000);
   let host: FakeHost | undefined;
   let backend: TestBackend | undefined;
@@ -20,6 +21,7 @@ describe("fake host through the engine: SysctlSet + VipAlias + IpvsService", fun
     const dir = path.join(backend.dir, "fake-hosts");
     writeFakeHostsDir(dir, [host]);
     backend.env[FAKE_HOSTS_ENV] = dir;
+    backend.env.PULUMI_LVS_PROGRESS_SECONDS = "1";
   });
 
   after(() => {
@@ -35,11 +37,20 @@ describe("fake host through the engine: SysctlSet + VipAlias + IpvsService", fun
       const fwd = new P.SysctlSet("forward", { connection, name: "90-lvs", values: { "net.ipv4.ip_forward": "1" } });
       new P.VipAlias("vip", { connection, address: "12.0.0.20", interface: "ens33", label: "ens33:0" });
       new P.IpvsService("web", { connection, address: "12.0.0.20", port: 80, scheduler: "rr" }, { dependsOn: [fwd] });
+      // A site whose readiness takes 3 s: with a line every second, up shows the wait as it happens.
+      new P.NginxSite("site", {
+        connection,
+        name: "web",
+        locations: [{ match: "/" }],
+        readiness: { probe: { type: "command", command: "sleep 3" } },
+      });
     });
 
-    const up = await stack.up();
+    let output = "";
+    const up = await stack.up({ onOutput: (s) => (output += s) });
     assert.equal(up.summary.result, "succeeded");
-    assert.equal(up.summary.resourceChanges?.create, 4);
+    assert.equal(up.summary.resourceChanges?.create, 5);
+    assert.match(output, /waiting for NginxSite web on \S+ \(unit nginx active and `sleep 3` exiting 0\): [1-3] s of at most 60 s/);
     assert.equal((await h.sh("sysctl -n net.ipv4.ip_forward")).trim(), "1");
     assert.match(await h.sh("ip -o addr show dev ens33"), /inet 12\.0\.0\.20\/32 .*ens33:0/);
     assert.equal((await h.sh("ipvsadm -Sn")).trim(), "-A -t 12.0.0.20:80 -s rr");
@@ -50,7 +61,7 @@ describe("fake host through the engine: SysctlSet + VipAlias + IpvsService", fun
 
     // (up repairing drift is covered provider by provider in the other fake suites; one engine operation less here.)
     const destroy = await stack.destroy();
-    assert.equal(destroy.summary.resourceChanges?.delete, 4);
+    assert.equal(destroy.summary.resourceChanges?.delete, 5);
     assert.equal((await h.sh("sysctl -n net.ipv4.ip_forward")).trim(), "0");
     assert.doesNotMatch(await h.sh("ip -o addr show dev ens33"), /12\.0\.0\.20/);
     assert.equal((await h.sh("ipvsadm -Sn")).trim(), "");

@@ -147,7 +147,10 @@ const samples: Record<KindName, { base: Record<string, unknown>; alt: Record<str
     alt: { path: "/etc/y", content: "y", mode: "0600", owner: "www-data", validate: "sh -n %s", reload: "true" },
   },
   Package: { base: { connection: conn, names: ["nginx"] }, alt: { names: ["nginx", "curl"], removeOnDelete: true } },
-  SystemdService: { base: { connection: conn, unit: "nginx" }, alt: { unit: "haproxy", enabled: false, running: false } },
+  SystemdService: {
+    base: { connection: conn, unit: "nginx" },
+    alt: { unit: "haproxy", enabled: false, running: false, readiness: { timeoutSeconds: 30 } },
+  },
   GeneratedSecret: { base: { length: 8 }, alt: { length: 9, characters: "ab", keepers: { a: "1" } } },
 };
 
