@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as lab from "../lab/lab";
 import { stacks } from "../stacks";
+import { summarizeCheck } from "../stacks/outputs";
 import { pulumiCommand, toolchainEnv } from "./lib/toolchain";
 
 const root = path.resolve(__dirname, "..");
@@ -42,14 +43,25 @@ async function main(name: string): Promise<void> {
   const outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
   console.log(JSON.stringify(outputs, null, 2));
 
+  say("time up spent waiting for readiness, per resource");
+  const waits = readinessWaits(await stack.exportStack());
+  for (const [urn, seconds] of waits) console.log(`  ${seconds.toFixed(1).padStart(6)} s  ${urn}`);
+  if (!waits.length) console.log("  (no resource of this stack waits for readiness)");
+
+  // The first request goes out right after up returned: no sleep, no retry.
   const url = String(up.outputs.url.value);
-  say(`10 requests from the client to ${url}`);
+  say(`10 requests from the client to ${url}, right after up`);
   console.log("  #  answered by");
+  const lines: string[] = [];
   for (let i = 1; i <= 10; i++) {
     const r = lab.exec("client", `curl -s -m 3 ${url}`);
     const line = r.code === 0 ? r.stdout.trim().split("\n")[0] : `FAILED (curl exit ${r.code})`;
+    lines.push(line);
     console.log(`${String(i).padStart(3)}  ${line}`);
   }
+  const summary = summarizeCheck(lines.join("\n"), 10);
+  console.log(`  ${summary}`);
+  if (lines.some((l) => l.startsWith("FAILED"))) throw new Error(`not every request through the VIP was answered: ${summary}`);
 
   say(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s. Next:`);
   console.log(`  npm run pulumi -- preview --diff -s ${name}   # what a change would do`);
@@ -58,6 +70,13 @@ async function main(name: string): Promise<void> {
   console.log(`  npm run lab -- status                          # the hosts; npm run lab -- ssh <host> to look around`);
   console.log(`  npm run pulumi -- destroy --yes -s ${name}    # undo everything on the hosts`);
   console.log(`  npm run lab -- down                             # stop the lab`);
+}
+
+/** Each resource that waited for readiness in the last up: its URN's type and name, and the seconds. */
+function readinessWaits(state: { deployment: { resources?: { urn: string; outputs?: Record<string, unknown> }[] } }): [string, number][] {
+  return (state.deployment.resources ?? [])
+    .filter((r) => typeof r.outputs?.readySeconds === "number")
+    .map((r) => [r.urn.split("::").slice(-2).join(" "), r.outputs?.readySeconds as number]);
 }
 
 main(process.argv[2] ?? "nat-lab").catch((err: unknown) => {
