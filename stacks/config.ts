@@ -1,0 +1,171 @@
+// A stack's settings, read from its config (`pulumi-lvs:<key>`), each with a
+// type, a description and a default or "required". Every failure is collected
+// and reported at once, at preview, naming the key, the value it got and what
+// is allowed; nothing reaches a host before that.
+import * as net from "node:net";
+import * as pulumi from "@pulumi/pulumi";
+import { isUnicast } from "../providers/common/check";
+import { IFACE } from "../providers/common/net";
+
+/** The config namespace of every key: the project's name. */
+export const NAMESPACE = "pulumi-lvs";
+
+/** One key: how it is read and documented (docs/configuration.md is generated from these). */
+export interface KeySpec {
+  key: string;
+  type: "string" | "integer" | "boolean" | "address" | "interface" | "integers";
+  description: string;
+  /** Absent: the key is required for the topologies that read it. */
+  default?: string | number | boolean | number[];
+  /** string: the allowed values. */
+  allowed?: readonly string[];
+  /** integer(s): the range. */
+  min?: number;
+  max?: number;
+}
+
+/** Where values come from: the stack's config by default; a map in tests. */
+export type ConfigSource = (key: string) => string | undefined;
+
+function pulumiSource(): ConfigSource {
+  const cfg = new pulumi.Config(NAMESPACE);
+  return (key) => cfg.get(key);
+}
+
+const show = (v: string) => JSON.stringify(v);
+
+/** Reads typed keys, collecting failures; `done()` throws them all at once. */
+export class StackConfig {
+  readonly failures: string[] = [];
+
+  constructor(
+    readonly topology: string,
+    private readonly source: ConfigSource = pulumiSource(),
+  ) {}
+
+  private raw(spec: KeySpec): string | undefined {
+    const v = this.source(spec.key);
+    if (v === undefined || v === "") {
+      if (spec.default === undefined) this.fail(spec, "is required", undefined);
+      return undefined;
+    }
+    return v;
+  }
+
+  private fail(spec: KeySpec, what: string, got: string | undefined): void {
+    this.failures.push(
+      `${NAMESPACE}:${spec.key} ${what}${got === undefined ? "" : `; got ${show(got)}`} (${spec.description}; set it with \`pulumi config set ${NAMESPACE}:${spec.key} <value>\`)`,
+    );
+  }
+
+  string(spec: KeySpec): string {
+    const v = this.raw(spec);
+    if (v === undefined) return String(spec.default ?? "");
+    if (spec.allowed && !spec.allowed.includes(v)) this.fail(spec, `must be one of ${spec.allowed.join(", ")}`, v);
+    return v;
+  }
+
+  integer(spec: KeySpec): number {
+    const v = this.raw(spec);
+    if (v === undefined) return Number(spec.default ?? 0);
+    const n = Number(v);
+    const [min, max] = [spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER];
+    if (!/^-?\d+$/.test(v) || n < min || n > max) this.fail(spec, `must be an integer ${min}..${max}`, v);
+    return n;
+  }
+
+  boolean(spec: KeySpec): boolean {
+    const v = this.raw(spec);
+    if (v === undefined) return spec.default === true;
+    if (v !== "true" && v !== "false") this.fail(spec, "must be true or false", v);
+    return v === "true";
+  }
+
+  /** A unicast IPv4 or IPv6 address (no zone id). */
+  address(spec: KeySpec): string {
+    const v = this.raw(spec);
+    if (v === undefined) return String(spec.default ?? "");
+    if (v.includes("%") || net.isIP(v) === 0 || !isUnicast(v))
+      this.fail(spec, "must be a unicast IPv4 or IPv6 address (no zone id, prefix or port)", v);
+    return v;
+  }
+
+  interface(spec: KeySpec): string {
+    const v = this.raw(spec);
+    if (v === undefined) return String(spec.default ?? "");
+    if (!IFACE.test(v)) this.fail(spec, "must be an interface name of 1..15 letters, digits, '_', '-', '.' (not starting with '-')", v);
+    return v;
+  }
+
+  /** A JSON list of integers, e.g. [2,3]. */
+  integers(spec: KeySpec): number[] {
+    const v = this.raw(spec);
+    if (v === undefined) return (spec.default as number[] | undefined) ?? [];
+    const [min, max] = [spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every((n) => Number.isInteger(n) && n >= min && n <= max)) {
+      this.fail(spec, `must be a JSON list of integers ${min}..${max}, e.g. [2,3]`, v);
+      return [];
+    }
+    return parsed as number[];
+  }
+
+  /** Reads a key by its type. */
+  read(spec: KeySpec): string | number | boolean | number[] {
+    switch (spec.type) {
+      case "string":
+        return this.string(spec);
+      case "integer":
+        return this.integer(spec);
+      case "boolean":
+        return this.boolean(spec);
+      case "address":
+        return this.address(spec);
+      case "interface":
+        return this.interface(spec);
+      case "integers":
+        return this.integers(spec);
+    }
+  }
+
+  /** Throws every failure at once, naming the topology. */
+  done(): void {
+    if (this.failures.length)
+      throw new Error(`topology ${this.topology}: invalid stack config:\n  - ${this.failures.join("\n  - ")}`);
+  }
+}
+
+/** Keys every topology that has the thing names the same way. */
+export const COMMON_KEYS = {
+  topology: {
+    key: "topology",
+    type: "string",
+    description: "the topology this stack deploys (see docs/configuration.md)",
+  },
+  inventory: {
+    key: "inventory",
+    type: "string",
+    description: "path of the Ansible inventory (YAML or INI) naming the hosts by group; default: the running lab's",
+    default: "",
+  },
+  vip: { key: "vip", type: "address", description: "the virtual IP clients connect to" },
+  interface: {
+    key: "interface",
+    type: "interface",
+    description: "the directors' interface on the VIP's segment",
+    default: "eth0",
+  },
+  scheduler: {
+    key: "scheduler",
+    type: "string",
+    description: "the IPVS scheduler",
+    default: "rr",
+    allowed: ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"],
+  },
+  port: { key: "port", type: "integer", description: "the service port on the VIP", default: 80, min: 1, max: 65535 },
+} as const satisfies Record<string, KeySpec>;

@@ -1,0 +1,63 @@
+// What a topology reads: its config keys (stacks/config.ts) and its hosts,
+// chosen by inventory group (Ansible patterns: `directors`, `directors[0]`,
+// `realservers[0:1]`), never by host name. A topology says how many hosts of
+// each role it takes; more or fewer is an error at preview naming the key,
+// the pattern and the hosts it matched.
+import { KeySpec, StackConfig } from "./config";
+import { Host, HostSource } from "./hosts";
+
+/** A role the topology fills from the inventory. */
+export interface GroupSpec {
+  /** Config key holding the host pattern, e.g. "directors". */
+  key: string;
+  description: string;
+  /** The pattern used when the key is not set: the group of the same name. */
+  default: string;
+  min: number;
+  /** Default: min (exactly). */
+  max?: number;
+}
+
+/** Hosts of `pattern` in `groups`: `g`, `g[i]` (negative counts from the end) or `g[a:b]` (inclusive, as Ansible). */
+export function matchHosts(groups: Record<string, string[]>, pattern: string): string[] | string {
+  const m = /^([A-Za-z0-9_.-]+)(?:\[(-?\d+)(?::(-?\d*))?\])?$/.exec(pattern);
+  if (!m) return "must be a group name, optionally with [i] or [a:b] as in Ansible";
+  const members = groups[m[1]];
+  if (!members) return `names no inventory group (groups: ${Object.keys(groups).sort().join(", ") || "none"})`;
+  if (m[2] === undefined) return members;
+  const at = (i: number) => (i < 0 ? members.length + i : i);
+  const a = at(Number(m[2]));
+  const b = m[3] === undefined ? a : m[3] === "" ? members.length - 1 : at(Number(m[3]));
+  return members.slice(a, b + 1);
+}
+
+/** A topology's view of its stack: typed config and its hosts by role. */
+export class TopologyContext {
+  constructor(
+    readonly cfg: StackConfig,
+    private readonly source: HostSource,
+  ) {}
+
+  get<T extends string | number | boolean | number[]>(spec: KeySpec): T {
+    return this.cfg.read(spec) as T;
+  }
+
+  /** The hosts of a role; a wrong count is a config failure (reported by cfg.done()). */
+  hosts(spec: GroupSpec): Host[] {
+    const pattern = this.cfg.string({ key: spec.key, type: "string", description: spec.description, default: spec.default }) || spec.default;
+    const matched = matchHosts(this.source.inventory.groups, pattern);
+    const max = spec.max ?? spec.min;
+    const want = max === spec.min ? `exactly ${spec.min}` : max === Infinity ? `at least ${spec.min}` : `${spec.min} to ${max}`;
+    if (typeof matched === "string") {
+      this.cfg.failures.push(`pulumi-lvs:${spec.key} ${JSON.stringify(pattern)} ${matched} (${spec.description})`);
+      return [];
+    }
+    if (matched.length < spec.min || matched.length > max) {
+      this.cfg.failures.push(
+        `pulumi-lvs:${spec.key} ${JSON.stringify(pattern)} matches ${matched.length} host(s) (${matched.join(", ") || "none"}); this topology takes ${want} (${spec.description})`,
+      );
+      return [];
+    }
+    return matched.map((n) => this.source.host(n));
+  }
+}
