@@ -1,10 +1,12 @@
-// The Pulumi program of pulumi-lvs: the stack name chooses the topology.
-import * as pulumi from "@pulumi/pulumi";
+// The Pulumi program of pulumi-lvs: the stack's config chooses the topology
+// (`pulumi-lvs:topology`), its settings and its hosts (by inventory group).
+import { COMMON_KEYS, StackConfig } from "./stacks/config";
+import { hostsFromConfig } from "./stacks/hosts";
 import { stacks } from "./stacks";
+import { TopologyContext } from "./stacks/topology";
 
-const name = pulumi.getStack();
-const entry = stacks[name];
-if (!entry) {
-  throw new Error(`pulumi-lvs has no stack named "${name}"; stacks: ${Object.keys(stacks).sort().join(", ")}`);
-}
-export = entry.program();
+const names = Object.keys(stacks).sort();
+const pick = new StackConfig("(none)");
+const topology = pick.string({ ...COMMON_KEYS.topology, allowed: names });
+pick.done();
+export = stacks[topology].program(new TopologyContext(new StackConfig(topology), hostsFromConfig()));

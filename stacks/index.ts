@@ -1,17 +1,20 @@
-// The registry of stacks: each stack name maps to the lab preset it runs on
-// and the function that declares its resources and returns its outputs.
-// index.ts picks one by `pulumi.getStack()`; `npm run demo -- <stack>` boots
-// the preset first. The names are an interface: users and tests rely on them.
+// The registry of topologies: each name (the value of `pulumi-lvs:topology`)
+// maps to the lab preset it runs on in the lab and the function that declares
+// its resources from the stack's config and inventory groups. index.ts picks
+// one by config, so any stack (lab, staging, prod) can run any topology; the
+// lab's stacks are named after their topology (Pulumi.<name>.yaml holds the
+// lab's values). The names are an interface: users and tests rely on them.
 import { drStack } from "./dr";
 import { drKeepalivedStack } from "./drKeepalived";
 import { haproxyStack } from "./haproxy";
 import { keepalivedNginxStack } from "./keepalivedNginx";
 import { lvsNginxTomcatStack } from "./lvsNginxTomcat";
-import { natLabStack } from "./natLab";
+import { natLab } from "./natLab";
+import { TopologyContext } from "./topology";
 import { scaleStack } from "./scale";
 
 export type StackOutputs = Record<string, unknown>;
-export type StackProgram = () => StackOutputs | Promise<StackOutputs>;
+export type StackProgram = (ctx: TopologyContext) => StackOutputs | Promise<StackOutputs>;
 
 export interface StackEntry {
   /** The lab preset whose hosts the stack expects. */
@@ -21,11 +24,7 @@ export interface StackEntry {
 }
 
 export const stacks: Record<string, StackEntry> = {
-  "nat-lab": {
-    preset: "nat",
-    description: "LVS-NAT: director 12.0.0.20 in front of rs1/rs2 (rr; wrr 2:3 by config)",
-    program: natLabStack,
-  },
+  "nat-lab": natLab,
   dr: { preset: "dr", description: "LVS-DR with one director, VIP 192.168.118.100 on ens33:0", program: drStack },
   "dr-keepalived": {
     preset: "dr",

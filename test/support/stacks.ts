@@ -1,5 +1,11 @@
 // The project's registered stacks, run through the real engine as inline
 // programs on a test backend (so tests never touch a user's .pulumi-state).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { StackConfig } from "../../stacks/config";
+import { hostsFromConfig } from "../../stacks/hosts";
+import { TopologyContext } from "../../stacks/topology";
 import { Stack } from "@pulumi/pulumi/automation";
 import * as lab from "../../lab/lab";
 import { stacks } from "../../stacks";
@@ -7,11 +13,25 @@ import { inlineStack, TestBackend } from "./engine";
 
 export { holdsVip, until } from "../../scripts/lib/probe";
 
+/** The `pulumi-lvs:` keys of the committed Pulumi.<name>.yaml, as strings (objects as JSON). */
+export function labStackConfig(name: string): Record<string, string> {
+  const file = path.join(__dirname, "..", "..", `Pulumi.${name}.yaml`);
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  return Object.fromEntries(
+    Object.entries(doc?.config ?? {})
+      .filter(([k]) => k.startsWith("pulumi-lvs:"))
+      .map(([k, v]) => [k.slice("pulumi-lvs:".length), typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
+
 export async function projectStack(backend: TestBackend, name: string, config: Record<string, string> = {}): Promise<Stack> {
   const entry = stacks[name];
   if (!entry) throw new Error(`no stack ${name}`);
-  const stack = await inlineStack(backend, "pulumi-lvs", name, async () => entry.program());
-  for (const [k, v] of Object.entries(config)) await stack.setConfig(`pulumi-lvs:${k}`, { value: v });
+  const stack = await inlineStack(backend, "pulumi-lvs", name, async () =>
+    entry.program(new TopologyContext(new StackConfig(name), hostsFromConfig())),
+  );
+  // The lab stack's committed config (Pulumi.<name>.yaml), then the test's changes.
+  for (const [k, v] of Object.entries({ ...labStackConfig(name), ...config })) await stack.setConfig(`pulumi-lvs:${k}`, { value: v });
   return stack;
 }
 
