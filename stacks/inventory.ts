@@ -698,18 +698,24 @@ function resolveHost(m: Model, name: string): InventoryHost {
 function buildModel(text: string, source: string): Model {
   const ext = path.extname(source);
   let doc: unknown;
+  let yamlError: string | undefined;
   if (!ext || [".yaml", ".yml", ".json"].includes(ext)) {
     try {
       doc = YAML.parse(text, { version: "1.1", uniqueKeys: false, merge: true });
-    } catch {
-      doc = undefined;
+    } catch (err) {
+      yamlError = (err as Error).message.split("\n")[0];
     }
   }
   const m = newModel(source);
   if (isMap(doc) && Object.keys(doc).length && !doc.plugin) {
     for (const [g, body] of Object.entries(doc)) parseYamlGroup(m, g, body);
   } else {
-    parseIni(m, text);
+    try {
+      parseIni(m, text); // as Ansible: what is not a YAML mapping is tried as INI
+    } catch (err) {
+      if (yamlError === undefined) throw err;
+      throw new Error(`${source}: neither YAML (${yamlError}) nor INI (${(err as Error).message})`);
+    }
   }
   reconcile(m);
   return m;
