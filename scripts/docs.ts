@@ -64,9 +64,22 @@ export function kindDocs(decl: KindDecl<unknown>): KindDocs {
     );
   const props = (name: string): ts.Symbol[] => {
     const node = named(name);
-    return node && (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node))
-      ? checker.getPropertiesOfType(checker.getTypeAtLocation(node.name))
-      : [];
+    if (!node || !(ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node))) return [];
+    const found = checker.getPropertiesOfType(checker.getTypeAtLocation(node.name));
+    // Members written in the alias itself (`pulumi.Unwrap<Args> & { ... }`): types from node_modules are not
+    // resolved here (noResolve), so an intersection with one of them yields no properties of its own.
+    const literal: ts.Symbol[] = [];
+    const visit = (n: ts.Node): void => {
+      if (ts.isTypeLiteralNode(n))
+        for (const m of n.members) {
+          const sym = m.name ? checker.getSymbolAtLocation(m.name) : undefined;
+          if (sym) literal.push(sym);
+        }
+      else ts.forEachChild(n, visit);
+    };
+    if (ts.isTypeAliasDeclaration(node)) visit(node.type);
+    const names = new Set(found.map((f) => f.name));
+    return [...found, ...literal.filter((l) => !names.has(l.name))];
   };
   const cls = named(decl.type);
   const clsSym = cls && ts.isClassDeclaration(cls) && cls.name ? checker.getSymbolAtLocation(cls.name) : undefined;

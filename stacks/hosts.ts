@@ -1,9 +1,10 @@
-// Where a stack's hosts come from: an Ansible-style YAML inventory (the lab
-// writes one; for real machines write your own) named by the stack config
-// `pulumi-lvs:inventory` (default: the running lab's). The SSH key is the
-// inventory's key file, or the secret `pulumi-lvs:privateKey` when set.
+// Where a stack's hosts come from: an Ansible inventory, YAML or INI (the lab
+// writes one; for real machines write your own, docs/inventory.md) named by the
+// stack config `pulumi-lvs:inventory` (default: the running lab's). The SSH key
+// is the inventory's key file, or the secret `pulumi-lvs:privateKey` when set;
+// the connection gets the host's ProxyJump (`jump`) and become (`sudo`).
 import * as pulumi from "@pulumi/pulumi";
-import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "./inventory";
+import { checkUsable, connectionArgs, defaultInventoryPath, hostConnection, Inventory, inventoryHost, loadInventory } from "./inventory";
 import type { ConnectionArgs } from "../providers";
 
 export interface Host {
@@ -37,16 +38,9 @@ export function hostsFromConfig(): HostSource {
     inventory,
     host(name: string): Host {
       const h = inventoryHost(inventory, name);
+      checkUsable(h); // a missing pin or password sudo fails here, naming the host, not inside an apply
       const connection = key
-        ? pulumi.secret(
-            key.apply((privateKey): ConnectionArgs => ({
-              host: h.sshHost,
-              port: h.port,
-              user: h.user,
-              hostKeySha256: h.hostKeySha256,
-              privateKey,
-            })),
-          )
+        ? pulumi.secret(key.apply((privateKey): ConnectionArgs => hostConnection(h, privateKey)))
         : pulumi.secret(connectionArgs(h));
       return { name, connection, addresses: h.addresses, hostKey: h.hostKey };
     },

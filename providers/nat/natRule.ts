@@ -10,7 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
-import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
+import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { commandError, ConnectionArgs, Transport } from "../transport/types";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
@@ -40,19 +40,19 @@ export interface NatRuleArgs {
   to?: pulumi.Input<string>;
 }
 
-type Props = Partial<NatSpec> & {
-  connection: ConnectionArgs;
-  /** Refresh: is the rule in the kernel? */
-  present?: boolean;
-} & BootUnitProps;
+type Props = boot.BootUnitKindProps<
+  NatSpec,
+  {
+    /** Refresh: is the rule in the kernel? */
+    present?: boolean;
+  }
+>;
 
-function bootUnit(s: NatSpec): BootUnit {
-  return { name: natUnitName(s.name), text: renderNatUnit(s) };
-}
+const bootUnit = boot.unitOf((s: NatSpec) => natUnitName(s.name), renderNatUnit);
 
 /** Writes and enables the boot unit, then adds the rule if `-C` says it is missing. */
 function apply(t: Transport, s: NatSpec): Promise<void> {
-  return installBootUnit(t, bootUnit(s), `{ ${ensureNatCommand(s)}; }`);
+  return boot.installBootUnit(t, bootUnit(s), `{ ${ensureNatCommand(s)}; }`);
 }
 
 export const NAT_RULE = defineKind<Props>({
@@ -65,10 +65,10 @@ export const NAT_RULE = defineKind<Props>({
   notes: "a systemd oneshot unit puts it back at boot; deletes before replacing when the name stays",
   check: (p) => checkNatRule(p as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...normalizeNat(p) }),
-  changes: (olds) => olds.present === false || olds.persisted === false,
+  changes: boot.bootUnitDrift((p) => p.present),
   // The comment and the boot unit are named after the name: a replacement
   // that keeps it must remove the old rule and unit before adding the new.
-  deleteBeforeReplace: deleteBeforeReplaceSameUnit((p) => p.name),
+  deleteBeforeReplace: boot.deleteBeforeReplaceSameUnit((p) => p.name),
 });
 
 export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
@@ -84,7 +84,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
     const t = sshTransport(props.connection);
     const s = normalizeNat(props);
     const probe = natCommand("-C", s);
-    const { probed: checked, persisted } = await readBootUnit(t, bootUnit(s), `${probe} 2>&1; echo "exit=$?"`);
+    const { probed: checked, persisted } = await boot.readBootUnit(t, bootUnit(s), `${probe} 2>&1; echo "exit=$?"`);
     const m = /exit=(\d+)\s*$/.exec(checked);
     const code = m ? Number(m[1]) : -1;
     const said = m ? checked.slice(0, m.index) : checked;
@@ -106,7 +106,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const s = normalizeNat(props);
-    await t.run(`${removeNatCommand(s)}; ${removeBootUnit(bootUnit(s))}`);
+    await t.run(`${removeNatCommand(s)}; ${boot.removeBootUnit(bootUnit(s))}`);
   },
 });
 

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
-import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
+import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import {
@@ -34,21 +34,21 @@ export interface RouteArgs {
   dev?: pulumi.Input<string>;
 }
 
-type Props = Partial<RouteSpec> & {
-  connection: ConnectionArgs;
-  /** The route this one displaced, as `ip route show` printed it; put back on delete. */
-  previous?: string;
-  /** Refresh: is the live route the declared one? */
-  present?: boolean;
-} & BootUnitProps;
+type Props = boot.BootUnitKindProps<
+  RouteSpec,
+  {
+    /** The route this one displaced, as `ip route show` printed it; put back on delete. */
+    previous?: string;
+    /** Refresh: is the live route the declared one? */
+    present?: boolean;
+  }
+>;
 
-function bootUnit(r: RouteSpec): BootUnit {
-  return { name: routeUnitName(r.destination), text: renderRouteUnit(r) };
-}
+const bootUnit = boot.unitOf((r: RouteSpec) => routeUnitName(r.destination), renderRouteUnit);
 
 /** Writes and enables the boot unit, then sets the route. */
 function apply(t: Transport, r: RouteSpec): Promise<void> {
-  return installBootUnit(t, bootUnit(r), routeCommand(r));
+  return boot.installBootUnit(t, bootUnit(r), routeCommand(r));
 }
 
 export const ROUTE = defineKind<Props>({
@@ -58,10 +58,10 @@ export const ROUTE = defineKind<Props>({
   notes: "a systemd unit puts it back at boot; deletes before replacing when the destination (the unit's name) stays",
   check: (p) => checkRoute(p as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...normalizeRoute(p) }),
-  changes: (olds) => olds.present === false || olds.persisted === false,
+  changes: boot.bootUnitDrift((p) => p.present),
   // The boot unit is named after the destination: a replacement that keeps
   // it must remove the old unit before writing the new one.
-  deleteBeforeReplace: deleteBeforeReplaceSameUnit((p) => (p.destination === undefined ? undefined : routeUnitName(p.destination))),
+  deleteBeforeReplace: boot.deleteBeforeReplaceSameUnit((p) => (p.destination === undefined ? undefined : routeUnitName(p.destination))),
 });
 
 export const routeProvider = kindProvider<Props>(ROUTE, {
@@ -80,7 +80,7 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
     if (!props) throw importUnsupported("Route", id);
     const t = sshTransport(props.connection);
     const r = normalizeRoute(props);
-    const { probed, persisted } = await readBootUnit(t, bootUnit(r), `ip route show ${command(r.destination)} || exit 1`);
+    const { probed, persisted } = await boot.readBootUnit(t, bootUnit(r), `ip route show ${command(r.destination)} || exit 1`);
     // Even when neither the route nor the unit exists the id stays: the
     // resource is reported as drift and `up` puts it back.
     return { id, props: { ...props, ...r, present: parseRoute(probed, r), persisted } };
@@ -96,7 +96,7 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const r = normalizeRoute(props);
-    await t.run(`${removeBootUnit(bootUnit(r))}; ${removeRouteCommand(r, props.previous)}`);
+    await t.run(`${boot.removeBootUnit(bootUnit(r))}; ${removeRouteCommand(r, props.previous)}`);
   },
 });
 

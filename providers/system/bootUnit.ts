@@ -6,7 +6,7 @@ import { SEP } from "../common/check";
 import { DiffContext } from "../common/define";
 import { hostPath } from "../common/paths";
 import { command, notOption } from "../transport/shell";
-import { Transport } from "../transport/types";
+import { ConnectionArgs, Transport } from "../transport/types";
 import { enableBootUnitCommand, removeBootUnitCommand } from "./core";
 
 /** A kind's boot unit: its file name (such as pulumi-lvs-route-default.service) and its text. */
@@ -56,6 +56,19 @@ export type BootUnitProps = {
   /** Refresh: is the boot-time unit in place and enabled? */
   persisted?: boolean;
 };
+
+/** A boot-unit kind's props: its spec (partial until checked), the connection, what refresh reads, the unit's state. */
+export type BootUnitKindProps<Spec, Live> = Partial<Spec> & { connection: ConnectionArgs } & Live & BootUnitProps;
+
+/** A kind's boot unit from its spec: the unit's name and text, both pure functions of the spec. */
+export function unitOf<Spec>(name: (s: Spec) => string, render: (s: Spec) => string): (s: Spec) => BootUnit {
+  return (s) => ({ name: name(s), text: render(s) });
+}
+
+/** Drift of a boot-unit kind on refresh: its live object (`live`) or its boot unit found missing. */
+export function bootUnitDrift<P extends BootUnitProps>(live: (p: P) => boolean | undefined): (olds: P) => boolean {
+  return (olds) => live(olds) === false || olds.persisted === false;
+}
 
 /**
  * deleteBeforeReplace for a kind whose boot unit is named after one of its

@@ -30,19 +30,15 @@ export interface SystemdServiceArgs {
   readiness?: pulumi.Input<ReadinessArgs>;
 }
 
-interface Props {
-  connection: ConnectionArgs;
-  unit: string;
-  enabled?: boolean;
-  running?: boolean;
-  readiness?: ReadinessArgs;
+/** The args as the provider sees them (plain values), and its outputs. */
+type Props = pulumi.Unwrap<SystemdServiceArgs> & {
   /** Seconds the last create or update waited for readiness (0 when the unit is not to run). */
   readySeconds?: number;
   /** State before create (restored on delete). */
   previous?: { enabled: boolean; running: boolean };
   /** Refresh: the live state. */
   live?: { enabled: boolean; running: boolean };
-}
+};
 
 const want = (p: Props) => ({ enabled: p.enabled ?? true, running: p.running ?? true });
 

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { command, notOption } from "../transport/shell";
-import { BootUnit, BootUnitProps, deleteBeforeReplaceSameUnit, installBootUnit, readBootUnit, removeBootUnit } from "../system/bootUnit";
+import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
@@ -31,15 +31,15 @@ export interface VipAliasArgs {
   gratuitousArp?: pulumi.Input<boolean>;
 }
 
-type Props = Partial<VipSpec> & {
-  connection: ConnectionArgs;
-  /** Refresh: is the address on the interface? */
-  assigned?: boolean;
-} & BootUnitProps;
+type Props = boot.BootUnitKindProps<
+  VipSpec,
+  {
+    /** Refresh: is the address on the interface? */
+    assigned?: boolean;
+  }
+>;
 
-function bootUnit(v: VipSpec): BootUnit {
-  return { name: unitName(v), text: renderUnit(v) };
-}
+const bootUnit = boot.unitOf(unitName, renderUnit);
 
 export const VIP_ALIAS = defineKind<Props>({
   type: "VipAlias",
@@ -52,17 +52,17 @@ export const VIP_ALIAS = defineKind<Props>({
   notes: "a systemd unit puts it back at boot; deletes before replacing when the label stays",
   check: (p) => checkVip(p as Record<string, unknown>),
   normalize: (p) => ({ ...p, ...normalizeVip(p) }),
-  changes: (olds) => olds.assigned === false || olds.persisted === false,
+  changes: boot.bootUnitDrift((p) => p.assigned),
   // The boot unit is named after the label: a replacement that keeps the
   // label must remove the old unit before writing the new one.
-  deleteBeforeReplace: deleteBeforeReplaceSameUnit((p) => unitName(normalizeVip(p))),
+  deleteBeforeReplace: boot.deleteBeforeReplaceSameUnit((p) => unitName(normalizeVip(p))),
 });
 
 export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const v = normalizeVip(inputs);
-    await installBootUnit(t, bootUnit(v), addCommand(v));
+    await boot.installBootUnit(t, bootUnit(v), addCommand(v));
     return {
       id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`,
       outs: { ...inputs, ...v, assigned: true, persisted: true },
@@ -73,7 +73,7 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     if (!props) throw importUnsupported("VipAlias", id);
     const t = sshTransport(props.connection);
     const v = normalizeVip(props);
-    const { probed, unit, persisted } = await readBootUnit(
+    const { probed, unit, persisted } = await boot.readBootUnit(
       t,
       bootUnit(v),
       `ip -o addr show dev ${command(notOption(v.interface, "interface"))}`,
@@ -88,14 +88,14 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     const v = normalizeVip(news);
     const old = normalizeVip(olds);
     if (old.hostRoute && !v.hostRoute) await t.run(delCommand({ ...old, hostRoute: true }).split("; ")[0]);
-    await installBootUnit(t, bootUnit(v), addCommand(v));
+    await boot.installBootUnit(t, bootUnit(v), addCommand(v));
     return { outs: { ...news, ...v, assigned: true, persisted: true } };
   },
 
   async delete(_id, props) {
     const t = sshTransport(props.connection);
     const v = normalizeVip(props);
-    await t.run(`${removeBootUnit(bootUnit(v))}; ${delCommand(v)}`);
+    await t.run(`${boot.removeBootUnit(bootUnit(v))}; ${delCommand(v)}`);
   },
 });
 

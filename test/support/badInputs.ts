@@ -1,7 +1,7 @@
 // The catalogue of invalid inputs: one entry per mistake, across every
 // resource (and, in test/engine/badInput.test.ts, the components). Each names
 // the field the refusal must name and a fragment of what is allowed.
-import { KIND_NAMES, KindClass, KINDS } from "../../providers/registry";
+import { KIND_NAMES, KindClass, KindName, KINDS } from "../../providers/registry";
 
 export interface BadInput {
   kind: string;
@@ -27,6 +27,24 @@ const app = { name: "test", path: "", docBase: "/srv/app", files: { "index.jsp":
 const file = { path: "/etc/x.conf", content: "x\n" };
 const nat = { name: "snat", chain: "POSTROUTING", target: "SNAT", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" };
 const route = { destination: "default", via: "192.168.118.20" };
+
+/** One valid input per kind (without its connection): the base each bad input changes, and test/unit/fields.test.ts's. */
+export const VALID_ARGS: Record<KindName, Record<string, unknown>> = {
+  IpvsService: { address: "192.168.118.100", port: 80 },
+  IpvsRealServer: { service: svcKey, address: "192.168.118.30", port: 80, method: "route" },
+  VipAlias: { address: "192.168.118.100", interface: "ens33" },
+  SysctlSet: { name: "90-lvs", values: { "net.ipv4.ip_forward": "1" } },
+  NatRule: nat,
+  Route: route,
+  KeepalivedInstance: { name: "vi1", vrrp },
+  HaproxyListener: listener,
+  NginxSite: site,
+  TomcatApp: app,
+  ManagedFile: file,
+  Package: { names: ["nginx"] },
+  SystemdService: { unit: "nginx" },
+  GeneratedSecret: { length: 16 },
+};
 
 const patch = (base: Record<string, unknown>, p: Record<string, unknown>) => ({ ...structuredClone(base), ...p });
 

@@ -13,52 +13,14 @@ import fc from "fast-check";
 import type { CheckFailure } from "../../providers/common/check";
 import { KIND_NAMES, KindName, KINDS } from "../../providers/registry";
 import { kindDocs } from "../../scripts/docs";
-import { argsOf, BAD_INPUTS } from "../support/badInputs";
+import { argsOf, BAD_INPUTS, VALID_ARGS } from "../support/badInputs";
 
 const conn = { host: "127.0.0.1", port: 2201, trustOnFirstUse: true };
 
-/** One valid input per kind: the base each case changes one field of. */
-export const VALID: Record<KindName, Record<string, unknown>> = {
-  IpvsService: { connection: conn, address: "192.168.118.100", port: 80 },
-  IpvsRealServer: {
-    connection: conn,
-    service: { protocol: "tcp", address: "192.168.118.100", port: 80 },
-    address: "192.168.118.30",
-    port: 80,
-    method: "route",
-  },
-  VipAlias: { connection: conn, address: "192.168.118.100", interface: "ens33" },
-  SysctlSet: { connection: conn, name: "90-lvs", values: { "net.ipv4.ip_forward": "1" } },
-  NatRule: {
-    connection: conn,
-    name: "snat",
-    chain: "POSTROUTING",
-    target: "SNAT",
-    source: "192.168.118.0/24",
-    outInterface: "ens36",
-    to: "12.0.0.20",
-  },
-  Route: { connection: conn, destination: "default", via: "192.168.118.20" },
-  KeepalivedInstance: {
-    connection: conn,
-    name: "vi1",
-    vrrp: {
-      name: "VI_1",
-      state: "MASTER",
-      interface: "ens33",
-      virtualRouterId: 51,
-      priority: 120,
-      virtualIpaddress: [{ address: "192.168.118.100" }],
-    },
-  },
-  HaproxyListener: { connection: conn, name: "web", bind: [{ port: 80 }], servers: [{ name: "rs1", address: "192.168.118.30", port: 80 }] },
-  NginxSite: { connection: conn, name: "web", locations: [{ match: "/" }] },
-  TomcatApp: { connection: conn, name: "test", path: "", docBase: "/srv/app", files: { "index.jsp": "x" } },
-  ManagedFile: { connection: conn, path: "/etc/x.conf", content: "x\n" },
-  Package: { connection: conn, names: ["nginx"] },
-  SystemdService: { connection: conn, unit: "nginx" },
-  GeneratedSecret: { length: 16 },
-};
+/** One valid input per kind (test/support/badInputs.ts), with a connection: the base each case changes one field of. */
+const VALID = Object.fromEntries(
+  KIND_NAMES.map((k) => [k, k === "GeneratedSecret" ? VALID_ARGS[k] : { connection: conn, ...VALID_ARGS[k] }]),
+) as Record<KindName, Record<string, unknown>>;
 
 /**
  * String fields that carry free text to the host unchanged (never into a command line or a path unquoted): the
