@@ -5,6 +5,7 @@
 // the pattern and the hosts it matched.
 import { KeySpec, StackConfig } from "./config";
 import { Host, HostSource } from "./hosts";
+import { groupHosts, Inventory } from "./inventory";
 
 /** A role the topology fills from the inventory. */
 export interface GroupSpec {
@@ -18,12 +19,16 @@ export interface GroupSpec {
   max?: number;
 }
 
-/** Hosts of `pattern` in `groups`: `g`, `g[i]` (negative counts from the end) or `g[a:b]` (inclusive, as Ansible). */
-export function matchHosts(groups: Record<string, string[]>, pattern: string): string[] | string {
+/**
+ * Hosts of `pattern` in the inventory: `g` (with its children's hosts), `g[i]` (negative counts from the end) or
+ * `g[a:b]` (inclusive, as Ansible); a reason string when it matches no group.
+ */
+export function matchHosts(inv: Inventory, pattern: string): string[] | string {
   const m = /^([A-Za-z0-9_.-]+)(?:\[(-?\d+)(?::(-?\d*))?\])?$/.exec(pattern);
   if (!m) return "must be a group name, optionally with [i] or [a:b] as in Ansible";
-  const members = groups[m[1]];
-  if (!members) return `names no inventory group (groups: ${Object.keys(groups).sort().join(", ") || "none"})`;
+  const known = new Set([...Object.keys(inv.groups), ...Object.keys(inv.children ?? {}), "all"]);
+  if (!known.has(m[1])) return `names no inventory group (groups: ${[...known].sort().join(", ")})`;
+  const members = groupHosts(inv, m[1]);
   if (m[2] === undefined) return members;
   const at = (i: number) => (i < 0 ? members.length + i : i);
   const a = at(Number(m[2]));
@@ -44,8 +49,9 @@ export class TopologyContext {
 
   /** The hosts of a role; a wrong count is a config failure (reported by cfg.done()). */
   hosts(spec: GroupSpec): Host[] {
-    const pattern = this.cfg.string({ key: spec.key, type: "string", description: spec.description, default: spec.default }) || spec.default;
-    const matched = matchHosts(this.source.inventory.groups, pattern);
+    const pattern =
+      this.cfg.string({ key: spec.key, type: "string", description: spec.description, default: spec.default }) || spec.default;
+    const matched = matchHosts(this.source.inventory, pattern);
     const max = spec.max ?? spec.min;
     const want = max === spec.min ? `exactly ${spec.min}` : max === Infinity ? `at least ${spec.min}` : `${spec.min} to ${max}`;
     if (typeof matched === "string") {
