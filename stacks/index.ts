@@ -4,7 +4,7 @@
 // one by config, so any stack (lab, staging, prod) can run any topology; the
 // lab's stacks are named after their topology (Pulumi.<name>.yaml holds the
 // lab's values). The names are an interface: users and tests rely on them.
-import { drStack } from "./dr";
+import { dr } from "./dr";
 import { drKeepalivedStack } from "./drKeepalived";
 import { haproxyStack } from "./haproxy";
 import { keepalivedNginxStack } from "./keepalivedNginx";
@@ -25,7 +25,7 @@ export interface StackEntry {
 
 export const stacks: Record<string, StackEntry> = {
   "nat-lab": natLab,
-  dr: { preset: "dr", description: "LVS-DR with one director, VIP 192.168.118.100 on ens33:0", program: drStack },
+  dr,
   "dr-keepalived": {
     preset: "dr",
     description: "LVS-DR with a keepalived director pair (MASTER 120 / BACKUP 100, VRID 51), TCP_CHECK on rs1/rs2",
