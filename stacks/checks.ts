@@ -1,30 +1,70 @@
 // Cross-host checks a stack runs before it declares anything: a failure stops
 // the program at preview, so nothing on any host changes. Each check returns
 // messages naming the hosts and values; `assertTopology` throws them together.
+// Addresses are IPv4 or IPv6 (parsed and compared with ipaddr.js, by value:
+// 2001:db8::1 is 2001:0db8:0:0::1); an address or address/prefix that does
+// not parse throws an Error naming it.
+import * as ipaddr from "ipaddr.js";
 
-/** 32-bit value of a dotted IPv4 address. */
-function ipv4ToInt(ip: string): number {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+type Ip = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * One address, or undefined. IPv4 must be dotted-quad decimal without leading
+ * zeros: ipaddr.js alone also reads 10.1, 0x0a.0.0.1 and octal 010.0.0.1 (as
+ * 8.0.0.1). IPv6 may end in a dotted quad (::ffff:192.0.2.1) but may not be
+ * the deprecated ::a.b.c.d, which ipaddr.js reads as ::ffff:a.b.c.d, nor
+ * carry a zone (fe80::1%eth0).
+ */
+function tryParseIp(ip: string): Ip | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(ip)) return ipaddr.IPv4.parse(ip);
+  if (!ipaddr.IPv6.isValid(ip) || ip.includes("%")) return undefined;
+  const tail = ip.slice(ip.lastIndexOf(":") + 1);
+  if (tail.includes(".") && (!ipaddr.IPv4.isValidFourPartDecimal(tail) || ip === `::${tail}`)) return undefined;
+  return ipaddr.IPv6.parse(ip);
 }
 
-/** Is `ip` inside `cidr` (a.b.c.d/len)? */
+/** One address; `where` (a host and interface, say) prefixes the error. */
+function parseIp(ip: string, where?: string): Ip {
+  const addr = tryParseIp(ip);
+  if (!addr) throw new Error(`${where ? `${where}: ` : ""}not an IP address: ${JSON.stringify(ip)}`);
+  return addr;
+}
+
+/** address/prefix; the prefix is decimal, at most 32 (IPv4) or 128 (IPv6). */
+function parseCidr(cidr: string, where?: string): [Ip, number] {
+  const bad = (why: string) => new Error(`${where ? `${where}: ` : ""}not an address/prefix: ${JSON.stringify(cidr)}${why}`);
+  const m = /^([^/]+)\/(0|[1-9]\d*)$/.exec(cidr);
+  if (!m) throw bad("");
+  const addr = tryParseIp(m[1]);
+  if (!addr) throw bad(` (not an IP address: ${JSON.stringify(m[1])})`);
+  const bits = Number(m[2]);
+  const max = addr.kind() === "ipv4" ? 32 : 128;
+  if (bits > max) throw bad(` (an ${addr.kind() === "ipv4" ? "IPv4" : "IPv6"} prefix is at most ${max})`);
+  return [addr, bits];
+}
+
+/** Is `addr` inside `net`/`bits`? Never across families (an IPv4-mapped IPv6 address is IPv6). */
+function contains(net: Ip, bits: number, addr: Ip): boolean {
+  return addr.kind() === net.kind() && addr.match(net, bits);
+}
+
+/** Same address, by value. */
+function sameIp(a: Ip, b: Ip): boolean {
+  return a.kind() === b.kind() && a.toNormalizedString() === b.toNormalizedString();
+}
+
+/** Is `ip` inside `cidr` (address/prefix, IPv4 or IPv6)? Different families are never inside each other. */
 export function inSubnet(ip: string, cidr: string): boolean {
-  const [net, len] = cidr.split("/");
-  const bits = Number(len);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (ipv4ToInt(ip) & mask) === (ipv4ToInt(net) & mask);
+  const [net, bits] = parseCidr(cidr);
+  return contains(net, bits, parseIp(ip));
 }
 
-/** The network of an address/prefix: 192.168.118.20/24 -> 192.168.118.0/24. */
+/** The network of an address/prefix: 192.168.118.20/24 -> 192.168.118.0/24, 2001:db8::5/64 -> 2001:db8::/64. */
 export function networkCidr(cidr: string): string {
-  const [ip, len] = cidr.split("/");
-  const bits = Number(len);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  const n = (ipv4ToInt(ip) & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".")}/${bits}`;
+  const [addr, bits] = parseCidr(cidr);
+  const canonical = `${addr.toString()}/${bits}`;
+  const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(canonical) : ipaddr.IPv6.networkAddressFromCIDR(canonical);
+  return `${net.toString()}/${bits}`;
 }
 
 export interface HostAddresses {
@@ -33,11 +73,12 @@ export interface HostAddresses {
   addresses: Record<string, string>;
 }
 
-/** The VIP must not be any host's own address. */
+/** The VIP must not be any host's own address (compared by value, IPv4 or IPv6). */
 export function vipNotOwned(vip: string, hosts: HostAddresses[]): string[] {
+  const v = parseIp(vip, "the VIP");
   return hosts.flatMap((h) =>
     Object.entries(h.addresses)
-      .filter(([, cidr]) => cidr.split("/")[0] === vip)
+      .filter(([nic, cidr]) => sameIp(parseIp(cidr.split("/")[0], `host ${h.name} ${nic}`), v))
       .map(([nic]) => `the VIP ${vip} is ${h.name}'s own address on ${nic}; pick a free address`),
   );
 }
@@ -46,8 +87,11 @@ export function vipNotOwned(vip: string, hosts: HostAddresses[]): string[] {
 export function drSameSubnet(director: HostAddresses, nic: string, realServers: HostAddresses[]): string[] {
   const cidr = director.addresses[nic];
   if (!cidr) return [`director ${director.name} has no address on ${nic}`];
+  const [net, bits] = parseCidr(cidr, `director ${director.name} ${nic}`);
   return realServers
-    .filter((rs) => !Object.values(rs.addresses).some((a) => inSubnet(a.split("/")[0], cidr)))
+    .filter(
+      (rs) => !Object.entries(rs.addresses).some(([rsNic, a]) => contains(net, bits, parseIp(a.split("/")[0], `host ${rs.name} ${rsNic}`))),
+    )
     .map(
       (rs) =>
         `DR real server ${rs.name} (${Object.values(rs.addresses).join(", ")}) is not on director ${director.name}'s subnet ${cidr} (${nic}); LVS-DR needs one L2 segment`,
