@@ -94,6 +94,9 @@ async function pulumiStack(name: string, config: Record<string, string> = {}): P
     path.join(project, "Pulumi.yaml"),
     `name: pulumi-lvs\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${projectRoot}\n`,
   );
+  // The lab stack's committed config (its topology and the lab's values), read by the CLI from the project dir.
+  const committed = path.join(projectRoot, `Pulumi.${name}.yaml`);
+  if (fs.existsSync(committed)) fs.copyFileSync(committed, path.join(project, `Pulumi.${name}.yaml`));
   env ??= { ...toolchainEnv(), PULUMI_BACKEND_URL: `file://${WORK}/state` };
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: name, workDir: project },

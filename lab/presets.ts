@@ -13,7 +13,7 @@ export interface LabNic {
 
 export interface LabHostSpec {
   name: string;
-  /** Ansible-like groups: directors, realservers, clients, tomcats, haproxies. */
+  /** Ansible-like groups: directors, realservers, clients, appservers, haproxies. */
   groups: string[];
   nics: LabNic[];
   /** Default gateway, if the seed sets one for this host at the start. */
@@ -73,8 +73,8 @@ export const presets: Record<string, LabPreset> = {
     reserved: ["192.168.118.100"],
     hosts: [
       ...drHosts(),
-      { name: "tomcat1", groups: ["tomcats"], nics: [lan(50)], enable: ["tomcat10"] },
-      { name: "tomcat2", groups: ["tomcats"], nics: [lan(60)], enable: ["tomcat10"] },
+      { name: "tomcat1", groups: ["appservers"], nics: [lan(50)], enable: ["tomcat10"] },
+      { name: "tomcat2", groups: ["appservers"], nics: [lan(60)], enable: ["tomcat10"] },
     ],
   },
   haproxy: {

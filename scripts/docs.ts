@@ -1,5 +1,7 @@
 // npm run docs: writes the generated parts of docs/resources.md (the summary
-// table and each resource's fields) and of README.md (the resource list)
+// table and each resource's fields), of README.md (the resource list), of
+// docs/configuration.md (each topology's roles and keys) and Pulumi.yaml's
+// `config:` block (from the topologies in stacks/index.ts)
 // from the resource declarations in providers/registry.ts, between marker
 // comments. The docs of a kind and of its fields are their TSDoc: the
 // resource class's, its `<Type>Args` properties' and, for outputs, its
@@ -10,14 +12,19 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { fieldsOf, FieldKind, KindDecl } from "../providers/common/define";
 import { KIND_NAMES, KindGroup, KindName, KINDS } from "../providers/registry";
+import { stacks } from "../stacks";
+import { COMMON_KEYS, KeySpec, NAMESPACE } from "../stacks/config";
+import { GroupSpec } from "../stacks/topology";
 
 const ROOT = path.join(__dirname, "..");
 
 /** The files and the generated sections in them. */
-export const GENERATED: { file: string; section: string; render: () => string }[] = [
+export const GENERATED: { file: string; section: string; render: () => string; prefix?: string }[] = [
   { file: "docs/resources.md", section: "summary", render: () => summaryTable() },
   { file: "docs/resources.md", section: "fields", render: () => fieldTables() },
   { file: "README.md", section: "resources", render: () => readmeList() },
+  { file: "docs/configuration.md", section: "topologies", render: () => topologyTables() },
+  { file: "Pulumi.yaml", section: "config", render: () => pulumiConfigBlock(), prefix: "# " },
 ];
 
 export interface KindDocs {
@@ -139,15 +146,90 @@ export function readmeList(): string {
   );
 }
 
+const showDefault = (v: KeySpec["default"]): string => (Array.isArray(v) ? JSON.stringify(v) : String(v));
+
+function allowedOf(k: KeySpec): string {
+  if (k.allowed) return k.allowed.join(", ");
+  if (k.type === "integer" || k.type === "integers") return `${k.min ?? 0}..${k.max ?? "any"}`;
+  if (k.type === "address") return "unicast IPv4 or IPv6";
+  if (k.type === "interface") return "interface name";
+  return "";
+}
+
+const count = (g: GroupSpec): string => {
+  const max = g.max ?? g.min;
+  return max === g.min ? `${g.min}` : max === Infinity ? `${g.min} or more` : `${g.min}..${max}`;
+};
+
+/** docs/configuration.md: per topology, its roles (inventory groups) and its keys. */
+export function topologyTables(): string {
+  return Object.entries(stacks)
+    .map(([name, t]) => {
+      const roles = t.groups.map((g) => `| \`${NAMESPACE}:${g.key}\` | \`${g.default}\` | ${count(g)} | ${cell(g.description)} |`);
+      const keys = t.keys.map(
+        (k) =>
+          `| \`${NAMESPACE}:${k.key}\` | ${k.type === "integers" ? "JSON list of integers" : k.type} | ${k.default === undefined ? "**required**" : `\`${cell(showDefault(k.default))}\``} | ${cell(allowedOf(k))} | ${cell(k.description)} |`,
+      );
+      return [
+        `### \`${name}\``,
+        "",
+        `${t.description}. Lab preset: \`${t.preset}\`.`,
+        "",
+        "| role key | default pattern | hosts | role |",
+        "|---|---|---|---|",
+        ...roles,
+        "",
+        "| key | type | default | allowed | description |",
+        "|---|---|---|---|---|",
+        ...keys,
+      ].join("\n");
+    })
+    .join("\n\n");
+}
+
+/** Every key any topology reads, once (the first topology's description), with the common keys first. */
+function projectKeys(): KeySpec[] {
+  const byKey = new Map<string, KeySpec>();
+  const add = (k: KeySpec) => {
+    if (!byKey.has(k.key)) byKey.set(k.key, k);
+  };
+  add({ ...COMMON_KEYS.topology, description: `${COMMON_KEYS.topology.description}: ${Object.keys(stacks).join(", ")}` });
+  for (const k of Object.values(COMMON_KEYS)) add(k);
+  for (const t of Object.values(stacks)) {
+    for (const k of t.keys) add(k);
+    for (const g of t.groups)
+      add({
+        key: g.key,
+        type: "string",
+        description: `inventory host pattern of the ${g.key} role (group, group[i] or group[a:b])`,
+        default: g.default,
+      });
+  }
+  return [...byKey.values()];
+}
+
+/** Pulumi.yaml's `config:` block: each key's type, description and default (none: required). */
+export function pulumiConfigBlock(): string {
+  const lines = ["config:"];
+  for (const k of projectKeys()) {
+    const type = k.type === "integer" ? "integer" : k.type === "boolean" ? "boolean" : "string";
+    lines.push(`  ${NAMESPACE}:${k.key}:`, `    type: ${type}`, `    description: ${JSON.stringify(k.description)}`);
+    if (k.default !== undefined)
+      lines.push(`    default: ${JSON.stringify(Array.isArray(k.default) ? JSON.stringify(k.default) : k.default)}`);
+  }
+  return lines.join("\n");
+}
+
 const begin = (section: string) => `<!-- generated:${section} (npm run docs; do not edit by hand) -->`;
 const end = (section: string) => `<!-- end generated:${section} -->`;
 
 /** `text` with the section between its markers replaced by `body`; fails when the markers are missing. */
-export function replaceSection(text: string, file: string, section: string, body: string): string {
-  const b = text.indexOf(begin(section));
-  const e = text.indexOf(end(section));
-  if (b < 0 || e < b) throw new Error(`${file}: no ${begin(section)} ... ${end(section)} markers`);
-  return `${text.slice(0, b)}${begin(section)}\n\n${body}\n\n${text.slice(e)}`;
+export function replaceSection(text: string, file: string, section: string, body: string, prefix = ""): string {
+  const [open, close] = [prefix + begin(section), prefix + end(section)];
+  const b = text.indexOf(open);
+  const e = text.indexOf(close);
+  if (b < 0 || e < b) throw new Error(`${file}: no ${open} ... ${close} markers`);
+  return `${text.slice(0, b)}${open}\n\n${body}\n\n${text.slice(e)}`;
 }
 
 /** Every generated file's content as it should be. */
@@ -155,7 +237,7 @@ export function generatedFiles(): Map<string, string> {
   const out = new Map<string, string>();
   for (const g of GENERATED) {
     const text = out.get(g.file) ?? fs.readFileSync(path.join(ROOT, g.file), "utf8");
-    out.set(g.file, replaceSection(text, g.file, g.section, g.render()));
+    out.set(g.file, replaceSection(text, g.file, g.section, g.render(), g.prefix));
   }
   return out;
 }

@@ -135,8 +135,7 @@ export class StackConfig {
 
   /** Throws every failure at once, naming the topology. */
   done(): void {
-    if (this.failures.length)
-      throw new Error(`topology ${this.topology}: invalid stack config:\n  - ${this.failures.join("\n  - ")}`);
+    if (this.failures.length) throw new Error(`topology ${this.topology}: invalid stack config:\n  - ${this.failures.join("\n  - ")}`);
   }
 }
 
@@ -168,4 +167,63 @@ export const COMMON_KEYS = {
     allowed: ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"],
   },
   port: { key: "port", type: "integer", description: "the service port on the VIP", default: 80, min: 1, max: 65535 },
+  weights: {
+    key: "weights",
+    type: "integers",
+    description: "the real servers' weights, in inventory order (default 1 each)",
+    default: [],
+    min: 0,
+    max: 65535,
+  },
+  vipPrefix: {
+    key: "vipPrefix",
+    type: "integer",
+    description: "prefix length of the VIP on the directors' interface",
+    default: 32,
+    min: 1,
+    max: 128,
+  },
+} as const satisfies Record<string, KeySpec>;
+
+/** The keys of a keepalived VRRP pair (MASTER and BACKUP). */
+export const VRRP_KEYS = {
+  virtualRouterId: {
+    key: "virtualRouterId",
+    type: "integer",
+    description: "the VRRP virtual_router_id, unique on the segment",
+    default: 51,
+    min: 1,
+    max: 255,
+  },
+  masterPriority: { key: "masterPriority", type: "integer", description: "the MASTER's VRRP priority", default: 120, min: 1, max: 254 },
+  backupPriority: { key: "backupPriority", type: "integer", description: "the BACKUP's VRRP priority", default: 100, min: 1, max: 254 },
+  authType: {
+    key: "authType",
+    type: "string",
+    description: "VRRP authentication (the pass is generated and kept secret in state)",
+    default: "PASS",
+    allowed: ["PASS", "AH"],
+  },
+  advertInt: { key: "advertInt", type: "integer", description: "seconds between VRRP adverts", default: 1, min: 1, max: 255 },
+} as const satisfies Record<string, KeySpec>;
+
+/** Health checks of real servers (keepalived TCP_CHECK, HAProxy check). */
+export const CHECK_KEYS = {
+  checkInterval: {
+    key: "checkInterval",
+    type: "integer",
+    description: "seconds between health checks of each real server",
+    default: 2,
+    min: 1,
+    max: 3600,
+  },
+  checkTimeout: { key: "checkTimeout", type: "integer", description: "seconds a health check waits", default: 3, min: 1, max: 3600 },
+  checkRetries: {
+    key: "checkRetries",
+    type: "integer",
+    description: "failed checks before a real server is taken out",
+    default: 3,
+    min: 1,
+    max: 100,
+  },
 } as const satisfies Record<string, KeySpec>;

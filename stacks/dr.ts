@@ -4,28 +4,21 @@
 import { COMMON_KEYS, KeySpec } from "./config";
 import { DrCluster } from "./components/drCluster";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
-import { GroupSpec, TopologyContext } from "./topology";
+import { ROLES, TopologyContext } from "./topology";
 
 const KEYS = {
   vip: COMMON_KEYS.vip,
   interface: COMMON_KEYS.interface,
-  vipPrefix: {
-    key: "vipPrefix",
-    type: "integer",
-    description: "prefix length of the VIP alias on the director",
-    default: 32,
-    min: 1,
-    max: 128,
-  },
+  vipPrefix: COMMON_KEYS.vipPrefix,
   scheduler: COMMON_KEYS.scheduler,
   port: COMMON_KEYS.port,
 } as const satisfies Record<string, KeySpec>;
 
 const GROUPS = {
-  directors: { key: "directors", description: "the director", default: "directors", min: 1 },
-  realservers: { key: "realservers", description: "the real servers", default: "realservers", min: 1, max: Infinity },
-  clients: { key: "clients", description: "the host that runs the end-to-end check (none: no check)", default: "clients", min: 0, max: 1 },
-} as const satisfies Record<string, GroupSpec>;
+  directors: ROLES.directors("the director", 1),
+  realservers: ROLES.realservers("the real servers (each gets the VIP on lo:0)"),
+  clients: ROLES.clients,
+};
 
 export const dr = {
   preset: "dr",
@@ -50,11 +43,9 @@ export const dr = {
       port,
       scheduler,
       realServers: rss.map((host) => ({ host })),
-      otherHosts: clients,
+      otherHosts: ctx.others([director, ...rss]),
     });
-    const check = clients[0]
-      ? endToEndCheck("dr-check", { client: clients[0], url: vipUrl(vip, "/", port), topology: [cluster] })
-      : "not run: no host in the clients pattern";
+    const check = endToEndCheck("dr-check", { client: clients[0], url: vipUrl(vip, "/", port), topology: [cluster] });
     return topologyOutputs(
       vip,
       {
@@ -64,6 +55,7 @@ export const dr = {
       "/",
       port,
       { check },
+      clients[0],
     );
   },
 };

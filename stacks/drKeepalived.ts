@@ -1,62 +1,111 @@
-// dr-keepalived (preset dr): the seed's DR + keepalived. Two directors, MASTER
-// 120 / BACKUP 100, VRID 51, VIP 192.168.118.100; keepalived's virtual_server
-// (DR, rr, TCP_CHECK on port 80) drives IPVS on whichever holds the VIP.
+// dr-keepalived: the seed's DR + keepalived. Two directors share the VIP by
+// VRRP (MASTER and BACKUP); keepalived's virtual_server (DR, TCP_CHECK on the
+// service port) drives IPVS on whichever holds it, and each real server holds
+// the VIP on lo:0.
 import { SysctlSet } from "../providers";
 import { drDirectorSysctls, drRealServer } from "./components/drRealServer";
 import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
 import { assertTopology, drSameSubnet } from "./checks";
-import { addressOf, hostsFromConfig } from "./hosts";
+import { CHECK_KEYS, COMMON_KEYS, KeySpec, VRRP_KEYS } from "./config";
+import { addressOf } from "./hosts";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
+import { ROLES, TopologyContext } from "./topology";
 
-const VIP = "192.168.118.100";
+const KEYS = {
+  vip: COMMON_KEYS.vip,
+  interface: COMMON_KEYS.interface,
+  vipPrefix: COMMON_KEYS.vipPrefix,
+  scheduler: COMMON_KEYS.scheduler,
+  port: COMMON_KEYS.port,
+  weights: COMMON_KEYS.weights,
+  persistenceTimeout: {
+    key: "persistenceTimeout",
+    type: "integer",
+    description: "seconds a client sticks to its real server (0: no persistence)",
+    default: 0,
+    min: 0,
+    max: 2678400,
+  },
+  ...VRRP_KEYS,
+  ...CHECK_KEYS,
+} as const satisfies Record<string, KeySpec>;
 
-export function drKeepalivedStack() {
-  const hosts = hostsFromConfig();
-  const [d1, d2] = [hosts.host("director1"), hosts.host("director2")];
-  const rss = [hosts.host("rs1"), hosts.host("rs2")];
-  assertTopology("dr-keepalived", [...drSameSubnet(d1, "ens33", rss), ...drSameSubnet(d2, "ens33", rss)]);
-  const sysctls = [d1, d2].map(
-    (d) =>
-      new SysctlSet(`dr-keepalived-${d.name}-sysctls`, { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls("ens33") }),
-  );
-  const group = new VrrpGroup(
-    "lvs_dr",
-    {
-      members: masterBackup(d1, d2),
-      interface: "ens33",
-      virtualRouterId: 51,
-      vip: VIP,
-      otherHosts: [...rss, hosts.host("client")],
-      virtualServers: [
-        {
-          address: VIP,
-          port: 80,
-          delayLoop: 2,
-          lbAlgo: "rr",
-          lbKind: "DR",
-          realServers: rss.map((rs) => ({
-            address: addressOf(rs),
-            port: 80,
-            weight: 1,
-            check: { type: "TCP_CHECK" as const, connectPort: 80, connectTimeout: 3, retry: 3, delayBeforeRetry: 1 },
-          })),
-        },
-      ],
-    },
-    { dependsOn: sysctls },
-  );
-  const aliases = rss.map((rs) => drRealServer("dr-keepalived", rs, VIP, { dependsOn: [group] }));
-  const check = endToEndCheck("dr-keepalived-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [group, ...aliases] });
-  return topologyOutputs(
-    VIP,
-    {
-      director1: "director, MASTER 120",
-      director2: "director, BACKUP 100",
-      rs1: "real server (VIP on lo:0)",
-      rs2: "real server (VIP on lo:0)",
-    },
-    "/",
-    80,
-    { vrrp: [group.description], check },
-  );
-}
+const GROUPS = {
+  directors: ROLES.directors("the two directors: the first is MASTER, the second BACKUP", 2),
+  realservers: ROLES.realservers("the real servers (each gets the VIP on lo:0)"),
+  clients: ROLES.clients,
+};
+
+export const drKeepalived = {
+  preset: "dr",
+  description: "LVS-DR with a keepalived director pair (MASTER/BACKUP by VRRP), TCP_CHECK on the real servers",
+  keys: Object.values(KEYS),
+  groups: Object.values(GROUPS),
+  program(ctx: TopologyContext) {
+    const k = ctx.values(KEYS);
+    const [d1, d2] = ctx.hosts(GROUPS.directors);
+    const rss = ctx.hosts(GROUPS.realservers);
+    const [client] = ctx.hosts(GROUPS.clients);
+    ctx.cfg.done();
+    assertTopology("dr-keepalived", [...drSameSubnet(d1, k.interface, rss), ...drSameSubnet(d2, k.interface, rss)]);
+    const sysctls = [d1, d2].map(
+      (d) =>
+        new SysctlSet(`dr-keepalived-${d.name}-sysctls`, {
+          connection: d.connection,
+          name: "90-lvs-dr",
+          values: drDirectorSysctls(k.interface),
+        }),
+    );
+    const group = new VrrpGroup(
+      "lvs_dr",
+      {
+        members: masterBackup(d1, d2, { master: k.masterPriority, backup: k.backupPriority }),
+        interface: k.interface,
+        virtualRouterId: k.virtualRouterId,
+        authType: k.authType as "PASS" | "AH",
+        advertInt: k.advertInt,
+        vip: k.vip,
+        vipPrefix: k.vipPrefix,
+        otherHosts: ctx.others([d1, d2]),
+        virtualServers: [
+          {
+            address: k.vip,
+            port: k.port,
+            delayLoop: k.checkInterval,
+            lbAlgo: k.scheduler,
+            lbKind: "DR",
+            persistenceTimeout: k.persistenceTimeout || undefined,
+            realServers: rss.map((rs, i) => ({
+              address: addressOf(rs),
+              port: k.port,
+              weight: k.weights[i] ?? 1,
+              check: {
+                type: "TCP_CHECK" as const,
+                connectPort: k.port,
+                connectTimeout: k.checkTimeout,
+                retry: k.checkRetries,
+                delayBeforeRetry: 1,
+              },
+            })),
+          },
+        ],
+      },
+      { dependsOn: sysctls },
+    );
+    const aliases = rss.map((rs) => drRealServer("dr-keepalived", rs, k.vip, { dependsOn: [group] }));
+    const url = vipUrl(k.vip, "/", k.port);
+    const check = endToEndCheck("dr-keepalived-check", { client, url, topology: [group, ...aliases] });
+    return topologyOutputs(
+      k.vip,
+      {
+        [d1.name]: `director, MASTER ${k.masterPriority}`,
+        [d2.name]: `director, BACKUP ${k.backupPriority}`,
+        ...Object.fromEntries(rss.map((r) => [r.name, "real server (VIP on lo:0)"])),
+      },
+      "/",
+      k.port,
+      { vrrp: [group.description], check },
+      client,
+    );
+  },
+};

@@ -1,57 +1,98 @@
-// haproxy (preset haproxy): the seed's HAProxy L7 listen (httpchk, static-rr
-// 2:3) and L4 frontend/backend on both HAProxy hosts, made highly available by
-// a keepalived VIP that leaves a host whose HAProxy died (check_haproxy).
+// haproxy: the seed's HAProxy L7 listen (httpchk, static-rr with weights) and
+// L4 frontend/backend on both HAProxy hosts, made highly available by a
+// keepalived VIP that leaves a host whose HAProxy died (check_haproxy).
 import { HaproxyTier } from "./components/haproxyTier";
 import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
-import { hostsFromConfig } from "./hosts";
+import { CHECK_KEYS, COMMON_KEYS, KeySpec, VRRP_KEYS } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
+import { ROLES, TopologyContext } from "./topology";
 
-const VIP = "192.168.118.100";
+const KEYS = {
+  vip: COMMON_KEYS.vip,
+  interface: { ...COMMON_KEYS.interface, description: "the HAProxy hosts' interface on the VIP's segment" },
+  vipPrefix: COMMON_KEYS.vipPrefix,
+  port: { ...COMMON_KEYS.port, description: "the L7 (HTTP) listen's port on the VIP" },
+  l4Port: { key: "l4Port", type: "integer", description: "the L4 (TCP) frontend's port on the VIP", default: 8080, min: 1, max: 65535 },
+  backendPort: { key: "backendPort", type: "integer", description: "the real servers' port", default: 80, min: 1, max: 65535 },
+  balance: {
+    key: "balance",
+    type: "string",
+    description: "the L7 listen's balance algorithm (weights apply to static-rr, roundrobin, random)",
+    default: "static-rr",
+    allowed: ["roundrobin", "static-rr", "leastconn", "first", "source", "uri", "random"],
+  },
+  weights: COMMON_KEYS.weights,
+  checkUri: { key: "checkUri", type: "string", description: "the URI of the L7 health check (GET)", default: "/index.html" },
+  checkInterval: CHECK_KEYS.checkInterval,
+  checkRetries: CHECK_KEYS.checkRetries,
+  ...VRRP_KEYS,
+} as const satisfies Record<string, KeySpec>;
 
-export function haproxyStack() {
-  const hosts = hostsFromConfig();
-  const [h1, h2] = [hosts.host("haproxy1"), hosts.host("haproxy2")];
-  const tier = new HaproxyTier("lb", {
-    haproxies: [h1, h2],
-    realServers: [
-      { host: hosts.host("rs1"), weight: 2 },
-      { host: hosts.host("rs2"), weight: 3 },
-    ],
-  });
-  const group = new VrrpGroup(
-    "lb_vip",
-    {
-      members: masterBackup(h1, h2),
-      interface: "ens33",
-      virtualRouterId: 52,
-      vip: VIP,
-      otherHosts: [hosts.host("client"), hosts.host("rs1"), hosts.host("rs2")],
-      trackScript: {
-        name: "check_haproxy",
-        content: "#!/bin/sh\n# Fails when HAProxy is not running.\nexec systemctl is-active --quiet haproxy\n",
-        interval: 1,
-        weight: -30,
-        fall: 2,
-        rise: 2,
+const GROUPS = {
+  haproxies: ROLES.haproxies("the two HAProxy hosts: the first is keepalived MASTER, the second BACKUP"),
+  realservers: ROLES.realservers("the web servers behind HAProxy"),
+  clients: ROLES.clients,
+};
+
+export const haproxy = {
+  preset: "haproxy",
+  description: "HAProxy L7 (static-rr with weights) and L4 on two hosts sharing a keepalived VIP (check_haproxy)",
+  keys: Object.values(KEYS),
+  groups: Object.values(GROUPS),
+  program(ctx: TopologyContext) {
+    const k = ctx.values(KEYS);
+    const [h1, h2] = ctx.hosts(GROUPS.haproxies);
+    const rss = ctx.hosts(GROUPS.realservers);
+    const [client] = ctx.hosts(GROUPS.clients);
+    if (!k.checkUri.startsWith("/") || /\s/.test(k.checkUri))
+      ctx.cfg.failures.push(`pulumi-lvs:checkUri must be a path starting with '/' without spaces; got ${JSON.stringify(k.checkUri)}`);
+    ctx.cfg.done();
+    const realServers = rss.map((host, i) => ({ host, weight: k.weights[i] ?? 1 }));
+    const tier = new HaproxyTier("lb", {
+      haproxies: [h1, h2],
+      realServers,
+      port: k.port,
+      l4Port: k.l4Port,
+      backendPort: k.backendPort,
+      balance: k.balance,
+      checkUri: k.checkUri,
+      checkInterMs: k.checkInterval * 1000,
+      checkFall: k.checkRetries,
+    });
+    const group = new VrrpGroup(
+      "lb_vip",
+      {
+        members: masterBackup(h1, h2, { master: k.masterPriority, backup: k.backupPriority }),
+        interface: k.interface,
+        virtualRouterId: k.virtualRouterId,
+        authType: k.authType as "PASS" | "AH",
+        advertInt: k.advertInt,
+        vip: k.vip,
+        vipPrefix: k.vipPrefix,
+        otherHosts: ctx.others([h1, h2]),
+        trackScript: {
+          name: "check_haproxy",
+          content: "#!/bin/sh\n# Fails when HAProxy is not running.\nexec systemctl is-active --quiet haproxy\n",
+          interval: 1,
+          weight: -30,
+          fall: 2,
+          rise: 2,
+        },
       },
-    },
-    { dependsOn: [tier] },
-  );
-  const check = endToEndCheck("lb-check", { client: hosts.host("client"), url: vipUrl(VIP), topology: [tier, group] });
-  return topologyOutputs(
-    VIP,
-    {
-      haproxy1: "HAProxy, keepalived MASTER 120",
-      haproxy2: "HAProxy, keepalived BACKUP 100",
-      rs1: "nginx, weight 2",
-      rs2: "nginx, weight 3",
-    },
-    "/",
-    80,
-    {
-      l4Url: `http://${VIP}:8080/`,
-      vrrp: [group.description],
-      check,
-    },
-  );
-}
+      { dependsOn: [tier] },
+    );
+    const check = endToEndCheck("lb-check", { client, url: vipUrl(k.vip, "/", k.port), topology: [tier, group] });
+    return topologyOutputs(
+      k.vip,
+      {
+        [h1.name]: `HAProxy, keepalived MASTER ${k.masterPriority}`,
+        [h2.name]: `HAProxy, keepalived BACKUP ${k.backupPriority}`,
+        ...Object.fromEntries(realServers.map((r) => [r.host.name, `web server, weight ${r.weight}`])),
+      },
+      "/",
+      k.port,
+      { l4Url: vipUrl(k.vip, "/", k.l4Port), vrrp: [group.description], check },
+      client,
+    );
+  },
+};

@@ -3,25 +3,69 @@
 // stack config `pulumi-lvs:inventory` (default: the running lab's). The SSH key
 // is the inventory's key file, or the secret `pulumi-lvs:privateKey` when set;
 // the connection gets the host's ProxyJump (`jump`) and become (`sudo`).
+import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import { checkUsable, connectionArgs, defaultInventoryPath, hostConnection, Inventory, inventoryHost, loadInventory } from "./inventory";
+import { quote } from "../providers/transport/shell";
+import {
+  checkUsable,
+  connectionArgs,
+  defaultInventoryPath,
+  hostConnection,
+  Inventory,
+  InventoryHost,
+  inventoryHost,
+  loadInventory,
+} from "./inventory";
 import type { ConnectionArgs } from "../providers";
 
 export interface Host {
   name: string;
   /** Secret in state (it carries the private key). */
   connection: pulumi.Output<ConnectionArgs>;
-  /** nic -> address/prefix, e.g. ens33 -> 192.168.118.30/24. */
+  /** nic -> address/prefix, e.g. eth0 -> 192.0.2.30/24. */
   addresses: Record<string, string>;
   /** The host's public key line, when the inventory gives it (`host_key`). */
   hostKey?: string;
+  /** Where SSH reaches it (ansible_host): its address on real machines, 127.0.0.1 for the lab's forwarded ports. */
+  sshHost: string;
+  /** An `ssh ...` command line that runs a command on the host (key file, port, ProxyJump), for outputs. */
+  ssh: string;
 }
 
-/** The address (no prefix) of a host on a nic (default ens33). */
-export function addressOf(h: Host, nic = "ens33"): string {
-  const cidr = h.addresses[nic];
-  if (!cidr) throw new Error(`host ${h.name} has no address on ${nic}; it has ${Object.keys(h.addresses).join(", ") || "none"}`);
-  return cidr.split("/")[0];
+/**
+ * The address other hosts use to reach `h`: its address on `nic` when given;
+ * otherwise its only (first) `addresses` entry, or else its ansible_host when
+ * that is an IP other than loopback. A host with neither is an error naming
+ * the host var to set.
+ */
+export function addressOf(h: Pick<Host, "name" | "addresses" | "sshHost">, nic?: string): string {
+  if (nic) {
+    const cidr = h.addresses[nic];
+    if (!cidr)
+      throw new Error(
+        `host ${h.name} has no address on ${nic} (its inventory \`addresses\` map has ${Object.keys(h.addresses).join(", ") || "none"}); add ${nic}: <address>/<prefix> to it`,
+      );
+    return cidr.split("/")[0];
+  }
+  const first = Object.values(h.addresses)[0];
+  if (first) return first.split("/")[0];
+  if (net.isIP(h.sshHost) && !/^127\.|^::1$/.test(h.sshHost)) return h.sshHost;
+  throw new Error(
+    `host ${h.name}: no address to reach it by; its ansible_host is ${JSON.stringify(h.sshHost)}: set ansible_host to an IP address or give the host an \`addresses\` map (interface: address/prefix)`,
+  );
+}
+
+/** `ssh [-p port] [-i key] [-J jump] user@host` for an inventory host. */
+export function sshCommand(h: InventoryHost): string {
+  const hops: string[] = [];
+  for (let j = h.jump; j; j = j.jump) hops.unshift(`${j.user}@${j.host.includes(":") ? `[${j.host}]` : j.host}:${j.port}`);
+  return [
+    "ssh",
+    ...(h.port !== 22 ? ["-p", String(h.port)] : []),
+    ...(h.privateKeyPath ? ["-i", quote(h.privateKeyPath)] : []),
+    ...(hops.length ? ["-J", hops.join(",")] : []),
+    `${h.user}@${h.sshHost}`,
+  ].join(" ");
 }
 
 export interface HostSource {
@@ -42,7 +86,7 @@ export function hostsFromConfig(): HostSource {
       const connection = key
         ? pulumi.secret(key.apply((privateKey): ConnectionArgs => hostConnection(h, privateKey)))
         : pulumi.secret(connectionArgs(h));
-      return { name, connection, addresses: h.addresses, hostKey: h.hostKey };
+      return { name, connection, addresses: h.addresses, hostKey: h.hostKey, sshHost: h.sshHost, ssh: sshCommand(h) };
     },
   };
 }

@@ -42,7 +42,7 @@ export interface InventoryHost {
    * `hostKey`) need it. When given, its fingerprint must equal the pin.
    */
   hostKey?: string;
-  /** Interface name -> address/prefix inside the host, e.g. ens33 -> 192.168.118.30/24. */
+  /** Interface name -> address/prefix inside the host, e.g. eth0 -> 192.0.2.30/24. */
   addresses: Record<string, string>;
   /** From ansible_ssh_common_args / ansible_ssh_extra_args (-J or -o ProxyJump=). */
   jump?: InventoryJump;

@@ -1,42 +1,74 @@
-// lvs-nginx-tomcat (preset nginx-tomcat): the seed's LVS (DR) in front of the
-// nginx real servers, which serve static pages and pass *.jsp to tomcat1 and
-// tomcat2.
+// lvs-nginx-tomcat: the seed's LVS (DR) in front of the nginx real servers,
+// which serve static pages and pass *.jsp to the tomcat app servers.
 import { DrCluster } from "./components/drCluster";
 import { NginxTomcat } from "./components/nginxTomcat";
-import { hostsFromConfig } from "./hosts";
+import { COMMON_KEYS, KeySpec } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
+import { ROLES, TopologyContext } from "./topology";
 
-export function lvsNginxTomcatStack() {
-  const hosts = hostsFromConfig();
-  const nginx = [hosts.host("rs1"), hosts.host("rs2")];
-  const tomcats = [hosts.host("tomcat1"), hosts.host("tomcat2")];
-  const tier = new NginxTomcat("web", { nginx, tomcats });
-  const cluster = new DrCluster(
-    "lvs",
-    {
-      director: hosts.host("director1"),
-      vip: "192.168.118.100",
-      realServers: nginx.map((host) => ({ host })),
-      otherHosts: [hosts.host("client"), ...tomcats],
-    },
-    { dependsOn: [tier] },
-  );
-  const check = endToEndCheck("lvs-check", {
-    client: hosts.host("client"),
-    url: vipUrl(cluster.vip, "/index.jsp"),
-    topology: [tier, cluster],
-  });
-  return topologyOutputs(
-    cluster.vip,
-    {
-      director1: "director (DR)",
-      rs1: "nginx real server",
-      rs2: "nginx real server",
-      tomcat1: "tomcat (index.jsp)",
-      tomcat2: "tomcat (index.jsp)",
-    },
-    "/index.jsp",
-    80,
-    { check },
-  );
-}
+const KEYS = {
+  vip: COMMON_KEYS.vip,
+  interface: COMMON_KEYS.interface,
+  vipPrefix: COMMON_KEYS.vipPrefix,
+  scheduler: COMMON_KEYS.scheduler,
+  port: { ...COMMON_KEYS.port, description: "the service port on the VIP, which nginx listens on too (DR keeps the port)" },
+  weights: COMMON_KEYS.weights,
+  appPort: {
+    key: "appPort",
+    type: "integer",
+    description: "the port tomcat listens on (nginx proxies *.jsp there)",
+    default: 8080,
+    min: 1,
+    max: 65535,
+  },
+} as const satisfies Record<string, KeySpec>;
+
+const GROUPS = {
+  directors: ROLES.directors("the director", 1),
+  realservers: ROLES.realservers("the nginx real servers (each gets the VIP on lo:0)"),
+  appservers: ROLES.appservers("the tomcat hosts nginx passes *.jsp to"),
+  clients: ROLES.clients,
+};
+
+export const lvsNginxTomcat = {
+  preset: "nginx-tomcat",
+  description: "LVS-DR to nginx real servers, which pass *.jsp to the tomcat app servers",
+  keys: Object.values(KEYS),
+  groups: Object.values(GROUPS),
+  program(ctx: TopologyContext) {
+    const k = ctx.values(KEYS);
+    const [director] = ctx.hosts(GROUPS.directors);
+    const nginx = ctx.hosts(GROUPS.realservers);
+    const tomcats = ctx.hosts(GROUPS.appservers);
+    const [client] = ctx.hosts(GROUPS.clients);
+    ctx.cfg.done();
+    const tier = new NginxTomcat("web", { nginx, tomcats, tomcatPort: k.appPort, listen: k.port });
+    const cluster = new DrCluster(
+      "lvs",
+      {
+        director,
+        nic: k.interface,
+        vip: k.vip,
+        vipPrefix: k.vipPrefix,
+        port: k.port,
+        scheduler: k.scheduler,
+        realServers: nginx.map((host, i) => ({ host, weight: k.weights[i] ?? 1 })),
+        otherHosts: ctx.others([director, ...nginx]),
+      },
+      { dependsOn: [tier] },
+    );
+    const check = endToEndCheck("lvs-check", { client, url: vipUrl(k.vip, "/index.jsp", k.port), topology: [tier, cluster] });
+    return topologyOutputs(
+      k.vip,
+      {
+        [director.name]: "director (DR)",
+        ...Object.fromEntries(nginx.map((n) => [n.name, "nginx real server"])),
+        ...Object.fromEntries(tomcats.map((t) => [t.name, "tomcat (index.jsp)"])),
+      },
+      "/index.jsp",
+      k.port,
+      { check },
+      client,
+    );
+  },
+};

@@ -5,10 +5,10 @@
 import { COMMON_KEYS, KeySpec } from "./config";
 import { NatCluster } from "./components/natCluster";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
-import { GroupSpec, TopologyContext } from "./topology";
+import { ROLES, TopologyContext } from "./topology";
 
 const KEYS = {
-  vip: { ...COMMON_KEYS.vip, description: "the VIP: the director's own WAN address in the seed's lab" },
+  vip: { ...COMMON_KEYS.vip, description: "the VIP: an address of the director's WAN side (in the seed, its own)" },
   wanInterface: {
     key: "wanInterface",
     type: "interface",
@@ -23,21 +23,14 @@ const KEYS = {
   },
   scheduler: COMMON_KEYS.scheduler,
   port: COMMON_KEYS.port,
-  weights: {
-    key: "weights",
-    type: "integers",
-    description: "the real servers' weights, in inventory order (default 1 each)",
-    default: [],
-    min: 0,
-    max: 65535,
-  },
+  weights: COMMON_KEYS.weights,
 } as const satisfies Record<string, KeySpec>;
 
 const GROUPS = {
-  directors: { key: "directors", description: "the director", default: "directors", min: 1 },
-  realservers: { key: "realservers", description: "the real servers", default: "realservers", min: 1, max: Infinity },
-  clients: { key: "clients", description: "the host that runs the end-to-end check (none: no check)", default: "clients", min: 0, max: 1 },
-} as const satisfies Record<string, GroupSpec>;
+  directors: ROLES.directors("the director", 1),
+  realservers: ROLES.realservers("the real servers (their default gateway becomes the director's inside address)"),
+  clients: ROLES.clients,
+};
 
 export const natLab = {
   preset: "nat",
@@ -57,9 +50,7 @@ export const natLab = {
     ctx.cfg.done();
     const realServers = rss.map((host, i) => ({ host, weight: weights[i] ?? 1 }));
     const cluster = new NatCluster("nat", { director, vip, port, scheduler, wanNic, lanNic, realServers });
-    const check = client
-      ? endToEndCheck("nat-check", { client, url: vipUrl(vip, "/", port), topology: [cluster], triggers: [scheduler, weights] })
-      : "not run: no host in the clients pattern";
+    const check = endToEndCheck("nat-check", { client, url: vipUrl(vip, "/", port), topology: [cluster], triggers: [scheduler, weights] });
     return topologyOutputs(
       vip,
       {
@@ -69,6 +60,7 @@ export const natLab = {
       "/",
       port,
       { check },
+      client,
     );
   },
 };

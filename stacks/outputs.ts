@@ -1,5 +1,5 @@
 // Stack outputs every topology shows: the VIP, a URL, the hosts with their
-// roles, a one-line command that tries the VIP from the lab's client, and
+// roles, a one-line command that tries the VIP from the client host, and
 // `check`: N requests through the VIP from the client, run by
 // @pulumi/command's remote.Command once the topology is up.
 import * as command from "@pulumi/command";
@@ -16,19 +16,26 @@ export interface TopologyOutputs {
   [key: string]: unknown;
 }
 
+/**
+ * The outputs every topology shows. `try` runs curl on the VIP over SSH from
+ * the client host (as its inventory reaches it), or from wherever the user is
+ * when the stack has no client.
+ */
 export function topologyOutputs(
   vip: string,
   hosts: Record<string, string>,
   path = "/",
   port = 80,
   extra: Record<string, unknown> = {},
+  client?: Pick<Host, "ssh">,
 ): TopologyOutputs {
   const url = vipUrl(vip, path, port);
-  return { vip, url, hosts, try: `npm run lab -- exec client -- curl -s ${url}`, ...extra };
+  const curl = `curl -s ${quote(url)}`;
+  return { vip, url, hosts, try: client ? `${client.ssh} ${quote(curl)}` : curl, ...extra };
 }
 
 export function vipUrl(vip: string, path = "/", port = 80): string {
-  return `http://${vip}${port === 80 ? "" : `:${port}`}${path}`;
+  return `http://${vip.includes(":") ? `[${vip}]` : vip}${port === 80 ? "" : `:${port}`}${path}`;
 }
 
 /** What the check's script prints: one line per request, the first line of the answer or FAILED. */
@@ -57,8 +64,8 @@ export function summarizeCheck(stdout: string, requests: number): string {
 }
 
 export interface EndToEndCheckArgs {
-  /** The host that sends the requests (it must reach the VIP). */
-  client: Host;
+  /** The host that sends the requests (it must reach the VIP); none: the check is not run. */
+  client: Host | undefined;
   url: string;
   /** Default 10. */
   requests?: number;
@@ -77,14 +84,16 @@ export interface EndToEndCheckArgs {
  * client needs `host_key` in the inventory; without it the output says so.
  */
 export function endToEndCheck(name: string, args: EndToEndCheckArgs): pulumi.Output<string> {
+  const { client } = args;
   const requests = args.requests ?? 10;
-  const hostKey = args.client.hostKey;
+  if (!client) return pulumi.output("not run: no host in the clients pattern");
+  const hostKey = client.hostKey;
   if (!hostKey) {
     return pulumi.output(
-      `not run: the inventory gives no host_key (public key line) for ${args.client.name}, which @pulumi/command needs to verify the host`,
+      `not run: the inventory gives no host_key (public key line) for ${client.name}, which @pulumi/command needs to verify the host`,
     );
   }
-  const connection = args.client.connection.apply((c) => ({
+  const connection = client.connection.apply((c) => ({
     host: c.host,
     port: c.port ?? 22,
     user: c.user ?? "root",

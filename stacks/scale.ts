@@ -1,54 +1,88 @@
-// scale (preset dr): a generated stack for benchmarks, many IPVS real servers
-// on one director. Config: `pulumi-lvs:services` (default 10, ports 8001..)
-// and `pulumi-lvs:serversPerService` (default 50) on VIP 192.168.118.100,
-// real servers 10.10.<service>.<n> (DR); `pulumi-lvs:reweightPercent` (default
-// 0) gives that share of the real servers weight 2 instead of 1.
-import * as pulumi from "@pulumi/pulumi";
+// scale: a generated stack for benchmarks, many IPVS real servers on one
+// director: `services` services (ports 8001..) of `serversPerService` DR real
+// servers each, at addresses generated in `realServerNetwork` (they need not
+// exist: IPVS accepts them); `reweightPercent` gives that share of them weight
+// 2 instead of 1.
+import * as net from "node:net";
 import { IpvsRealServer, IpvsService } from "../providers";
-import { assertTopology } from "./checks";
-import { hostsFromConfig } from "./hosts";
+import { COMMON_KEYS, KeySpec } from "./config";
 import { topologyOutputs } from "./outputs";
+import { ROLES, TopologyContext } from "./topology";
 
-const VIP = "192.168.118.100";
+const KEYS = {
+  vip: COMMON_KEYS.vip,
+  services: { key: "services", type: "integer", description: "how many IPVS services (ports 8001..)", default: 10, min: 1, max: 100 },
+  serversPerService: {
+    key: "serversPerService",
+    type: "integer",
+    description: "real servers per service",
+    default: 50,
+    min: 1,
+    max: 250,
+  },
+  reweightPercent: {
+    key: "reweightPercent",
+    type: "integer",
+    description: "the share (%) of real servers given weight 2 instead of 1",
+    default: 0,
+    min: 0,
+    max: 100,
+  },
+  realServerNetwork: {
+    key: "realServerNetwork",
+    type: "string",
+    description: "the first two octets of the generated real-server addresses <a.b>.<service>.<n>",
+    default: "10.10",
+  },
+} as const satisfies Record<string, KeySpec>;
+
+const GROUPS = { directors: ROLES.directors("the director that holds the services", 1) };
 
 /** Every n-th server is reweighted so that `percent` of them are (0 = none). */
 export function reweighted(index: number, percent: number): boolean {
   return percent > 0 && index % Math.round(100 / percent) === 0;
 }
 
-export function scaleStack() {
-  const config = new pulumi.Config("pulumi-lvs");
-  const services = config.getNumber("services") ?? 10;
-  const perService = config.getNumber("serversPerService") ?? 50;
-  const percent = config.getNumber("reweightPercent") ?? 0;
-  assertTopology("scale", [
-    ...(Number.isInteger(services) && services >= 1 && services <= 100 ? [] : [`services must be an integer 1..100; got ${services}`]),
-    ...(Number.isInteger(perService) && perService >= 1 && perService <= 250
-      ? []
-      : [`serversPerService must be an integer 1..250; got ${perService}`]),
-    ...(percent >= 0 && percent <= 100 ? [] : [`reweightPercent must be 0..100; got ${percent}`]),
-  ]);
-  const director = hostsFromConfig().host("director1");
-  for (let s = 1; s <= services; s++) {
-    const port = 8000 + s;
-    const svc = new IpvsService(`scale-${port}`, { connection: director.connection, address: VIP, port, scheduler: "wrr" });
-    const key = { protocol: "tcp" as const, address: VIP, port };
-    for (let r = 1; r <= perService; r++) {
-      const index = (s - 1) * perService + r;
-      new IpvsRealServer(
-        `scale-${port}-${r}`,
-        {
-          connection: director.connection,
-          service: key,
-          address: `10.10.${s}.${r}`,
-          method: "route",
-          weight: reweighted(index, percent) ? 2 : 1,
-        },
-        { dependsOn: [svc] },
+export const scale = {
+  preset: "dr",
+  description: "benchmark: many IPVS services x DR real servers on one director (config services, serversPerService, reweightPercent)",
+  keys: Object.values(KEYS),
+  groups: Object.values(GROUPS),
+  program(ctx: TopologyContext) {
+    const k = ctx.values(KEYS);
+    const [director] = ctx.hosts(GROUPS.directors);
+    if (net.isIPv4(`${k.realServerNetwork}.1.1`) === false)
+      ctx.cfg.failures.push(
+        `pulumi-lvs:realServerNetwork must be two IPv4 octets such as 10.10; got ${JSON.stringify(k.realServerNetwork)}`,
       );
+    ctx.cfg.done();
+    for (let s = 1; s <= k.services; s++) {
+      const port = 8000 + s;
+      const svc = new IpvsService(`scale-${port}`, { connection: director.connection, address: k.vip, port, scheduler: "wrr" });
+      const key = { protocol: "tcp" as const, address: k.vip, port };
+      for (let r = 1; r <= k.serversPerService; r++) {
+        const index = (s - 1) * k.serversPerService + r;
+        new IpvsRealServer(
+          `scale-${port}-${r}`,
+          {
+            connection: director.connection,
+            service: key,
+            address: `${k.realServerNetwork}.${s}.${r}`,
+            method: "route",
+            weight: reweighted(index, k.reweightPercent) ? 2 : 1,
+          },
+          { dependsOn: [svc] },
+        );
+      }
     }
-  }
-  return topologyOutputs(VIP, { director1: `director: ${services} services x ${perService} real servers` }, "/", 8001, {
-    realServers: services * perService,
-  });
-}
+    return topologyOutputs(
+      k.vip,
+      { [director.name]: `director: ${k.services} services x ${k.serversPerService} real servers` },
+      "/",
+      8001,
+      {
+        realServers: k.services * k.serversPerService,
+      },
+    );
+  },
+};

@@ -3,22 +3,22 @@
 // (-g) real server per host, each prepared with drRealServer.
 import * as pulumi from "@pulumi/pulumi";
 import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../providers";
-import { assertTopology, drSameSubnet, vipNotOwned } from "../checks";
+import { assertTopology, drSameSubnet, HostAddresses, vipNotOwned } from "../checks";
 import { addressOf, Host } from "../hosts";
 import { drDirectorSysctls, drRealServer } from "./drRealServer";
 
 export interface DrClusterArgs {
   director: Host;
-  /** Director interface on the real servers' segment. Default ens33. */
-  nic?: string;
+  /** Director interface on the real servers' segment. */
+  nic: string;
   vip: string;
-  /** Prefix of the VIP alias on the director. Default 24 (the seed's ens33:0). */
+  /** Prefix of the VIP alias on the director. Default 32. */
   vipPrefix?: number;
   port?: number;
   scheduler?: string;
   realServers: { host: Host; weight?: number }[];
   /** Other hosts whose addresses the VIP must not be (clients, ...). */
-  otherHosts?: Host[];
+  otherHosts?: HostAddresses[];
 }
 
 export class DrCluster extends pulumi.ComponentResource {
@@ -27,7 +27,7 @@ export class DrCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: DrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:DrCluster", name, {}, opts);
-    const nic = args.nic ?? "ens33";
+    const nic = args.nic;
     const rss = args.realServers.map((r) => r.host);
     assertTopology(name, [
       ...vipNotOwned(args.vip, [args.director, ...rss, ...(args.otherHosts ?? [])]),
@@ -41,7 +41,7 @@ export class DrCluster extends pulumi.ComponentResource {
     );
     new VipAlias(
       `${name}-director-vip`,
-      { connection: d.connection, address: args.vip, prefix: args.vipPrefix ?? 24, interface: nic, label: `${nic}:0`, gratuitousArp: true },
+      { connection: d.connection, address: args.vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
       { parent: this, dependsOn: [sysctls] },
     );
     this.service = new IpvsService(

@@ -9,8 +9,20 @@ import { addressOf, Host } from "../hosts";
 export interface HaproxyTierArgs {
   haproxies: Host[];
   realServers: { host: Host; weight: number }[];
+  /** Port of the L7 listen. Default 80. */
+  port?: number;
   /** Port of the L4 variant. Default 8080. */
   l4Port?: number;
+  /** The real servers' port. Default 80. */
+  backendPort?: number;
+  /** L7 balance algorithm. Default static-rr. */
+  balance?: string;
+  /** URI of the L7 health check. Default /index.html. */
+  checkUri?: string;
+  /** Milliseconds between checks. Default 2000. */
+  checkInterMs?: number;
+  /** Failed checks before a server is down. Default 3. */
+  checkFall?: number;
 }
 
 export class HaproxyTier extends pulumi.ComponentResource {
@@ -22,10 +34,10 @@ export class HaproxyTier extends pulumi.ComponentResource {
       args.realServers.map((r) => ({
         name: r.host.name,
         address: addressOf(r.host),
-        port: 80,
+        port: args.backendPort ?? 80,
         weight: weighted ? r.weight : 1,
-        inter: 2000,
-        fall: 3,
+        inter: args.checkInterMs ?? 2000,
+        fall: args.checkFall ?? 3,
       }));
     this.listeners = args.haproxies.flatMap((h) => [
       new HaproxyListener(
@@ -33,9 +45,9 @@ export class HaproxyTier extends pulumi.ComponentResource {
         {
           connection: h.connection,
           name: "web",
-          bind: [{ port: 80 }],
-          balance: "static-rr",
-          httpCheck: { method: "GET", uri: "/index.html" },
+          bind: [{ port: args.port ?? 80 }],
+          balance: args.balance ?? "static-rr",
+          httpCheck: { method: "GET", uri: args.checkUri ?? "/index.html" },
           servers: servers(true),
         },
         { parent: this },

@@ -9,10 +9,10 @@ import { addressOf, Host } from "../hosts";
 
 export interface NatClusterArgs {
   director: Host;
-  /** Director interface towards the clients (the VIP side). Default ens36. */
-  wanNic?: string;
-  /** Director interface towards the real servers (the DIP side). Default ens33. */
-  lanNic?: string;
+  /** Director interface towards the clients (the VIP side). */
+  wanNic: string;
+  /** Director interface towards the real servers (the DIP side). */
+  lanNic: string;
   /** The VIP; the seed uses the director's own WAN address. */
   vip: string;
   port?: number;
@@ -26,8 +26,8 @@ export class NatCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: NatClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:NatCluster", name, {}, opts);
-    const wan = args.wanNic ?? "ens36";
-    const lan = args.lanNic ?? "ens33";
+    const wan = args.wanNic;
+    const lan = args.lanNic;
     const d = args.director;
     const lanCidr = d.addresses[lan];
     const failures: string[] = [];

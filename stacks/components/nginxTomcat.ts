@@ -11,6 +11,8 @@ export interface NginxTomcatArgs {
   nginx: Host[];
   tomcats: Host[];
   tomcatPort?: number;
+  /** The port nginx listens on. Default 80. */
+  listen?: number;
 }
 
 /** The JSP each tomcat serves: its name, then the X-Real-IP header nginx set. */
@@ -41,6 +43,7 @@ export class NginxTomcat extends pulumi.ComponentResource {
         {
           connection: n.connection,
           name: "pulumi-lvs-tomcat",
+          ...(args.listen !== undefined ? { listen: args.listen } : {}),
           defaultServer: true,
           upstreams: [{ name: "tomcat", servers: args.tomcats.map((t) => ({ address: addressOf(t), port, weight: 1 })) }],
           locations: [

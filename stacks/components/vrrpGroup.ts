@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KeepalivedInstance, KeepalivedVirtualServer, ManagedFile } from "../../providers";
-import { assertTopology, vipNotOwned, vrrpPair } from "../checks";
+import { assertTopology, HostAddresses, vipNotOwned, vrrpPair } from "../checks";
 import { addressOf, Host } from "../hosts";
 
 export interface VrrpMember {
@@ -15,11 +15,11 @@ export interface VrrpMember {
   priority: number;
 }
 
-/** The stacks' usual pair: `master` as MASTER with priority 120, `backup` as BACKUP with 100. */
-export function masterBackup(master: Host, backup: Host): VrrpMember[] {
+/** A pair: `master` as MASTER (default priority 120), `backup` as BACKUP (default 100). */
+export function masterBackup(master: Host, backup: Host, priorities = { master: 120, backup: 100 }): VrrpMember[] {
   return [
-    { host: master, state: "MASTER", priority: 120 },
-    { host: backup, state: "BACKUP", priority: 100 },
+    { host: master, state: "MASTER", priority: priorities.master },
+    { host: backup, state: "BACKUP", priority: priorities.backup },
   ];
 }
 
@@ -45,10 +45,12 @@ export interface VrrpGroupArgs {
   /** Default `<interface>:0`. */
   label?: string;
   advertInt?: number;
+  /** VRRP authentication type. Default PASS. */
+  authType?: "PASS" | "AH";
   trackScript?: TrackScript;
   virtualServers?: KeepalivedVirtualServer[];
   /** Hosts whose addresses the VIP must not be. */
-  otherHosts?: Host[];
+  otherHosts?: HostAddresses[];
 }
 
 /** What `npm run doctor` needs to know of a group (a stack output). */
@@ -157,7 +159,7 @@ export function vrrpInstances(
           virtualRouterId: args.virtualRouterId,
           priority: m.priority,
           advertInt: args.advertInt ?? 1,
-          authentication: { type: "PASS", pass: authPass },
+          authentication: { type: args.authType ?? "PASS", pass: authPass },
           virtualIpaddress: [
             { address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` },
           ],

@@ -12,7 +12,13 @@ import type { Host } from "../../stacks/hosts";
 import { argsOf, BAD_INPUTS, CLOSED_PORT, RESOURCES } from "../support/badInputs";
 import { inlineStack, testBackend, TestBackend } from "../support/engine";
 
-const host = (name: string, addresses: Record<string, string>): Host => ({ name, connection: pulumi.output(CLOSED_PORT), addresses });
+const host = (name: string, addresses: Record<string, string>): Host => ({
+  name,
+  connection: pulumi.output(CLOSED_PORT),
+  addresses,
+  sshHost: "127.0.0.1",
+  ssh: `ssh ${name}`,
+});
 const lan = (n: number) => ({ ens33: `192.168.118.${n}/24` });
 const members = (a: Partial<VrrpMember>, b: Partial<VrrpMember>): VrrpMember[] => [
   { host: host("director1", lan(10)), state: "MASTER", priority: 120, ...a },
@@ -25,6 +31,7 @@ const COMPONENTS: { what: string; program: () => void; message: RegExp }[] = [
     program: () =>
       new DrCluster("dr", {
         director: host("director1", lan(10)),
+        nic: "ens33",
         vip: "192.168.118.100",
         realServers: [{ host: host("rs1", { ens33: "10.0.0.30/24" }) }],
       }),
@@ -33,7 +40,12 @@ const COMPONENTS: { what: string; program: () => void; message: RegExp }[] = [
   {
     what: "VIP is a real server's own address",
     program: () =>
-      new DrCluster("dr", { director: host("director1", lan(10)), vip: "192.168.118.30", realServers: [{ host: host("rs1", lan(30)) }] }),
+      new DrCluster("dr", {
+        director: host("director1", lan(10)),
+        nic: "ens33",
+        vip: "192.168.118.30",
+        realServers: [{ host: host("rs1", lan(30)) }],
+      }),
     message: /the VIP 192\.168\.118\.30 is rs1's own address on ens33/,
   },
   {
@@ -59,6 +71,8 @@ const COMPONENTS: { what: string; program: () => void; message: RegExp }[] = [
     program: () =>
       new NatCluster("nat", {
         director: host("director", { ens33: "192.168.118.20/24", ens36: "12.0.0.20/24" }),
+        wanNic: "ens36",
+        lanNic: "ens33",
         vip: "12.0.0.20",
         realServers: [{ host: host("rs1", { ens33: "10.1.1.30/24" }) }],
       }),

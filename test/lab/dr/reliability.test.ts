@@ -38,6 +38,8 @@ function program(s: Shape) {
     const d = hosts.host("director1");
     new DrCluster("dr", {
       director: d,
+      nic: "ens33",
+      vipPrefix: 24,
       vip: "192.168.118.100",
       scheduler: s.scheduler,
       realServers: Object.entries(s.weights).map(([h, weight]) => ({ host: hosts.host(h), weight })),

@@ -36,6 +36,8 @@ function program(s: Shape) {
     const hosts = hostsFromConfig();
     new DrCluster("dr", {
       director: hosts.host("director1"),
+      nic: "ens33",
+      vipPrefix: 24,
       vip: s.vip,
       scheduler: s.scheduler,
       realServers: Object.entries(s.weights).map(([h, weight]) => ({ host: hosts.host(h), weight })),

@@ -11,7 +11,7 @@ describe("lab: preset nginx-tomcat", function () {
   it("has the dr hosts plus two tomcats answering on 8080", async () => {
     await allHostsPinned(["client", "director1", "director2", "rs1", "rs2", "tomcat1", "tomcat2"]);
     const inv = loadInventory();
-    assert.deepEqual(inv.groups.tomcats, ["tomcat1", "tomcat2"]);
+    assert.deepEqual(inv.groups.appservers, ["tomcat1", "tomcat2"]);
     for (const t of ["192.168.118.50", "192.168.118.60"]) {
       let code = "000";
       for (let i = 0; i < 90 && code === "000"; i++) {
