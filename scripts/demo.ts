@@ -72,11 +72,14 @@ async function main(name: string): Promise<void> {
   console.log(`  npm run lab -- down                             # stop the lab`);
 }
 
-/** Each resource that waited for readiness in the last up: its URN's type and name, and the seconds. */
+/** Each resource that waited for readiness in the last up: its kind and name (KeepalivedInstance lvs_dr-director1), and the seconds. */
 function readinessWaits(state: { deployment: { resources?: { urn: string; outputs?: Record<string, unknown> }[] } }): [string, number][] {
   return (state.deployment.resources ?? [])
     .filter((r) => typeof r.outputs?.readySeconds === "number")
-    .map((r) => [r.urn.split("::").slice(-2).join(" "), r.outputs?.readySeconds as number]);
+    .map((r) => {
+      const [type, name] = r.urn.split("::").slice(-2);
+      return [`${type.split("$").pop()?.split(":").pop() ?? type} ${name}`, r.outputs?.readySeconds as number];
+    });
 }
 
 main(process.argv[2] ?? "nat-lab").catch((err: unknown) => {

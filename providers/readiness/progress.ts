@@ -27,7 +27,7 @@ function engineLog(): EngineLog | null {
   if (engine !== undefined) return engine;
   engine = null;
   const [, main, addr] = process.argv;
-  if (!main || !addr || !/dynamic-provider/.test(main) || !/^[\w.-]+:\d+$|^127\.0\.0\.1:\d+$/.test(addr)) return engine;
+  if (!main || !addr || !/dynamic-provider/.test(main) || !/^[\w.-]+:\d+$/.test(addr)) return engine;
   try {
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
     const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] })) as typeof import("@grpc/grpc-js");

@@ -144,6 +144,23 @@ describe("fake host: SystemdService", () => {
     await host().sh("systemctl disable tomcat10 && systemctl stop tomcat10");
   });
 
+  it("counts as created once the unit is active and its probe passes; a probe that never passes fails create naming the unit", async () => {
+    const { id, outs } = await create(
+      systemdServiceProvider,
+      svc({ readiness: { probe: { type: "command", command: "test -e /run/ready-marker || { touch /run/ready-marker; false; }" } } }),
+    );
+    assert.ok(
+      typeof outs.readySeconds === "number" && outs.readySeconds >= 1,
+      `waited until the probe passed: ${String(outs.readySeconds)} s`,
+    );
+    await remove(systemdServiceProvider, id, outs);
+    await host().sh("rm -f /run/ready-marker");
+    await assert.rejects(
+      create(systemdServiceProvider, svc({ readiness: { probe: { type: "command", command: "false" }, timeoutSeconds: 2 } })),
+      /SystemdService tomcat10 was not ready within 2 s \(waited for unit tomcat10 active and `false` exiting 0/,
+    );
+  });
+
   it("refuses a unit the host does not have", async () => {
     await assert.rejects(create(systemdServiceProvider, svc({ unit: "no-such-unit" })), /no-such-unit/);
   });
