@@ -59,7 +59,7 @@ export function inSubnet(ip: string, cidr: string): boolean {
   return contains(net, bits, parseIp(ip));
 }
 
-/** The network of an address/prefix: 192.168.118.20/24 -> 192.168.118.0/24, 2001:db8::5/64 -> 2001:db8::/64. */
+/** The network of an address/prefix: 192.0.2.20/24 -> 192.0.2.0/24, 2001:db8::5/64 -> 2001:db8::/64. */
 export function networkCidr(cidr: string): string {
   const [addr, bits] = parseCidr(cidr);
   const canonical = `${addr.toString()}/${bits}`;
