@@ -30,7 +30,7 @@ async function main(name: string): Promise<void> {
   }
 
   say(`pulumi up -s ${name}: ${entry.description}`);
-  const env = toolchainEnv();
+  const env = toolchainEnv(name);
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: name, workDir: root },
     { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },

@@ -71,6 +71,12 @@ pulumi_base_env() {
 # `npm run pulumi` goes through export_pulumi_env instead.
 pulumi_env() {
   pulumi_base_env
+  if [ $# -gt 0 ]; then
+    # A stack is named (--stack NAME): the same rule as `npm run pulumi`.
+    export_pulumi_passphrase "$@" || return 1
+    if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ]; then echo "PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE"; fi
+    return 0
+  fi
   if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ] || [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     echo "PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-$LAB_PASSPHRASE}"
   fi

@@ -177,7 +177,7 @@ if (require.main === module) {
   // Loaded here so that the pure planning above has no toolchain dependency.
   const { toolchainEnv } = require("./lib/toolchain") as typeof import("./lib/toolchain");
   try {
-    const moves = migrateStack(stack, path.resolve(__dirname, ".."), toolchainEnv(), args.includes("--dry-run"));
+    const moves = migrateStack(stack, path.resolve(__dirname, ".."), toolchainEnv(stack), args.includes("--dry-run"));
     if (!moves.length) console.log(`stack ${stack}: nothing to migrate`);
     for (const m of moves)
       console.log(`${args.includes("--dry-run") ? "would move" : "moved"} ${m.oldUrn} -> ${NEW_TYPE} ${m.name} (same value)`);

@@ -9,8 +9,16 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
 export const projectRoot = path.resolve(__dirname, "../..");
 
 /** The CLI environment from scripts/env.sh, as KEY=VALUE pairs. */
-export function toolchainEnv(): Record<string, string> {
-  const out = execFileSync("bash", [path.join(projectRoot, "scripts/env.sh")], { encoding: "utf8" });
+export function toolchainEnv(stack?: string): Record<string, string> {
+  let out: string;
+  try {
+    out = execFileSync("bash", [path.join(projectRoot, "scripts/env.sh"), ...(stack ? ["--stack", stack] : [])], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (err) {
+    throw new Error(String((err as { stderr?: string }).stderr || err).trim());
+  }
   const env: Record<string, string> = {};
   for (const line of out.split("\n")) {
     const eq = line.indexOf("=");

@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, "../..");
 async function main(cmd: string, args: string[]): Promise<number> {
   const name = args.find((a) => !a.startsWith("--"));
   if (!name) throw new Error(`usage: npm run ${cmd} -- <stack>${cmd === "preview-report" ? " [--out FILE]" : ""}`);
-  const env = toolchainEnv();
+  const env = toolchainEnv(name);
   const stack = await LocalWorkspace.selectStack(
     { stackName: name, workDir: root },
     { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },

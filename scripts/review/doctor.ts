@@ -79,7 +79,7 @@ export async function runDoctor(
 
 async function main(name: string | undefined): Promise<number> {
   if (!name) throw new Error("usage: npm run doctor -- <stack>");
-  const env = toolchainEnv();
+  const env = toolchainEnv(name);
   const root = path.resolve(__dirname, "../..");
   const stack = await LocalWorkspace.selectStack(
     { stackName: name, workDir: root },

@@ -230,4 +230,14 @@ done`;
     assert.match(env({ PULUMI_CONFIG_PASSPHRASE: "mine" }), /^PULUMI_CONFIG_PASSPHRASE=mine$/m);
     assert.doesNotMatch(env({ PULUMI_CONFIG_PASSPHRASE_FILE: "/dev/null" }), /PULUMI_CONFIG_PASSPHRASE=/);
   });
+
+  it("scripts/env.sh --stack NAME (demo, drift, doctor, migrate) follows the same rule for NAME", () => {
+    const env = (stack: string, extra: Record<string, string> = {}) =>
+      bash(`exec bash "${path.join(root, "scripts/env.sh")}" --stack "$1"`, [stack], extra);
+    assert.match(env("haproxy").stdout, new RegExp(`^PULUMI_CONFIG_PASSPHRASE=${LAB_PASSPHRASE}$`, "m"));
+    const prod = env("prod");
+    assert.notEqual(prod.status, 0);
+    assert.match(prod.stderr, /stack prod: no passphrase/);
+    assert.match(env("prod", { PULUMI_CONFIG_PASSPHRASE: "mine" }).stdout, /^PULUMI_CONFIG_PASSPHRASE=mine$/m);
+  });
 });
