@@ -13,6 +13,12 @@ const KEYS = {
   scheduler: COMMON_KEYS.scheduler,
   port: { ...COMMON_KEYS.port, description: "the service port on the VIP, which nginx listens on too (DR keeps the port)" },
   weights: COMMON_KEYS.weights,
+  appDocBase: {
+    key: "appDocBase",
+    type: "string",
+    description: "the directory of the tomcat app this topology owns (its index.jsp names the tomcat)",
+    default: "/srv/tomcat-test",
+  },
   appPort: {
     key: "appPort",
     type: "integer",
@@ -42,7 +48,7 @@ export const lvsNginxTomcat = {
     const tomcats = ctx.hosts(GROUPS.appservers);
     const [client] = ctx.hosts(GROUPS.clients);
     ctx.cfg.done();
-    const tier = new NginxTomcat("web", { nginx, tomcats, tomcatPort: k.appPort, listen: k.port });
+    const tier = new NginxTomcat("web", { nginx, tomcats, tomcatPort: k.appPort, listen: k.port, docBase: k.appDocBase });
     const cluster = new DrCluster(
       "lvs",
       {

@@ -13,6 +13,8 @@ export interface NginxTomcatArgs {
   tomcatPort?: number;
   /** The port nginx listens on. Default 80. */
   listen?: number;
+  /** Where each tomcat's app (index.jsp) lives. Default /srv/tomcat-test. */
+  docBase?: string;
 }
 
 /** The JSP each tomcat serves: its name, then the X-Real-IP header nginx set. */
@@ -33,7 +35,13 @@ export class NginxTomcat extends pulumi.ComponentResource {
       (t) =>
         new TomcatApp(
           `${name}-${t.name}`,
-          { connection: t.connection, name: "test", path: "", docBase: "/srv/tomcat-test", files: { "index.jsp": indexJsp(t.name) } },
+          {
+            connection: t.connection,
+            name: "test",
+            path: "",
+            docBase: args.docBase ?? "/srv/tomcat-test",
+            files: { "index.jsp": indexJsp(t.name) },
+          },
           { parent: this, dependsOn: [server(t, "tomcat10")] },
         ),
     );
