@@ -2,7 +2,7 @@
 // (package.json "exports"): one topology each, built from the resources that
 // the package's root exports, and the host type they take with the ways to get
 // one (from the stack config's inventory, or from a loaded inventory).
-export { DrCluster, type DrClusterArgs } from "./drCluster";
+export { DrCluster, type DrClusterArgs, type ClusterRealServer } from "./drCluster";
 export { DR_ARP_SYSCTLS, drDirectorSysctls, drRealServer } from "./drRealServer";
 export { HaproxyTier, type HaproxyTierArgs } from "./haproxyTier";
 export { NatCluster, type NatClusterArgs } from "./natCluster";
