@@ -6,12 +6,24 @@
 // and outputs) and rewrites the whole state after every step. By value, the
 // IPVS real-server provider is 58 KB, so 500 real servers made a 60 MB state
 // and an `up` that spent minutes writing checkpoints (quadratic in the number
-// of resources). The stub is a few hundred bytes.
+// of resources). The stub is 3-4 KB, whatever the provider.
 //
-// The code that runs is the project's current code (also on destroy, where a
-// by-value provider would run the code from when the resource was created).
-// When the project has moved since the state was written, the module is looked
-// up under the program's directory (the provider process's working directory).
+// The code that runs is the current code at the recorded place (also on
+// destroy, where a by-value provider would run the code from when the resource
+// was created): this repository's TypeScript sources, or the compiled
+// CommonJS of the installed package (node_modules/pulumi-lvs/dist/...; the
+// package is CommonJS, see tsconfig.build.json). `npm update` replaces the
+// files at the same place, so the stub runs the new version's code.
+// When the recorded file is gone (the project moved, or the package now sits
+// elsewhere in node_modules), the module is looked up from the provider
+// process's working directory, which is the program's directory:
+//   - this repository: `<cwd>/providers/<kind>/<file>.ts`;
+//   - the package: `<dir>/node_modules/pulumi-lvs/dist/providers/<kind>/<file>.js`
+//     for `<dir>` = the working directory and each directory above it, as
+//     Node.js looks a package up (the stub records the part after its last
+//     node_modules/, so a package under another name or nested is found too).
+// A stub keeps the loader code of the version that wrote it: states written
+// before the package existed load the repository's sources as they always did.
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 
 type Method = "check" | "diff" | "create" | "read" | "update" | "delete";
@@ -27,8 +39,20 @@ const stubs: Record<string, unknown> = {};
 export function providerRef<I, O>(file: string, exportName: string, impl: ResourceProvider<I, O>): ResourceProvider<I, O> {
   const known = stubs[`${file}#${exportName}`];
   if (known) return known as ResourceProvider<I, O>;
-  const at = file.lastIndexOf("/providers/");
-  const rel = at >= 0 ? file.slice(at + 1) : file;
+  const slashed = file.split("\\").join("/");
+  const at = slashed.lastIndexOf("/providers/");
+  /** The module under the repository's root or the package's dist/: providers/<kind>/<file>.ts (or .js). */
+  const rel = at >= 0 ? slashed.slice(at + 1) : slashed;
+  const nm = slashed.lastIndexOf("/node_modules/");
+  /** The module as a path under node_modules/: pulumi-lvs/dist/providers/<kind>/<file>.js. */
+  const inPackage = nm >= 0 ? slashed.slice(nm + "/node_modules/".length) : `pulumi-lvs/dist/${rel.replace(/\.ts$/, ".js")}`;
+  const packaged = nm >= 0;
+  // The loader runs in the provider process, serialized with the stub (its
+  // comments too, hence here). It tries the recorded file; then the
+  // repository's sources under the working directory and the installed
+  // package in node_modules/ from there up (a package's stub: node_modules/
+  // first). The provider process runs plain Node.js: TypeScript sources are
+  // compiled as the program's runtime does.
   const load = (): ResourceProvider<I, O> => {
     const g = globalThis as { __pulumiLvsProviders?: Record<string, unknown> };
     const cache = (g.__pulumiLvsProviders ??= {});
@@ -36,13 +60,19 @@ export function providerRef<I, O>(file: string, exportName: string, impl: Resour
     if (!cache[key]) {
       const fs = require("node:fs") as typeof import("node:fs");
       const path = require("node:path") as typeof import("node:path");
-      const target = fs.existsSync(file) ? file : path.join(process.cwd(), rel);
-      if (!fs.existsSync(target)) {
+      const cwd = process.cwd();
+      const installed: string[] = [];
+      for (let d = cwd; ; d = path.dirname(d)) {
+        installed.push(path.join(d, "node_modules", inPackage));
+        if (path.dirname(d) === d) break;
+      }
+      const moved = path.join(cwd, rel);
+      const target = [file, ...(packaged ? [...installed, moved] : [moved, ...installed])].find((c) => fs.existsSync(c));
+      if (!target) {
         throw new Error(
-          `pulumi-lvs: the provider code ${rel} is neither at ${file} nor under ${process.cwd()}; run pulumi from the pulumi-lvs project`,
+          `pulumi-lvs: the provider code ${rel} is neither at ${file} nor under ${cwd} nor in node_modules/${inPackage} there or above; run pulumi from the program's directory`,
         );
       }
-      // The provider process runs plain Node.js: compile the TypeScript sources as the program's runtime does.
       if (target.endsWith(".ts") && !require.extensions[".ts"]) {
         const tsNode = require("ts-node") as { register(o: object): unknown };
         tsNode.register({ transpileOnly: true, projectSearchDir: path.dirname(target), compilerOptions: { module: "commonjs" } });

@@ -22,12 +22,26 @@ export function drDirectorSysctls(nic: string): Record<string, string> {
   };
 }
 
-/** The VIP on lo:0 and the ARP sysctls on one real server; returns the VIP resource. */
+/**
+ * The VIP on lo:0 and the ARP sysctls on one real server; returns the VIP
+ * resource. The resources are `<prefix>-<host>-arp` (SysctlSet) and
+ * `<prefix>-<host>-vip` (VipAlias), both with `opts` (pass `{ parent }` from a
+ * component); the VIP alias depends on the sysctls and on `opts.dependsOn`.
+ */
 export function drRealServer(prefix: string, rs: Host, vip: string, opts: pulumi.CustomResourceOptions = {}): VipAlias {
   const arp = new SysctlSet(`${prefix}-${rs.name}-arp`, { connection: rs.connection, name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS }, opts);
   return new VipAlias(
     `${prefix}-${rs.name}-vip`,
     { connection: rs.connection, address: vip, prefix: 32, interface: "lo", label: "lo:0", hostRoute: true },
-    { ...opts, dependsOn: [arp] },
+    { ...opts, dependsOn: [...dependencies(opts.dependsOn), arp] },
   );
+}
+
+/**
+ * `dependsOn` as a list. An Output or Promise (of a resource or a list) stays
+ * one element: the SDK resolves the elements of a dependsOn list recursively.
+ */
+function dependencies(d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (d === undefined) return [];
+  return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
 }

@@ -7,26 +7,43 @@ import { HaproxyListener } from "../../providers";
 import { addressOf, Host } from "../hosts";
 
 export interface HaproxyTierArgs {
+  /** The HAProxy hosts; each gets both listeners. Required. A host added or removed adds or removes its listeners only. */
   haproxies: Host[];
-  realServers: { host: Host; weight: number }[];
-  /** Port of the L7 listen. Default 80. */
+  /** The backend servers, in every listener. Required. A change updates the listeners in place. */
+  realServers: {
+    /** Required. */
+    host: Host;
+    /** Weight in the L7 listen (the L4 backend weighs all 1). Required. Updated in place. */
+    weight: number;
+  }[];
+  /** Port of the L7 listen. Default 80. Updated in place. */
   port?: number;
-  /** Port of the L4 variant. Default 8080. */
+  /** Port of the L4 variant. Default 8080. Updated in place. */
   l4Port?: number;
-  /** The real servers' port. Default 80. */
+  /** The real servers' port. Default 80. Updated in place. */
   backendPort?: number;
-  /** L7 balance algorithm. Default static-rr. */
+  /** L7 balance algorithm. Default static-rr. Updated in place. */
   balance?: string;
-  /** URI of the L7 health check. Default /index.html. */
+  /** URI of the L7 health check. Default /index.html. Updated in place. */
   checkUri?: string;
-  /** Milliseconds between checks. Default 2000. */
+  /** Milliseconds between checks. Default 2000. Updated in place. */
   checkInterMs?: number;
-  /** Failed checks before a server is down. Default 3. */
+  /** Failed checks before a server is down. Default 3. Updated in place. */
   checkFall?: number;
 }
 
+/**
+ * The HAProxy tier: an L7 `listen` (`web`) and an L4 `frontend`/`backend`
+ * (`web4`) on every HAProxy host. Outputs: `listeners`, `port` and `l4Port`;
+ * every child is parented to the tier.
+ */
 export class HaproxyTier extends pulumi.ComponentResource {
+  /** Per HAProxy host, in the order given: its L7 listener, then its L4 one. */
   readonly listeners: HaproxyListener[];
+  /** The port of the L7 listen. */
+  readonly port: number;
+  /** The port of the L4 frontend. */
+  readonly l4Port: number;
 
   constructor(name: string, args: HaproxyTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:HaproxyTier", name, {}, opts);
@@ -66,6 +83,8 @@ export class HaproxyTier extends pulumi.ComponentResource {
         { parent: this },
       ),
     ]);
-    this.registerOutputs({});
+    this.port = args.port ?? 80;
+    this.l4Port = args.l4Port ?? 8080;
+    this.registerOutputs({ listeners: this.listeners, port: this.port, l4Port: this.l4Port });
   }
 }

@@ -6,23 +6,50 @@ import * as pulumi from "@pulumi/pulumi";
 import { IpvsRealServer, IpvsService, NatRule, Route, SysctlSet, VipAlias } from "../../providers";
 import { assertTopology, inSubnet, networkCidr } from "../checks";
 import { addressOf, Host } from "../hosts";
+import type { ClusterRealServer } from "./drCluster";
 
 export interface NatClusterArgs {
+  /** The director: forwards, SNATs the inside network and holds the IPVS table. Required. Another host replaces the director's resources. */
   director: Host;
-  /** Director interface towards the clients (the VIP side). */
+  /** Director interface towards the clients (the VIP side). Required. A change replaces the SNAT rule (and the VIP alias, when there is one). */
   wanNic: string;
-  /** Director interface towards the real servers (the DIP side). */
+  /** Director interface towards the real servers (the DIP side). Required. A change updates the real servers' default routes (and replaces the SNAT rule when the inside network changes). */
   lanNic: string;
-  /** The VIP; the seed uses the director's own WAN address. */
+  /**
+   * The VIP; the seed uses the director's own WAN address (then no alias is added). Required. A change replaces the
+   * IPVS service and its real servers (and the VIP alias).
+   */
   vip: string;
+  /** The service's TCP port (the real servers listen on it too). Default 80. A change replaces the service and its real servers. */
   port?: number;
+  /** IPVS scheduler (rr, wrr, lc, ...). Default rr. Updated in place. */
   scheduler?: string;
-  realServers: { host: Host; weight?: number }[];
+  /** The real servers (masq, -m) on the director's inside subnet. Required. A host added or removed adds or removes its resources only. */
+  realServers: {
+    /** Required. */
+    host: Host;
+    /** IPVS weight. Default 1. Updated in place. */
+    weight?: number;
+  }[];
 }
 
+/**
+ * LVS-NAT with one director. Outputs: `vip`, `dip`, `port`, `director`,
+ * `service` and `realServers`; every child is parented to the cluster.
+ */
 export class NatCluster extends pulumi.ComponentResource {
+  /** The VIP. */
   readonly vip: string;
+  /** The director's inside address: the real servers' default gateway. */
   readonly dip: string;
+  /** The service's port. */
+  readonly port: number;
+  /** The director's name. */
+  readonly director: string;
+  /** The IPVS service on the VIP, on the director. */
+  readonly service: IpvsService;
+  /** The real servers, in the order given. */
+  readonly realServers: ClusterRealServer[];
 
   constructor(name: string, args: NatClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:NatCluster", name, {}, opts);
@@ -81,13 +108,14 @@ export class NatCluster extends pulumi.ComponentResource {
             { parent: this },
           ),
         ];
-    const service = new IpvsService(
+    this.service = new IpvsService(
       `${name}-service`,
       { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" },
       { parent: this, dependsOn: [fwd, ...vipAlias] },
     );
     // The service's identity, known at preview (its `key` output is unknown while it is updated).
     const key = { protocol: "tcp" as const, address: args.vip, port: args.port ?? 80 };
+    this.realServers = [];
     for (const r of args.realServers) {
       const gw = new Route(
         `${name}-${r.host.name}-gateway`,
@@ -97,10 +125,20 @@ export class NatCluster extends pulumi.ComponentResource {
       new IpvsRealServer(
         `${name}-${r.host.name}`,
         { connection: d.connection, service: key, address: addressOf(r.host), method: "masq", weight: r.weight ?? 1 },
-        { parent: this, dependsOn: [service, gw] },
+        { parent: this, dependsOn: [this.service, gw] },
       );
+      this.realServers.push({ host: r.host.name, address: addressOf(r.host), weight: r.weight ?? 1 });
     }
     this.vip = args.vip;
-    this.registerOutputs({});
+    this.port = key.port;
+    this.director = d.name;
+    this.registerOutputs({
+      vip: this.vip,
+      dip: this.dip,
+      port: this.port,
+      director: this.director,
+      service: this.service,
+      realServers: this.realServers,
+    });
   }
 }

@@ -8,10 +8,16 @@ import { NginxSite, Package, SystemdService, TomcatApp } from "../../providers";
 import { addressOf, Host } from "../hosts";
 
 export interface NginxTomcatArgs {
+  /** The nginx hosts; each gets the package, the unit and the site. Required. A host added or removed adds or removes its resources only. */
   nginx: Host[];
+  /**
+   * The tomcat hosts; each gets the package, the unit and the app. Required. A host added or removed adds or removes
+   * its resources and updates the nginx sites' upstream in place.
+   */
   tomcats: Host[];
+  /** The port the tomcats listen on (nginx's upstream; tomcat's connector is not set here). Default 8080. Updated in place. */
   tomcatPort?: number;
-  /** The port nginx listens on. Default 80. */
+  /** The port nginx listens on. Default 80 (nginx's default: the site leaves `listen` unset). Updated in place. */
   listen?: number;
   /** Where each tomcat's app (index.jsp) lives. Default /srv/tomcat-test. */
   docBase?: string;
@@ -22,7 +28,20 @@ export function indexJsp(name: string): string {
   return `<%@ page contentType="text/plain" %>this is ${name}\nX-Real-IP: <%= request.getHeader("X-Real-IP") %>\n`;
 }
 
+/**
+ * nginx in front of tomcat. Outputs: `sites`, `apps`, `listen` and
+ * `tomcatPort`; every child is parented to the tier.
+ */
 export class NginxTomcat extends pulumi.ComponentResource {
+  /** One NginxSite per nginx host, in the order given. */
+  readonly sites: NginxSite[];
+  /** One TomcatApp per tomcat host, in the order given. */
+  readonly apps: TomcatApp[];
+  /** The port nginx listens on. */
+  readonly listen: number;
+  /** The port the tomcats listen on. */
+  readonly tomcatPort: number;
+
   constructor(name: string, args: NginxTomcatArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:NginxTomcat", name, {}, opts);
     const port = args.tomcatPort ?? 8080;
@@ -45,23 +64,27 @@ export class NginxTomcat extends pulumi.ComponentResource {
           { parent: this, dependsOn: [server(t, "tomcat10")] },
         ),
     );
-    for (const n of args.nginx) {
-      new NginxSite(
-        `${name}-${n.name}`,
-        {
-          connection: n.connection,
-          name: "pulumi-lvs-tomcat",
-          ...(args.listen !== undefined ? { listen: args.listen } : {}),
-          defaultServer: true,
-          upstreams: [{ name: "tomcat", servers: args.tomcats.map((t) => ({ address: addressOf(t), port, weight: 1 })) }],
-          locations: [
-            { match: "/", tryFiles: ["$uri", "$uri/", "=404"] },
-            { match: "~ .*\\.jsp$", proxyPass: "http://tomcat", proxyHeaders: true },
-          ],
-        },
-        { parent: this, dependsOn: [...apps, server(n, "nginx")] },
-      );
-    }
-    this.registerOutputs({});
+    this.apps = apps;
+    this.sites = args.nginx.map(
+      (n) =>
+        new NginxSite(
+          `${name}-${n.name}`,
+          {
+            connection: n.connection,
+            name: "pulumi-lvs-tomcat",
+            ...(args.listen !== undefined ? { listen: args.listen } : {}),
+            defaultServer: true,
+            upstreams: [{ name: "tomcat", servers: args.tomcats.map((t) => ({ address: addressOf(t), port, weight: 1 })) }],
+            locations: [
+              { match: "/", tryFiles: ["$uri", "$uri/", "=404"] },
+              { match: "~ .*\\.jsp$", proxyPass: "http://tomcat", proxyHeaders: true },
+            ],
+          },
+          { parent: this, dependsOn: [...apps, server(n, "nginx")] },
+        ),
+    );
+    this.listen = args.listen ?? 80;
+    this.tomcatPort = port;
+    this.registerOutputs({ sites: this.sites, apps: this.apps, listen: this.listen, tomcatPort: this.tomcatPort });
   }
 }

@@ -10,8 +10,11 @@ import { assertTopology, HostAddresses, vipNotOwned, vrrpPair } from "../checks"
 import { addressOf, Host } from "../hosts";
 
 export interface VrrpMember {
+  /** Required. A host added or removed adds or removes its KeepalivedInstance only. */
   host: Host;
+  /** The initial VRRP state. Required. Updated in place. */
   state: "MASTER" | "BACKUP";
+  /** VRRP priority, 1..254; the highest alive holds the VIP. Required. Updated in place. */
   priority: number;
 }
 
@@ -24,32 +27,42 @@ export function masterBackup(master: Host, backup: Host, priorities = { master: 
 }
 
 export interface TrackScript {
-  /** vrrp_script name, e.g. check_nginx. */
+  /** vrrp_script name, e.g. check_nginx; also the script's file name. Required. A change replaces the script's file. */
   name: string;
-  /** The script's content (a shell script exiting non-zero when the service is down). */
+  /** The script's content (a shell script exiting non-zero when the service is down). Required. Updated in place. */
   content: string;
+  /** Seconds between runs. Required. Updated in place. */
   interval: number;
-  /** Priority change while failing (negative). */
+  /** Priority change while failing (negative). Required. Updated in place. */
   weight: number;
+  /** Failures before the script counts as failing. Default 2. Updated in place. */
   fall?: number;
+  /** Successes before it counts as passing again. Default 2. Updated in place. */
   rise?: number;
 }
 
 export interface VrrpGroupArgs {
+  /** The members (see `masterBackup`): one MASTER, the others BACKUP, distinct priorities. Required. */
   members: VrrpMember[];
+  /** The interface VRRP runs on and the VIP is added to. Required. Updated in place. */
   interface: string;
+  /** The VRID, 1..255, unique on the segment. Required. Updated in place. */
   virtualRouterId: number;
+  /** The VIP. Required. Updated in place. */
   vip: string;
-  /** Default 32 (keepalived's default for a bare address). */
+  /** Prefix of the VIP. Default 32 (keepalived's default for a bare address). Updated in place. */
   vipPrefix?: number;
-  /** Default `<interface>:0`. */
+  /** Label of the VIP. Default `<interface>:0`. Updated in place. */
   label?: string;
+  /** Seconds between VRRP adverts. Default 1. Updated in place. */
   advertInt?: number;
-  /** VRRP authentication type. Default PASS. */
+  /** VRRP authentication type. Default PASS. Updated in place. */
   authType?: "PASS" | "AH";
+  /** A script that lowers a member's priority while it fails. Default none. Updated in place (its file: see `TrackScript`). */
   trackScript?: TrackScript;
+  /** keepalived virtual_servers, the same on every member (keepalived then drives IPVS). Default none. Updated in place. */
   virtualServers?: KeepalivedVirtualServer[];
-  /** Hosts whose addresses the VIP must not be. */
+  /** Hosts whose addresses the VIP must not be; only checked. Default none. */
   otherHosts?: HostAddresses[];
 }
 
@@ -63,10 +76,24 @@ export interface VrrpGroupDescription {
   virtualServers: { address: string; port: number; realServers: { address: string; port: number }[] }[];
 }
 
+/**
+ * A keepalived VRRP group. Outputs: `vip`, `virtualRouterId`, `interface`,
+ * `members`, `virtualServers` and `instances` (not the auth_pass, which stays
+ * in the RandomPassword's state only); every child is parented to the group.
+ */
 export class VrrpGroup extends pulumi.ComponentResource {
+  /** One KeepalivedInstance per member, in the order given. */
   readonly instances: KeepalivedInstance[];
+  /** The VRRP auth_pass (secret). */
   readonly authPass: pulumi.Output<string>;
+  /** What `npm run doctor` needs (a stack output): `vip`, `members` and `virtualServers` below, with the VRID and interface. */
   readonly description: VrrpGroupDescription;
+  /** The VIP. */
+  readonly vip: string;
+  /** The members: name, address on the group's interface, state, priority. */
+  readonly members: VrrpGroupDescription["members"];
+  /** The virtual servers: VIP:port and their real servers' address:port. */
+  readonly virtualServers: VrrpGroupDescription["virtualServers"];
 
   constructor(name: string, args: VrrpGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:VrrpGroup", name, {}, opts);
@@ -106,7 +133,17 @@ export class VrrpGroup extends pulumi.ComponentResource {
         realServers: v.realServers.map((r) => ({ address: r.address, port: r.port })),
       })),
     };
-    this.registerOutputs({});
+    this.vip = args.vip;
+    this.members = this.description.members;
+    this.virtualServers = this.description.virtualServers;
+    this.registerOutputs({
+      vip: this.vip,
+      virtualRouterId: args.virtualRouterId,
+      interface: args.interface,
+      members: this.members,
+      virtualServers: this.virtualServers,
+      instances: this.instances,
+    });
   }
 }
 

@@ -43,7 +43,7 @@ const LAYERS: readonly Layer[] = [
 ];
 
 /** Hidden folders are work areas (.test-work, .scratch, .bench-work, .pulumi-state, .lab) or CI settings. */
-const SKIP = new Set(["node_modules", "bin"]);
+const SKIP = new Set(["node_modules", "bin", "dist"]);
 
 const root = path.resolve(__dirname, "../..");
 

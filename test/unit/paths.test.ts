@@ -12,7 +12,7 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "../..");
 const TOP = ["providers", "stacks", "lab", "scripts", "bench", "test", "docs"];
 /** Folders whose files hold no comments of ours, or are work areas. */
-const SKIP = new Set(["node_modules", "bin"]);
+const SKIP = new Set(["node_modules", "bin", "dist"]);
 
 /** The repository paths a text names. */
 export function repoPaths(text: string): string[] {
