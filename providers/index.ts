@@ -1,5 +1,6 @@
 // pulumi-lvs resources. Each folder holds a resource's pure core and its provider.
 export type { ConnectionArgs } from "./transport/types";
+export type { ConnectionInput } from "./common/connection";
 export { IpvsService, type IpvsServiceArgs } from "./ipvs/service";
 export { IpvsRealServer, type IpvsRealServerArgs } from "./ipvs/realServer";
 export { SysctlSet, type SysctlSetArgs } from "./sysctl/sysctlSet";

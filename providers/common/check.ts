@@ -192,7 +192,10 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_][A-Za-z0-9_-]*(\.[A-Za-z0-9_][A-Za-
 export function checkConnection(c: Checker, conn: unknown, property = "connection"): void {
   if (isUnknown(conn)) return;
   if (!isRecord(conn)) {
-    c.fail(property, `${property} is required: { host, port?, user?, privateKey?, hostKeySha256?, jump?, ... }; got ${show(conn)}`);
+    c.fail(
+      property,
+      `${property} is required: { host, port?, user?, privateKey? or privateKeyPath?, hostKeySha256?, jump?, ... }; got ${show(conn)}`,
+    );
     return;
   }
   const k = conn;
@@ -211,6 +214,14 @@ export function checkConnection(c: Checker, conn: unknown, property = "connectio
   for (const f of ["privateKey", "privateKeyPassphrase", "password"]) {
     if (known(k[f]) && typeof k[f] !== "string") c.fail(at(f), `${at(f)} must be a string`); // secrets: never echoed
   }
+  c.word(
+    at("privateKeyPath"),
+    k.privateKeyPath,
+    /^(~\/|\/)[^\0\n\r]{0,4095}$/,
+    "the path of a private key file on the machine running pulumi: absolute, or under the home directory as ~/...",
+  );
+  if (known(k.privateKey) && known(k.privateKeyPath))
+    c.fail(at("privateKeyPath"), `${at("privateKey")} and ${at("privateKeyPath")} are both given: give the key text or its file, not both`);
   c.word(at("agent"), k.agent, /^\/[^\0\n]{0,4095}$/, "the absolute path of an ssh-agent socket");
   c.bool(at("trustOnFirstUse"), k.trustOnFirstUse);
   c.bool(at("sudo"), k.sudo);
@@ -222,6 +233,7 @@ export function checkConnection(c: Checker, conn: unknown, property = "connectio
     "port",
     "user",
     "privateKey",
+    "privateKeyPath",
     "privateKeyPassphrase",
     "password",
     "agent",

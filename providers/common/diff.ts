@@ -41,6 +41,7 @@ export const CONNECTION_DIFF: DiffSpec = {
   update: [
     "connection.user",
     "connection.privateKey",
+    "connection.privateKeyPath",
     "connection.password",
     "connection.hostKeySha256",
     "connection.jump",

@@ -13,11 +13,12 @@ import { checkPathIn, hostPath } from "../common/paths";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { applyFile, statFiles } from "./apply";
 import { checkFileInputs, normalizeMode, removeCommand, restoreStockCommand, sameOwner, saveStockCommand, sha256 } from "./core";
 
 export interface ManagedFileArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** Absolute path. */
   path: pulumi.Input<string>;
   /** The whole content. */

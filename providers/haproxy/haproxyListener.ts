@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { includeResource, IncludeProps } from "../files/includeProvider";
-import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import {
   checkHaproxyListener,
   HaproxyListenerSpec,
@@ -25,7 +25,7 @@ import {
 import { LvsResource } from "../common/define";
 
 export interface HaproxyListenerArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** Section and file name. */
   name: pulumi.Input<string>;
   /** "listen" (default) or "frontend-backend". */

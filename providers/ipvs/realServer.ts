@@ -10,6 +10,7 @@ import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { RealServer, ServiceKey, canonicalAddress, hostPort, sameKey, serviceKeyText } from "./model";
 import { changeIpvs, readIpvs } from "./host";
 import { dropServer, planServer, putServer, sameServer } from "./plan";
@@ -18,7 +19,7 @@ import { checkServer, normalizeServer, ServerInputs } from "./validate";
 
 export interface IpvsRealServerArgs {
   /** The director holding the service. */
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** The service: an IpvsService's `key` output, or the same key written out ({ protocol, address, port }) with `dependsOn` the service, which keeps previews exact while the service itself changes. */
   service: pulumi.Input<ServiceKey>;
   /** The RIP. */

@@ -8,6 +8,7 @@ import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { ServiceKey, VirtualService, sameKey, serviceKeyText } from "./model";
 import { changeIpvs, readIpvs } from "./host";
 import { dropService, planService, putService } from "./plan";
@@ -16,7 +17,7 @@ import { checkService, normalizeService, ServiceInputs } from "./validate";
 
 export interface IpvsServiceArgs {
   /** The director. */
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** tcp (default), udp, sctp or fwmark. */
   protocol?: pulumi.Input<"tcp" | "udp" | "sctp" | "fwmark">;
   /** The VIP (IPv4 or IPv6). Not for fwmark. */

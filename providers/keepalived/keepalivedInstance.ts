@@ -14,7 +14,7 @@ import { DaemonLayout } from "../files/daemon";
 import { includeResource, IncludeProps } from "../files/includeProvider";
 import { ReadinessArgs, ReadinessProbe } from "../readiness/core";
 import { quote } from "../transport/shell";
-import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { checkKeepalivedInstance } from "./check";
 import { renderKeepalivedInstance, renderKeepalivedMain } from "./render";
 import { KeepalivedGlobalDefs, KeepalivedInstanceSpec, KeepalivedVirtualServer, VrrpInstance, VrrpScript } from "./spec";
@@ -22,7 +22,7 @@ import { LvsResource } from "../common/define";
 import { hostPort } from "../common/net";
 
 export interface KeepalivedInstanceArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** File name under /etc/keepalived/conf.d (without .conf). */
   name: pulumi.Input<string>;
   /** global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host. */

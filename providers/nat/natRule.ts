@@ -12,11 +12,12 @@ import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
-import { commandError, ConnectionArgs, Transport } from "../transport/types";
+import { commandError, Transport } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
 
 export interface NatRuleArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** Identity of the rule: a word; the rule carries `-m comment --comment pulumi-lvs:<name>`; the boot unit is pulumi-lvs-nat-<name>.service. */
   name: pulumi.Input<string>;
   /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). */

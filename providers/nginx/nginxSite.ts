@@ -9,13 +9,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaemonLayout } from "../files/daemon";
 import { includeResource, IncludeProps } from "../files/includeProvider";
-import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { checkNginxSite, NGINX_DEFAULTS, NginxLocation, NginxSiteSpec, NginxUpstream, renderNginxSite } from "./core";
 import { ReadinessArgs } from "../readiness/core";
 import { LvsResource } from "../common/define";
 
 export interface NginxSiteArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** File name under /etc/nginx/conf.d (without .conf). */
   name: pulumi.Input<string>;
   /** Port. Default 80. */

@@ -11,7 +11,8 @@ import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
-import { ConnectionArgs, Transport } from "../transport/types";
+import { Transport } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import {
   checkRoute,
   normalizeRoute,
@@ -25,7 +26,7 @@ import {
 } from "./core";
 
 export interface RouteArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** "default" or an IPv4 CIDR. */
   destination: pulumi.Input<string>;
   /** Gateway IPv4 address. */

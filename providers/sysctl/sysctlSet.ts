@@ -10,10 +10,11 @@ import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { checkSysctl, confPath, normalizeValues, procPath, renderSysctlConf, sameValue } from "./core";
 
 export interface SysctlSetArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** File name under /etc/sysctl.d (without .conf). */
   name: pulumi.Input<string>;
   /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. */

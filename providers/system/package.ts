@@ -10,10 +10,11 @@ import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { checkPackage, installCommand, parsePackages, queryPackagesCommand, removeCommand } from "./core";
 
 export interface PackageArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** Package names (the order does not matter). */
   names: pulumi.Input<pulumi.Input<string>[]>;
   /** Remove the packages on delete (only those this resource installed). Default false. */

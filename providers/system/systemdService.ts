@@ -9,14 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
-import { ConnectionArgs, Transport } from "../transport/types";
+import { Transport } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { checkReadiness, ReadinessArgs, resolveReadiness } from "../readiness/core";
 import { awaitReady } from "../readiness/wait";
 import { Checker } from "../common/check";
 import { checkService, parseUnitState, unitCommands, unitStateCommand } from "./core";
 
 export interface SystemdServiceArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** Unit name, e.g. nginx. */
   unit: pulumi.Input<string>;
   /** Enabled at boot. Default true. */

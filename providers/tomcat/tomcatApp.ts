@@ -18,6 +18,7 @@ import { hostPath } from "../common/paths";
 import { command, notOption } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { Checker } from "../common/check";
 import { stable } from "../common/diff";
 import { appFilePath, checkTomcatApp, contextFileName, renderTomcatContext, TomcatAppSpec } from "./core";
@@ -25,7 +26,7 @@ import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../r
 import { awaitReady } from "../readiness/wait";
 
 export interface TomcatAppArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** The application's name. */
   name: pulumi.Input<string>;
   /** Context path: "" for the root application. */

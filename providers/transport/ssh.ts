@@ -68,20 +68,71 @@ function isNetworkError(err: unknown): boolean {
   return ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"].includes(e.code ?? "");
 }
 
+/** What connectOptions reads from the process: its environment, the home directory, files. */
+export interface ConnectEnv {
+  env: { SSH_AUTH_SOCK?: string };
+  home: () => string;
+  readFile: (path: string) => string;
+}
+
+/** A key file path with a leading `~` or `~/` made the home directory. */
+export function expandHome(path: string, home: () => string): string {
+  if (path === "~") return home();
+  if (path.startsWith("~/")) return home().replace(/\/+$/, "") + path.slice(1);
+  return path;
+}
+
+/**
+ * The ssh2 address and credentials of a connection: the key (privateKey, or privateKeyPath read now), passphrase,
+ * password and agent; the agent defaults to SSH_AUTH_SOCK when no key or password is given. Throws naming the host
+ * when there is no way to authenticate, or the key file cannot be read.
+ */
+export function connectOptions(
+  c: ConnectionArgs,
+  env: ConnectEnv,
+): Pick<ConnectConfig, "host" | "port" | "username" | "privateKey" | "passphrase" | "password" | "agent"> {
+  const target = targetOf(c);
+  if (c.privateKey !== undefined && c.privateKeyPath !== undefined)
+    throw new Error(`ssh ${target}: give privateKey or privateKeyPath, not both`);
+  let privateKey = c.privateKey;
+  if (c.privateKeyPath !== undefined) {
+    const file = expandHome(c.privateKeyPath, env.home);
+    try {
+      privateKey = env.readFile(file);
+    } catch (err) {
+      const why = (err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err));
+      throw new Error(`ssh ${target}: cannot read the key file privateKeyPath ${c.privateKeyPath} (${file}): ${why}`);
+    }
+  }
+  const agent = c.agent ?? (privateKey === undefined && c.password === undefined ? env.env.SSH_AUTH_SOCK || undefined : undefined);
+  if (privateKey === undefined && c.password === undefined && agent === undefined)
+    throw new Error(
+      `ssh ${target}: no way to authenticate: the connection gives no privateKey, privateKeyPath, password or agent, and SSH_AUTH_SOCK is not set`,
+    );
+  return {
+    host: c.host,
+    port: c.port ?? 22,
+    username: c.user ?? "root",
+    privateKey,
+    passphrase: c.privateKeyPassphrase,
+    password: c.password,
+    agent,
+  };
+}
+
 function connectOnce(c: ConnectionArgs, sock?: NodeJS.ReadableStream): Promise<Client> {
   const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
   const target = targetOf(c);
+  const credentials = connectOptions(c, {
+    env: process.env,
+    home: () => (require("node:os") as typeof import("node:os")).homedir(),
+    readFile: (path) => (require("node:fs") as typeof import("node:fs")).readFileSync(path, "utf8"),
+  });
   return new Promise((resolve, reject) => {
     const client = new SshClient();
     let keyError: Error | undefined;
     const cfg: ConnectConfig = {
-      host: c.host,
-      port: c.port ?? 22,
-      username: c.user ?? "root",
-      privateKey: c.privateKey,
-      passphrase: c.privateKeyPassphrase,
-      password: c.password,
-      agent: c.agent,
+      ...credentials,
       readyTimeout: c.connectTimeoutMs ?? 20000,
       keepaliveInterval: c.keepaliveIntervalMs ?? 15000,
       keepaliveCountMax: 4,

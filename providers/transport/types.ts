@@ -9,13 +9,18 @@ export interface ConnectionArgs {
   port?: number;
   /** Login user. Default "root"; other users need `sudo`. */
   user?: string;
-  /** Private key (PEM/OpenSSH text). Keep it secret: pass a `pulumi.secret`. */
+  /** Private key (PEM/OpenSSH text). Keep it secret: pass a `pulumi.secret`. Not with privateKeyPath. */
   privateKey?: string;
+  /**
+   * A private key file, read on the machine running pulumi (in the provider process) at connect time; a leading `~/` is
+   * the home directory. Not with privateKey.
+   */
+  privateKeyPath?: string;
   /** Passphrase of the private key. */
   privateKeyPassphrase?: string;
   /** Password authentication. */
   password?: string;
-  /** ssh-agent socket path (e.g. process.env.SSH_AUTH_SOCK). */
+  /** ssh-agent socket path. Default: SSH_AUTH_SOCK when no key or password is given. */
   agent?: string;
   /** The host key pin as OpenSSH prints it (`SHA256:...`). A different key is refused. */
   hostKeySha256?: string;

@@ -12,11 +12,11 @@ import { importUnsupported } from "../common/errors";
 import { command, notOption } from "../transport/shell";
 import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
-import { ConnectionArgs } from "../transport/types";
+import { ConnectionInput } from "../common/connection";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
 
 export interface VipAliasArgs {
-  connection: pulumi.Input<ConnectionArgs>;
+  connection: pulumi.Input<ConnectionInput>;
   /** The VIP. */
   address: pulumi.Input<string>;
   /** Prefix length; default 32 (IPv4) or 128 (IPv6). */

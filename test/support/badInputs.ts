@@ -455,6 +455,14 @@ export const BAD_INPUTS: BadInput[] = [
     field: "connection.hostKeySha256",
     allowed: /SHA256:/,
   },
+  {
+    kind: "IpvsService",
+    what: "privateKey and privateKeyPath together",
+    // argsOf adds CLOSED_PORT's privateKey
+    args: { address: "12.0.0.20", port: 80, connection: { host: "127.0.0.1", privateKeyPath: "~/.ssh/id_ed25519" } },
+    field: "connection.privateKeyPath",
+    allowed: /privateKey and connection\.privateKeyPath are both given/,
+  },
 ];
 
 /** A connection to a closed port: any attempt to reach a host would fail with a connection error instead. */
