@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { fingerprintOf } from "../providers/transport/ssh";
+import { expandHome, fingerprintOf } from "../providers/transport/ssh";
 import type { ConnectionArgs } from "../providers/transport/types";
 
 /** A host SSH goes through (ssh -J / ProxyJump) to reach an inventory host. */
@@ -555,13 +555,6 @@ function portOf(v: unknown, where: string): number {
   return n;
 }
 
-/** `~` and `~/...` to $HOME, as ssh would. */
-export function expandHome(p: string): string {
-  if (p === "~") return os.homedir();
-  if (p.startsWith("~/")) return path.join(os.homedir(), p.slice(2));
-  return p;
-}
-
 interface Basic {
   sshHost: string;
   port: number;
@@ -660,7 +653,7 @@ function resolveHost(m: Model, name: string): InventoryHost {
     name,
     groups: [...hostGroups(m, name)].sort(),
     ...basic,
-    privateKeyPath: key ? expandHome(str(key[1], `${where}: ${key[0]}`)) : "",
+    privateKeyPath: key ? expandHome(str(key[1], `${where}: ${key[0]}`), os.homedir) : "",
     hostKeySha256: pin === undefined || pin === null ? "" : str(pin, `${where}: host_key_sha256`),
     hostKey: v.host_key === undefined ? undefined : str(v.host_key, `${where}: host_key`).trim(),
     addresses: addresses as Record<string, string>,
