@@ -185,6 +185,15 @@ export const COMMON_KEYS = {
   },
 } as const satisfies Record<string, KeySpec>;
 
+/** The keys of an LVS-DR service: the VIP on the directors' interface, the scheduler and the port. */
+export const DR_KEYS = {
+  vip: COMMON_KEYS.vip,
+  interface: COMMON_KEYS.interface,
+  vipPrefix: COMMON_KEYS.vipPrefix,
+  scheduler: COMMON_KEYS.scheduler,
+  port: COMMON_KEYS.port,
+} as const satisfies Record<string, KeySpec>;
+
 /** The keys of a keepalived VRRP pair (MASTER and BACKUP). */
 export const VRRP_KEYS = {
   virtualRouterId: {

@@ -1,17 +1,13 @@
 // dr: the seed's LVS-DR with one director. The VIP is an alias on the
 // director's interface; each real server holds it on lo:0 (no ARP) and
 // answers clients directly.
-import { COMMON_KEYS, KeySpec } from "./config";
+import { DR_KEYS, KeySpec } from "./config";
 import { DrCluster } from "./components/drCluster";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 import { ROLES, TopologyContext } from "./topology";
 
 const KEYS = {
-  vip: COMMON_KEYS.vip,
-  interface: COMMON_KEYS.interface,
-  vipPrefix: COMMON_KEYS.vipPrefix,
-  scheduler: COMMON_KEYS.scheduler,
-  port: COMMON_KEYS.port,
+  ...DR_KEYS,
 } as const satisfies Record<string, KeySpec>;
 
 const GROUPS = {

@@ -4,19 +4,16 @@
 // the VIP on lo:0.
 import { SysctlSet } from "../providers";
 import { drDirectorSysctls, drRealServer } from "./components/drRealServer";
-import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
+import { VrrpGroup } from "./components/vrrpGroup";
 import { assertTopology, drSameSubnet } from "./checks";
-import { CHECK_KEYS, COMMON_KEYS, KeySpec, VRRP_KEYS } from "./config";
+import { CHECK_KEYS, COMMON_KEYS, DR_KEYS, KeySpec, VRRP_KEYS } from "./config";
 import { addressOf } from "./hosts";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 import { ROLES, TopologyContext } from "./topology";
+import { pairArgs } from "./vrrpSettings";
 
 const KEYS = {
-  vip: COMMON_KEYS.vip,
-  interface: COMMON_KEYS.interface,
-  vipPrefix: COMMON_KEYS.vipPrefix,
-  scheduler: COMMON_KEYS.scheduler,
-  port: COMMON_KEYS.port,
+  ...DR_KEYS,
   weights: COMMON_KEYS.weights,
   persistenceTimeout: {
     key: "persistenceTimeout",
@@ -59,14 +56,7 @@ export const drKeepalived = {
     const group = new VrrpGroup(
       "lvs_dr",
       {
-        members: masterBackup(d1, d2, { master: k.masterPriority, backup: k.backupPriority }),
-        interface: k.interface,
-        virtualRouterId: k.virtualRouterId,
-        authType: k.authType as "PASS" | "AH",
-        advertInt: k.advertInt,
-        vip: k.vip,
-        vipPrefix: k.vipPrefix,
-        otherHosts: ctx.others([d1, d2]),
+        ...pairArgs(ctx, k, d1, d2),
         virtualServers: [
           {
             address: k.vip,

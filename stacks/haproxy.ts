@@ -2,10 +2,11 @@
 // L4 frontend/backend on both HAProxy hosts, made highly available by a
 // keepalived VIP that leaves a host whose HAProxy died (check_haproxy).
 import { HaproxyTier } from "./components/haproxyTier";
-import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
+import { VrrpGroup } from "./components/vrrpGroup";
 import { CHECK_KEYS, COMMON_KEYS, KeySpec, VRRP_KEYS } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 import { ROLES, TopologyContext } from "./topology";
+import { pairArgs, pairRoles } from "./vrrpSettings";
 
 const KEYS = {
   vip: COMMON_KEYS.vip,
@@ -62,14 +63,7 @@ export const haproxy = {
     const group = new VrrpGroup(
       "lb_vip",
       {
-        members: masterBackup(h1, h2, { master: k.masterPriority, backup: k.backupPriority }),
-        interface: k.interface,
-        virtualRouterId: k.virtualRouterId,
-        authType: k.authType as "PASS" | "AH",
-        advertInt: k.advertInt,
-        vip: k.vip,
-        vipPrefix: k.vipPrefix,
-        otherHosts: ctx.others([h1, h2]),
+        ...pairArgs(ctx, k, h1, h2),
         trackScript: {
           name: "check_haproxy",
           content: "#!/bin/sh\n# Fails when HAProxy is not running.\nexec systemctl is-active --quiet haproxy\n",
@@ -85,8 +79,7 @@ export const haproxy = {
     return topologyOutputs(
       k.vip,
       {
-        [h1.name]: `HAProxy, keepalived MASTER ${k.masterPriority}`,
-        [h2.name]: `HAProxy, keepalived BACKUP ${k.backupPriority}`,
+        ...pairRoles(k, h1, h2, "HAProxy"),
         ...Object.fromEntries(realServers.map((r) => [r.host.name, `web server, weight ${r.weight}`])),
       },
       "/",

@@ -1,10 +1,11 @@
 // keepalived-nginx: the seed's nginx HA pair. Two nginx hosts (MASTER and
 // BACKUP) share the VIP; the check_nginx track script (the seed's `curl -I
 // http://localhost`) moves it away from a host whose nginx stopped answering.
-import { masterBackup, VrrpGroup } from "./components/vrrpGroup";
+import { VrrpGroup } from "./components/vrrpGroup";
 import { COMMON_KEYS, KeySpec, VRRP_KEYS } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 import { ROLES, TopologyContext } from "./topology";
+import { pairArgs, pairRoles } from "./vrrpSettings";
 
 const KEYS = {
   vip: COMMON_KEYS.vip,
@@ -30,14 +31,7 @@ export const keepalivedNginx = {
     const [client] = ctx.hosts(GROUPS.clients);
     ctx.cfg.done();
     const group = new VrrpGroup("nginx_vip", {
-      members: masterBackup(n1, n2, { master: k.masterPriority, backup: k.backupPriority }),
-      interface: k.interface,
-      virtualRouterId: k.virtualRouterId,
-      authType: k.authType as "PASS" | "AH",
-      advertInt: k.advertInt,
-      vip: k.vip,
-      vipPrefix: k.vipPrefix,
-      otherHosts: ctx.others([n1, n2]),
+      ...pairArgs(ctx, k, n1, n2),
       trackScript: {
         name: "check_nginx",
         content: `#!/bin/sh\n# Fails when nginx does not answer locally (the seed's check).\nexec curl -s -I -m 2 -o /dev/null http://localhost${k.port === 80 ? "" : `:${k.port}`}/\n`,
@@ -48,13 +42,6 @@ export const keepalivedNginx = {
       },
     });
     const check = endToEndCheck("nginx-check", { client, url: vipUrl(k.vip, "/", k.port), topology: [group] });
-    return topologyOutputs(
-      k.vip,
-      { [n1.name]: `nginx, keepalived MASTER ${k.masterPriority}`, [n2.name]: `nginx, keepalived BACKUP ${k.backupPriority}` },
-      "/",
-      k.port,
-      { vrrp: [group.description], check },
-      client,
-    );
+    return topologyOutputs(k.vip, pairRoles(k, n1, n2, "nginx"), "/", k.port, { vrrp: [group.description], check }, client);
   },
 };

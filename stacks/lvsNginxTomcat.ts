@@ -2,15 +2,12 @@
 // which serve static pages and pass *.jsp to the tomcat app servers.
 import { DrCluster } from "./components/drCluster";
 import { NginxTomcat } from "./components/nginxTomcat";
-import { COMMON_KEYS, KeySpec } from "./config";
+import { COMMON_KEYS, DR_KEYS, KeySpec } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 import { ROLES, TopologyContext } from "./topology";
 
 const KEYS = {
-  vip: COMMON_KEYS.vip,
-  interface: COMMON_KEYS.interface,
-  vipPrefix: COMMON_KEYS.vipPrefix,
-  scheduler: COMMON_KEYS.scheduler,
+  ...DR_KEYS,
   port: { ...COMMON_KEYS.port, description: "the service port on the VIP, which nginx listens on too (DR keeps the port)" },
   weights: COMMON_KEYS.weights,
   appDocBase: {
