@@ -37,7 +37,7 @@ describe("transport seam", () => {
 
   it("is the SSH transport when nothing is installed (it dials the host: here a closed port on 127.0.0.1)", async () => {
     delete process.env[FAKE_HOSTS_ENV];
-    const t = sshTransport({ host: "127.0.0.1", port: 1, retries: 1, trustOnFirstUse: true });
+    const t = sshTransport({ host: "127.0.0.1", port: 1, password: "unused", retries: 1, trustOnFirstUse: true });
     await assert.rejects(t.run("true"), /ssh root@127\.0\.0\.1:1: cannot connect: .*ECONNREFUSED/);
   });
 
