@@ -13,6 +13,7 @@ import * as ts from "typescript";
 import { fieldsOf, FieldKind, KindDecl } from "../providers/common/define";
 import { KIND_NAMES, KindGroup, KindName, KINDS } from "../providers/registry";
 import { stacks } from "../stacks";
+import { apiReference, ENTRIES } from "./apiDocs";
 import { COMMON_KEYS, KeySpec, NAMESPACE } from "../stacks/config";
 import { GroupSpec } from "../stacks/topology";
 
@@ -25,6 +26,7 @@ export const GENERATED: { file: string; section: string; render: () => string; p
   { file: "README.md", section: "resources", render: () => readmeList() },
   { file: "docs/configuration.md", section: "topologies", render: () => topologyTables() },
   { file: "Pulumi.yaml", section: "config", render: () => pulumiConfigBlock(), prefix: "# " },
+  ...ENTRIES.map((e) => ({ file: e.doc, section: "api", render: () => apiReference(e) })),
 ];
 
 export interface KindDocs {
