@@ -22,11 +22,7 @@ export const dr = {
   keys: Object.values(KEYS),
   groups: Object.values(GROUPS),
   program(ctx: TopologyContext) {
-    const vip = ctx.get<string>(KEYS.vip);
-    const nic = ctx.get<string>(KEYS.interface);
-    const vipPrefix = ctx.get<number>(KEYS.vipPrefix);
-    const scheduler = ctx.get<string>(KEYS.scheduler);
-    const port = ctx.get<number>(KEYS.port);
+    const { vip, interface: nic, vipPrefix, scheduler, port } = ctx.values(KEYS);
     const [director] = ctx.hosts(GROUPS.directors);
     const rss = ctx.hosts(GROUPS.realservers);
     const clients = ctx.hosts(GROUPS.clients);

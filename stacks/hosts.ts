@@ -3,8 +3,8 @@
 // stack config `pulumi-lvs:inventory` (default: the running lab's). The SSH key
 // is the inventory's key file, or the secret `pulumi-lvs:privateKey` when set;
 // the connection gets the host's ProxyJump (`jump`) and become (`sudo`).
-import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
+import { isUnicast } from "../providers/common/check";
 import { quote } from "../providers/transport/shell";
 import {
   checkUsable,
@@ -49,7 +49,7 @@ export function addressOf(h: Pick<Host, "name" | "addresses" | "sshHost">, nic?:
   }
   const first = Object.values(h.addresses)[0];
   if (first) return first.split("/")[0];
-  if (net.isIP(h.sshHost) && !/^127\.|^::1$/.test(h.sshHost)) return h.sshHost;
+  if (isUnicast(h.sshHost)) return h.sshHost;
   throw new Error(
     `host ${h.name}: no address to reach it by; its ansible_host is ${JSON.stringify(h.sshHost)}: set ansible_host to an IP address or give the host an \`addresses\` map (interface: address/prefix)`,
   );

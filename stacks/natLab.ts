@@ -38,15 +38,10 @@ export const natLab = {
   keys: Object.values(KEYS),
   groups: Object.values(GROUPS),
   program(ctx: TopologyContext) {
-    const vip = ctx.get<string>(KEYS.vip);
-    const scheduler = ctx.get<string>(KEYS.scheduler);
-    const port = ctx.get<number>(KEYS.port);
-    const weights = ctx.get<number[]>(KEYS.weights);
+    const { vip, scheduler, port, weights, wanInterface: wanNic, lanInterface: lanNic } = ctx.values(KEYS);
     const [director] = ctx.hosts(GROUPS.directors);
     const rss = ctx.hosts(GROUPS.realservers);
     const [client] = ctx.hosts(GROUPS.clients);
-    const wanNic = ctx.get<string>(KEYS.wanInterface);
-    const lanNic = ctx.get<string>(KEYS.lanInterface);
     ctx.cfg.done();
     const realServers = rss.map((host, i) => ({ host, weight: weights[i] ?? 1 }));
     const cluster = new NatCluster("nat", { director, vip, port, scheduler, wanNic, lanNic, realServers });

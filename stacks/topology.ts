@@ -53,10 +53,6 @@ export class TopologyContext {
     private readonly source: HostSource,
   ) {}
 
-  get<T extends string | number | boolean | number[]>(spec: KeySpec): T {
-    return this.cfg.read(spec) as T;
-  }
-
   /** Every key of `keys`, typed by its spec: `{ vip: string, port: number, ... }`. */
   values<K extends Record<string, KeySpec>>(keys: K): { [P in keyof K]: ValueOf<K[P]> } {
     return Object.fromEntries(Object.entries(keys).map(([name, spec]) => [name, this.cfg.read(spec)])) as {
