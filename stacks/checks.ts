@@ -67,6 +67,9 @@ export function networkCidr(cidr: string): string {
   return `${net.toString()}/${bits}`;
 }
 
+/** The `addresses` key under which a host's `address` (no interface known) is checked. */
+export const ADDRESS_KEY = "address";
+
 export interface HostAddresses {
   name: string;
   /** nic -> address/prefix */
@@ -79,7 +82,7 @@ export function vipNotOwned(vip: string, hosts: HostAddresses[]): string[] {
   return hosts.flatMap((h) =>
     Object.entries(h.addresses)
       .filter(([nic, cidr]) => sameIp(parseIp(cidr.split("/")[0], `host ${h.name} ${nic}`), v))
-      .map(([nic]) => `the VIP ${vip} is ${h.name}'s own address on ${nic}; pick a free address`),
+      .map(([nic]) => `the VIP ${vip} is ${h.name}'s own address${nic === ADDRESS_KEY ? "" : ` on ${nic}`}; pick a free address`),
   );
 }
 

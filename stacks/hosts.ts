@@ -16,7 +16,8 @@ import {
   inventoryHost,
   loadInventory,
 } from "./inventory";
-import type { ConnectionArgs } from "../providers";
+import type { ConnectionArgs, ConnectionInput } from "../providers";
+import { ADDRESS_KEY, type HostAddresses } from "./checks";
 
 export interface Host {
   name: string;
@@ -33,12 +34,57 @@ export interface Host {
 }
 
 /**
+ * A host as the components take it. An inventory `Host` is one; so is a host
+ * that another provider makes in the same program:
+ * `{ name: "web1", connection: { host: vm.publicIp, ... }, address: vm.privateIp }`.
+ */
+export interface ClusterHost {
+  /** Names the host's child resources (`<component>-<name>...`), so it is a plain string. Required. A change replaces them. */
+  name: string;
+  /**
+   * How to reach it over SSH; any field may be an Output. Required. Another `host` or `port` replaces the host's
+   * resources; credentials update in place.
+   */
+  connection: pulumi.Input<ConnectionInput>;
+  /**
+   * nic -> address/prefix, e.g. eth0 -> 192.0.2.30/24. Plain: the topology checks read them at preview (a NAT
+   * director needs its WAN and LAN entries). Default: none (the checks then use `address` only).
+   */
+  addresses?: Record<string, string>;
+  /**
+   * The address other hosts reach it by; may be an Output (a cloud VM's private IP). Default: its address on the
+   * component's interface, else its first `addresses` entry, else `sshHost`. A change replaces what names it (an
+   * IPVS real server, a VRRP member's peers) and updates the rest.
+   */
+  address?: pulumi.Input<string>;
+  /** Where SSH reaches it (an inventory's ansible_host): the address of last resort when it is an IP. Default: none. */
+  sshHost?: string;
+}
+
+/**
+ * The address of a component's host: its address on `nic` when its
+ * `addresses` has one; else its `address`; else as `addressOf`.
+ */
+export function clusterAddress(h: ClusterHost, nic?: string): pulumi.Input<string> {
+  const addresses = h.addresses ?? {};
+  if (h.address !== undefined && !(nic && addresses[nic])) return h.address;
+  return addressOf({ name: h.name, addresses, sshHost: h.sshHost }, nic);
+}
+
+/** What the topology checks know of a host at preview: its `addresses`, and its `address` when that is plain. */
+export function knownAddresses(h: Pick<ClusterHost, "name" | "addresses" | "address">): HostAddresses {
+  const addresses = { ...(h.addresses ?? {}) };
+  if (typeof h.address === "string") addresses[ADDRESS_KEY] = h.address;
+  return { name: h.name, addresses };
+}
+
+/**
  * The address other hosts use to reach `h`: its address on `nic` when given;
  * otherwise its only (first) `addresses` entry, or else its ansible_host when
  * that is an IP other than loopback. A host with neither is an error naming
  * the host var to set.
  */
-export function addressOf(h: Pick<Host, "name" | "addresses" | "sshHost">, nic?: string): string {
+export function addressOf(h: Pick<Host, "name" | "addresses"> & { sshHost?: string }, nic?: string): string {
   if (nic) {
     const cidr = h.addresses[nic];
     if (!cidr)
@@ -49,7 +95,7 @@ export function addressOf(h: Pick<Host, "name" | "addresses" | "sshHost">, nic?:
   }
   const first = Object.values(h.addresses)[0];
   if (first) return first.split("/")[0];
-  if (isUnicast(h.sshHost)) return h.sshHost;
+  if (h.sshHost && isUnicast(h.sshHost)) return h.sshHost;
   throw new Error(
     `host ${h.name}: no address to reach it by; its ansible_host is ${JSON.stringify(h.sshHost)}: set ansible_host to an IP address or give the host an \`addresses\` map (interface: address/prefix)`,
   );

@@ -49,5 +49,5 @@ for (const w of webs) drRealServer("web", w, vip, { dependsOn: [pair] });
 const raw = new IpvsService("raw-8080", { connection: d1.connection, address: vip, port: 8080, scheduler: "wlc" });
 
 export const url = `http://${vip}/`;
-export const members = pair.members.map((m) => `${m.host} ${m.state} ${m.priority}`);
+export const members = pair.members.apply((ms) => ms.map((m) => `${m.host} ${m.state} ${m.priority}`));
 export const rawService = raw.key;

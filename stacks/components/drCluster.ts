@@ -3,29 +3,33 @@
 // (-g) real server per host, each prepared with drRealServer.
 import * as pulumi from "@pulumi/pulumi";
 import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../providers";
-import { assertTopology, drSameSubnet, HostAddresses, vipNotOwned } from "../checks";
-import { addressOf, Host } from "../hosts";
+import { drSameSubnet, HostAddresses } from "../checks";
+import { ClusterHost, clusterAddress } from "../hosts";
 import { drDirectorSysctls, drRealServer } from "./drRealServer";
+import { checkedVip } from "./known";
 
 export interface DrClusterArgs {
   /** The director: it holds the VIP and the IPVS table. Required. Another host replaces the director's resources. */
-  director: Host;
+  director: ClusterHost;
   /** Director interface on the real servers' segment. Required. A change replaces the director's VIP alias. */
   nic: string;
-  /** The VIP. Required. A change replaces the VIP aliases, the IPVS service and its real servers. */
-  vip: string;
+  /** The VIP; may be an Output. Required. A change replaces the VIP aliases, the IPVS service and its real servers. */
+  vip: pulumi.Input<string>;
   /** Prefix of the VIP alias on the director. Default 32. A change replaces the alias. */
-  vipPrefix?: number;
+  vipPrefix?: pulumi.Input<number>;
   /** The service's TCP port (DR keeps it: the real servers listen on it too). Default 80. A change replaces the service and its real servers. */
-  port?: number;
+  port?: pulumi.Input<number>;
   /** IPVS scheduler (rr, wrr, lc, ...). Default rr. Updated in place. */
-  scheduler?: string;
-  /** The real servers (route, -g), each with the VIP on lo:0. Required. A host added or removed adds or removes its resources only. */
+  scheduler?: pulumi.Input<string>;
+  /**
+   * The real servers (route, -g), each with the VIP on lo:0; on the director's subnet on `nic` (checked when the
+   * director's `addresses` give it). Required. A host added or removed adds or removes its resources only.
+   */
   realServers: {
-    /** Required. */
-    host: Host;
+    /** Required. Another host replaces its resources. */
+    host: ClusterHost;
     /** IPVS weight. Default 1. Updated in place. */
-    weight?: number;
+    weight?: pulumi.Input<number>;
   }[];
   /** Other hosts whose addresses the VIP must not be (clients, ...); only checked. Default none. */
   otherHosts?: HostAddresses[];
@@ -47,25 +51,25 @@ export interface ClusterRealServer {
  */
 export class DrCluster extends pulumi.ComponentResource {
   /** The VIP. */
-  readonly vip: string;
+  readonly vip: pulumi.Output<string>;
   /** The service's port. */
-  readonly port: number;
+  readonly port: pulumi.Output<number>;
   /** The IPVS service on the VIP, on the director. */
   readonly service: IpvsService;
   /** The director's name. */
   readonly director: string;
   /** The real servers, in the order given. */
-  readonly realServers: ClusterRealServer[];
+  readonly realServers: pulumi.Output<ClusterRealServer[]>;
 
   constructor(name: string, args: DrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:DrCluster", name, {}, opts);
     const nic = args.nic;
-    const rss = args.realServers.map((r) => r.host);
-    assertTopology(name, [
-      ...vipNotOwned(args.vip, [args.director, ...rss, ...(args.otherHosts ?? [])]),
-      ...drSameSubnet(args.director, nic, rss),
-    ]);
     const d = args.director;
+    const rss = args.realServers.map((r) => r.host);
+    const vip = checkedVip(name, args.vip, [d, ...rss, ...(args.otherHosts ?? [])], (_v, known) =>
+      d.addresses?.[nic] ? drSameSubnet(known[0], nic, known.slice(1, 1 + rss.length)) : [],
+    );
+    const port = args.port ?? 80;
     const sysctls = new SysctlSet(
       `${name}-director-sysctls`,
       { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) },
@@ -73,36 +77,37 @@ export class DrCluster extends pulumi.ComponentResource {
     );
     new VipAlias(
       `${name}-director-vip`,
-      { connection: d.connection, address: args.vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
+      { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
       { parent: this, dependsOn: [sysctls] },
     );
     this.service = new IpvsService(
       `${name}-service`,
-      { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" },
+      { connection: d.connection, address: vip, port, scheduler: args.scheduler ?? "rr" },
       { parent: this },
     );
-    // The service's identity, known at preview (the service's `key` output is
-    // unknown while the service itself is being updated).
-    const key = { protocol: "tcp" as const, address: args.vip, port: args.port ?? 80 };
-    this.realServers = [];
+    // The service's identity, known at preview when the VIP and port are (the
+    // service's `key` output is unknown while the service itself is updated).
+    const key = pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
     for (const r of args.realServers) {
-      const vip = drRealServer(name, r.host, args.vip, { parent: this });
+      const alias = drRealServer(name, r.host, vip, { parent: this });
       new IpvsRealServer(
         `${name}-${r.host.name}`,
         {
           connection: d.connection,
           service: key,
-          address: addressOf(r.host),
+          address: clusterAddress(r.host),
           method: "route",
           weight: r.weight ?? 1,
           gracefulDeleteTimeoutSeconds: 20,
         },
-        { parent: this, dependsOn: [this.service, vip] },
+        { parent: this, dependsOn: [this.service, alias] },
       );
-      this.realServers.push({ host: r.host.name, address: addressOf(r.host), weight: r.weight ?? 1 });
     }
-    this.vip = args.vip;
-    this.port = key.port;
+    this.realServers = pulumi
+      .all(args.realServers.map((r) => pulumi.all([clusterAddress(r.host), r.weight ?? 1])))
+      .apply((rs) => rs.map(([address, weight], i) => ({ host: args.realServers[i].host.name, address, weight })));
+    this.vip = pulumi.output(vip);
+    this.port = pulumi.output(port);
     this.director = d.name;
     this.registerOutputs({ vip: this.vip, port: this.port, director: this.director, service: this.service, realServers: this.realServers });
   }

@@ -3,7 +3,7 @@
 // lo and all, so only the director answers ARP for the VIP.
 import * as pulumi from "@pulumi/pulumi";
 import { SysctlSet, VipAlias } from "../../providers";
-import { Host } from "../hosts";
+import type { ClusterHost } from "../hosts";
 
 export const DR_ARP_SYSCTLS = {
   "net.ipv4.conf.lo.arp_ignore": "1",
@@ -28,7 +28,12 @@ export function drDirectorSysctls(nic: string): Record<string, string> {
  * `<prefix>-<host>-vip` (VipAlias), both with `opts` (pass `{ parent }` from a
  * component); the VIP alias depends on the sysctls and on `opts.dependsOn`.
  */
-export function drRealServer(prefix: string, rs: Host, vip: string, opts: pulumi.CustomResourceOptions = {}): VipAlias {
+export function drRealServer(
+  prefix: string,
+  rs: ClusterHost,
+  vip: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions = {},
+): VipAlias {
   const arp = new SysctlSet(`${prefix}-${rs.name}-arp`, { connection: rs.connection, name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS }, opts);
   return new VipAlias(
     `${prefix}-${rs.name}-vip`,

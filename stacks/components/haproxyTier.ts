@@ -4,15 +4,15 @@
 // roundrobin) on :8080, in front of the nginx real servers.
 import * as pulumi from "@pulumi/pulumi";
 import { HaproxyListener } from "../../providers";
-import { addressOf, Host } from "../hosts";
+import { ClusterHost, clusterAddress } from "../hosts";
 
 export interface HaproxyTierArgs {
   /** The HAProxy hosts; each gets both listeners. Required. A host added or removed adds or removes its listeners only. */
-  haproxies: Host[];
+  haproxies: ClusterHost[];
   /** The backend servers, in every listener. Required. A change updates the listeners in place. */
   realServers: {
-    /** Required. */
-    host: Host;
+    /** Its `address` may be an Output. Required. */
+    host: ClusterHost;
     /** Weight in the L7 listen (the L4 backend weighs all 1). Required. Updated in place. */
     weight: number;
   }[];
@@ -48,14 +48,16 @@ export class HaproxyTier extends pulumi.ComponentResource {
   constructor(name: string, args: HaproxyTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:HaproxyTier", name, {}, opts);
     const servers = (weighted: boolean) =>
-      args.realServers.map((r) => ({
-        name: r.host.name,
-        address: addressOf(r.host),
-        port: args.backendPort ?? 80,
-        weight: weighted ? r.weight : 1,
-        inter: args.checkInterMs ?? 2000,
-        fall: args.checkFall ?? 3,
-      }));
+      args.realServers.map((r) =>
+        pulumi.output(clusterAddress(r.host)).apply((address) => ({
+          name: r.host.name,
+          address,
+          port: args.backendPort ?? 80,
+          weight: weighted ? r.weight : 1,
+          inter: args.checkInterMs ?? 2000,
+          fall: args.checkFall ?? 3,
+        })),
+      );
     this.listeners = args.haproxies.flatMap((h) => [
       new HaproxyListener(
         `${name}-${h.name}-l7`,

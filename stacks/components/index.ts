@@ -8,5 +8,5 @@ export { HaproxyTier, type HaproxyTierArgs } from "./haproxyTier";
 export { NatCluster, type NatClusterArgs } from "./natCluster";
 export { NginxTomcat, type NginxTomcatArgs } from "./nginxTomcat";
 export { VrrpGroup, type VrrpGroupArgs, type VrrpGroupDescription, type VrrpMember, type TrackScript, masterBackup } from "./vrrpGroup";
-export { addressOf, hostsFromConfig, sshCommand, type Host, type HostSource } from "../hosts";
+export { addressOf, clusterAddress, hostsFromConfig, sshCommand, type ClusterHost, type Host, type HostSource } from "../hosts";
 export type { HostAddresses } from "../checks";

@@ -5,31 +5,37 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IpvsRealServer, IpvsService, NatRule, Route, SysctlSet, VipAlias } from "../../providers";
 import { assertTopology, inSubnet, networkCidr } from "../checks";
-import { addressOf, Host } from "../hosts";
+import { addressOf, ClusterHost, clusterAddress } from "../hosts";
+import { checkedVip } from "./known";
 import type { ClusterRealServer } from "./drCluster";
 
 export interface NatClusterArgs {
-  /** The director: forwards, SNATs the inside network and holds the IPVS table. Required. Another host replaces the director's resources. */
-  director: Host;
+  /**
+   * The director: forwards, SNATs the inside network and holds the IPVS table; its `addresses` must give `wanNic`
+   * and `lanNic` (the SNAT rule, the DIP and the alias prefix come from them). Required. Another host replaces the
+   * director's resources.
+   */
+  director: ClusterHost;
   /** Director interface towards the clients (the VIP side). Required. A change replaces the SNAT rule (and the VIP alias, when there is one). */
   wanNic: string;
   /** Director interface towards the real servers (the DIP side). Required. A change updates the real servers' default routes (and replaces the SNAT rule when the inside network changes). */
   lanNic: string;
   /**
-   * The VIP; the seed uses the director's own WAN address (then no alias is added). Required. A change replaces the
-   * IPVS service and its real servers (and the VIP alias).
+   * The VIP; the seed uses the director's own WAN address (then no alias is added). A plain string: whether an alias
+   * is added is decided at preview. Required. A change replaces the IPVS service and its real servers (and the VIP
+   * alias).
    */
   vip: string;
   /** The service's TCP port (the real servers listen on it too). Default 80. A change replaces the service and its real servers. */
-  port?: number;
+  port?: pulumi.Input<number>;
   /** IPVS scheduler (rr, wrr, lc, ...). Default rr. Updated in place. */
-  scheduler?: string;
+  scheduler?: pulumi.Input<string>;
   /** The real servers (masq, -m) on the director's inside subnet. Required. A host added or removed adds or removes its resources only. */
   realServers: {
-    /** Required. */
-    host: Host;
+    /** On the director's inside subnet (checked once its address is known). Required. Another host replaces its resources. */
+    host: ClusterHost;
     /** IPVS weight. Default 1. Updated in place. */
-    weight?: number;
+    weight?: pulumi.Input<number>;
   }[];
 }
 
@@ -43,35 +49,41 @@ export class NatCluster extends pulumi.ComponentResource {
   /** The director's inside address: the real servers' default gateway. */
   readonly dip: string;
   /** The service's port. */
-  readonly port: number;
+  readonly port: pulumi.Output<number>;
   /** The director's name. */
   readonly director: string;
   /** The IPVS service on the VIP, on the director. */
   readonly service: IpvsService;
   /** The real servers, in the order given. */
-  readonly realServers: ClusterRealServer[];
+  readonly realServers: pulumi.Output<ClusterRealServer[]>;
 
   constructor(name: string, args: NatClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:NatCluster", name, {}, opts);
     const wan = args.wanNic;
     const lan = args.lanNic;
     const d = args.director;
-    const lanCidr = d.addresses[lan];
+    const addresses = d.addresses ?? {};
+    const lanCidr = addresses[lan];
     const failures: string[] = [];
     if (!lanCidr) failures.push(`director ${d.name} has no address on ${lan} (the DIP side)`);
-    if (!d.addresses[wan]) failures.push(`director ${d.name} has no address on ${wan} (the VIP side)`);
-    for (const r of args.realServers) {
-      if (lanCidr && !Object.values(r.host.addresses).some((a) => inSubnet(a.split("/")[0], lanCidr))) {
-        failures.push(
-          `NAT real server ${r.host.name} is not on the director's inside subnet ${lanCidr}: its replies would not return through the director`,
-        );
-      }
-      if (Object.values(r.host.addresses).some((a) => a.split("/")[0] === args.vip))
-        failures.push(`the VIP ${args.vip} is real server ${r.host.name}'s own address`);
-    }
+    if (!addresses[wan]) failures.push(`director ${d.name} has no address on ${wan} (the VIP side)`);
     assertTopology(name, failures);
-    this.dip = addressOf(d, lan);
+    const rss = args.realServers.map((r) => r.host);
+    // The real servers (by the addresses known, after the director in `known`).
+    const vip = checkedVip(name, args.vip, [{ name: d.name }, ...rss], (_v, known) =>
+      known
+        .slice(1)
+        .flatMap((rs) =>
+          Object.values(rs.addresses).some((a) => inSubnet(a.split("/")[0], lanCidr))
+            ? []
+            : [
+                `NAT real server ${rs.name} is not on the director's inside subnet ${lanCidr}: its replies would not return through the director`,
+              ],
+        ),
+    );
+    this.dip = addressOf({ name: d.name, addresses }, lan);
     const insideNet = networkCidr(lanCidr);
+    const port = args.port ?? 80;
 
     const fwd = new SysctlSet(
       `${name}-forwarding`,
@@ -87,11 +99,11 @@ export class NatCluster extends pulumi.ComponentResource {
         source: insideNet,
         outInterface: wan,
         target: "SNAT",
-        to: addressOf(d, wan),
+        to: addressOf({ name: d.name, addresses }, wan),
       },
       { parent: this, dependsOn: [fwd] },
     );
-    const ownVip = Object.values(d.addresses).some((a) => a.split("/")[0] === args.vip);
+    const ownVip = Object.values(addresses).some((a) => a.split("/")[0] === args.vip);
     const vipAlias = ownVip
       ? []
       : [
@@ -99,8 +111,8 @@ export class NatCluster extends pulumi.ComponentResource {
             `${name}-vip`,
             {
               connection: d.connection,
-              address: args.vip,
-              prefix: Number(d.addresses[wan].split("/")[1]),
+              address: vip,
+              prefix: Number(addresses[wan].split("/")[1]),
               interface: wan,
               label: `${wan}:0`,
               gratuitousArp: true,
@@ -110,12 +122,11 @@ export class NatCluster extends pulumi.ComponentResource {
         ];
     this.service = new IpvsService(
       `${name}-service`,
-      { connection: d.connection, address: args.vip, port: args.port ?? 80, scheduler: args.scheduler ?? "rr" },
+      { connection: d.connection, address: vip, port, scheduler: args.scheduler ?? "rr" },
       { parent: this, dependsOn: [fwd, ...vipAlias] },
     );
     // The service's identity, known at preview (its `key` output is unknown while it is updated).
-    const key = { protocol: "tcp" as const, address: args.vip, port: args.port ?? 80 };
-    this.realServers = [];
+    const key = pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
     for (const r of args.realServers) {
       const gw = new Route(
         `${name}-${r.host.name}-gateway`,
@@ -124,13 +135,15 @@ export class NatCluster extends pulumi.ComponentResource {
       );
       new IpvsRealServer(
         `${name}-${r.host.name}`,
-        { connection: d.connection, service: key, address: addressOf(r.host), method: "masq", weight: r.weight ?? 1 },
+        { connection: d.connection, service: key, address: clusterAddress(r.host), method: "masq", weight: r.weight ?? 1 },
         { parent: this, dependsOn: [this.service, gw] },
       );
-      this.realServers.push({ host: r.host.name, address: addressOf(r.host), weight: r.weight ?? 1 });
     }
+    this.realServers = pulumi
+      .all(args.realServers.map((r) => pulumi.all([clusterAddress(r.host), r.weight ?? 1])))
+      .apply((rs) => rs.map(([address, weight], i) => ({ host: args.realServers[i].host.name, address, weight })));
     this.vip = args.vip;
-    this.port = key.port;
+    this.port = pulumi.output(port);
     this.director = d.name;
     this.registerOutputs({
       vip: this.vip,

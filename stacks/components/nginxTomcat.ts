@@ -5,16 +5,16 @@
 // The packages and units are declared too (no-ops where they are in place).
 import * as pulumi from "@pulumi/pulumi";
 import { NginxSite, Package, SystemdService, TomcatApp } from "../../providers";
-import { addressOf, Host } from "../hosts";
+import { ClusterHost, clusterAddress } from "../hosts";
 
 export interface NginxTomcatArgs {
   /** The nginx hosts; each gets the package, the unit and the site. Required. A host added or removed adds or removes its resources only. */
-  nginx: Host[];
+  nginx: ClusterHost[];
   /**
    * The tomcat hosts; each gets the package, the unit and the app. Required. A host added or removed adds or removes
    * its resources and updates the nginx sites' upstream in place.
    */
-  tomcats: Host[];
+  tomcats: ClusterHost[];
   /** The port the tomcats listen on (nginx's upstream; tomcat's connector is not set here). Default 8080. Updated in place. */
   tomcatPort?: number;
   /** The port nginx listens on. Default 80 (nginx's default: the site leaves `listen` unset). Updated in place. */
@@ -46,7 +46,7 @@ export class NginxTomcat extends pulumi.ComponentResource {
     super("pulumi-lvs:stacks:NginxTomcat", name, {}, opts);
     const port = args.tomcatPort ?? 8080;
     // Each host gets its server (installed when missing, enabled and running), then its site or app.
-    const server = (h: Host, pkg: string) => {
+    const server = (h: ClusterHost, pkg: string) => {
       const p = new Package(`${name}-${h.name}-pkg`, { connection: h.connection, names: [pkg] }, { parent: this });
       return new SystemdService(`${name}-${h.name}-svc`, { connection: h.connection, unit: pkg }, { parent: this, dependsOn: [p] });
     };
@@ -74,7 +74,11 @@ export class NginxTomcat extends pulumi.ComponentResource {
             name: "pulumi-lvs-tomcat",
             ...(args.listen !== undefined ? { listen: args.listen } : {}),
             defaultServer: true,
-            upstreams: [{ name: "tomcat", servers: args.tomcats.map((t) => ({ address: addressOf(t), port, weight: 1 })) }],
+            upstreams: [
+              pulumi
+                .all(args.tomcats.map((t) => clusterAddress(t)))
+                .apply((addresses) => ({ name: "tomcat", servers: addresses.map((address) => ({ address, port, weight: 1 })) })),
+            ],
             locations: [
               { match: "/", tryFiles: ["$uri", "$uri/", "=404"] },
               { match: "~ .*\\.jsp$", proxyPass: "http://tomcat", proxyHeaders: true },

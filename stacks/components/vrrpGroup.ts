@@ -6,12 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KeepalivedInstance, KeepalivedVirtualServer, ManagedFile } from "../../providers";
-import { assertTopology, HostAddresses, vipNotOwned, vrrpPair } from "../checks";
-import { addressOf, Host } from "../hosts";
+import { HostAddresses, vrrpPair } from "../checks";
+import { ClusterHost, clusterAddress } from "../hosts";
+import { checkedVip } from "./known";
 
 export interface VrrpMember {
-  /** Required. A host added or removed adds or removes its KeepalivedInstance only. */
-  host: Host;
+  /** Required. A host added or removed adds or removes its KeepalivedInstance only; another host replaces its instance. */
+  host: ClusterHost;
   /** The initial VRRP state. Required. Updated in place. */
   state: "MASTER" | "BACKUP";
   /** VRRP priority, 1..254; the highest alive holds the VIP. Required. Updated in place. */
@@ -19,7 +20,7 @@ export interface VrrpMember {
 }
 
 /** A pair: `master` as MASTER (default priority 120), `backup` as BACKUP (default 100). */
-export function masterBackup(master: Host, backup: Host, priorities = { master: 120, backup: 100 }): VrrpMember[] {
+export function masterBackup(master: ClusterHost, backup: ClusterHost, priorities = { master: 120, backup: 100 }): VrrpMember[] {
   return [
     { host: master, state: "MASTER", priority: priorities.master },
     { host: backup, state: "BACKUP", priority: priorities.backup },
@@ -48,8 +49,8 @@ export interface VrrpGroupArgs {
   interface: string;
   /** The VRID, 1..255, unique on the segment. Required. Updated in place. */
   virtualRouterId: number;
-  /** The VIP. Required. Updated in place. */
-  vip: string;
+  /** The VIP; may be an Output. Required. Updated in place. */
+  vip: pulumi.Input<string>;
   /** Prefix of the VIP. Default 32 (keepalived's default for a bare address). Updated in place. */
   vipPrefix?: number;
   /** Label of the VIP. Default `<interface>:0`. Updated in place. */
@@ -87,28 +88,26 @@ export class VrrpGroup extends pulumi.ComponentResource {
   /** The VRRP auth_pass (secret). */
   readonly authPass: pulumi.Output<string>;
   /** What `npm run doctor` needs (a stack output): `vip`, `members` and `virtualServers` below, with the VRID and interface. */
-  readonly description: VrrpGroupDescription;
+  readonly description: pulumi.Output<VrrpGroupDescription>;
   /** The VIP. */
-  readonly vip: string;
+  readonly vip: pulumi.Output<string>;
   /** The members: name, address on the group's interface, state, priority. */
-  readonly members: VrrpGroupDescription["members"];
+  readonly members: pulumi.Output<VrrpGroupDescription["members"]>;
   /** The virtual servers: VIP:port and their real servers' address:port. */
-  readonly virtualServers: VrrpGroupDescription["virtualServers"];
+  readonly virtualServers: pulumi.Output<VrrpGroupDescription["virtualServers"]>;
 
   constructor(name: string, args: VrrpGroupArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pulumi-lvs:stacks:VrrpGroup", name, {}, opts);
-    assertTopology(name, [
-      ...vrrpPair(
-        args.members.map((m) => ({
-          host: m.host.name,
-          state: m.state,
-          priority: m.priority,
-          virtualRouterId: args.virtualRouterId,
-          interface: args.interface,
-        })),
-      ),
-      ...vipNotOwned(args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])]),
-    ]);
+    const failures = vrrpPair(
+      args.members.map((m) => ({
+        host: m.host.name,
+        state: m.state,
+        priority: m.priority,
+        virtualRouterId: args.virtualRouterId,
+        interface: args.interface,
+      })),
+    );
+    const vip = checkedVip(name, args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])], () => failures);
     // keepalived reads at most 8 characters of auth_pass; letters and digits
     // only, so nothing in keepalived.conf or a shell needs quoting. A stack
     // deployed before RandomPassword has a GeneratedSecret here: `npm run
@@ -116,26 +115,27 @@ export class VrrpGroup extends pulumi.ComponentResource {
     // character class as allowed: hence ignoreChanges on `special`.
     const password = new random.RandomPassword(`${name}-auth`, { length: 8, special: false }, { parent: this, ignoreChanges: ["special"] });
     this.authPass = password.result;
-    this.instances = vrrpInstances(this, name, args, password.result);
-    this.description = {
-      vip: args.vip,
-      virtualRouterId: args.virtualRouterId,
-      interface: args.interface,
-      members: args.members.map((m) => ({
-        host: m.host.name,
-        address: addressOf(m.host, args.interface),
-        state: m.state,
-        priority: m.priority,
-      })),
-      virtualServers: (args.virtualServers ?? []).map((v) => ({
+    this.instances = vrrpInstances(this, name, { ...args, vip }, password.result);
+    this.vip = pulumi.output(vip);
+    this.members = pulumi
+      .all(args.members.map((m) => clusterAddress(m.host, args.interface)))
+      .apply((addresses) =>
+        args.members.map((m, i) => ({ host: m.host.name, address: addresses[i], state: m.state, priority: m.priority })),
+      );
+    this.virtualServers = pulumi.output(
+      (args.virtualServers ?? []).map((v) => ({
         address: v.address,
         port: v.port,
         realServers: v.realServers.map((r) => ({ address: r.address, port: r.port })),
       })),
-    };
-    this.vip = args.vip;
-    this.members = this.description.members;
-    this.virtualServers = this.description.virtualServers;
+    );
+    this.description = pulumi.all([this.vip, this.members, this.virtualServers]).apply(([v, members, virtualServers]) => ({
+      vip: v,
+      virtualRouterId: args.virtualRouterId,
+      interface: args.interface,
+      members,
+      virtualServers,
+    }));
     this.registerOutputs({
       vip: this.vip,
       virtualRouterId: args.virtualRouterId,
@@ -189,7 +189,7 @@ export function vrrpInstances(
               },
             ]
           : undefined,
-        vrrp: {
+        vrrp: pulumi.output(args.vip).apply((vip) => ({
           name: `VI_${args.virtualRouterId}`,
           state: m.state,
           interface: args.interface,
@@ -198,10 +198,10 @@ export function vrrpInstances(
           advertInt: args.advertInt ?? 1,
           authentication: { type: args.authType ?? "PASS", pass: authPass },
           virtualIpaddress: [
-            { address: args.vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` },
+            { address: vip, prefix: args.vipPrefix ?? 32, dev: args.interface, label: args.label ?? `${args.interface}:0` },
           ],
           trackScript: ts ? [ts.name] : undefined,
-        },
+        })),
         virtualServers: args.virtualServers,
       },
       { parent, dependsOn: script ? [script] : [] },

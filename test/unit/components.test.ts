@@ -34,6 +34,7 @@ import {
   drDirectorSysctls,
   drRealServer,
   HaproxyTier,
+  type ClusterHost,
   type Host,
   masterBackup,
   NatCluster,
@@ -121,6 +122,17 @@ function outputsOf(urn: string): Promise<Record<string, unknown>> {
   return p;
 }
 
+/** A VM another provider makes: its addresses are Outputs. */
+class Vm extends pulumi.CustomResource {
+  declare readonly publicIp: pulumi.Output<string>;
+  declare readonly privateIp: pulumi.Output<string>;
+  constructor(name: string, args: { publicIp: string; privateIp: string }) {
+    super("cloud:index:Vm", name, args);
+  }
+}
+
+/** An Output's value, or its error. */
+const promiseOf = <T>(o: pulumi.Output<T>) => (o as unknown as { promise(): Promise<T> }).promise();
 const resolved = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
 /** Runs `make` with options that record every resource it creates, waits for their registration, and returns them. */
@@ -312,8 +324,61 @@ describe("components under Pulumi's mocks (no engine, no host)", function () {
     ];
     assert.deepEqual(b.outputs, { vip: "192.0.2.100", port: 8080, director: "lb-a", service: b.child("dr-service").urn, realServers });
     const c = b.component;
-    assert.deepEqual([c.vip, c.port, c.director, c.realServers], ["192.0.2.100", 8080, "lb-a", realServers]);
+    assert.deepEqual(
+      [await resolved(c.vip), await resolved(c.port), c.director, await resolved(c.realServers)],
+      ["192.0.2.100", 8080, "lb-a", realServers],
+    );
     assert.equal(c.service, b.child("dr-service").resource);
+  });
+
+  it("DrCluster of hosts another resource makes in the same program: connection and address as its Outputs reach the children", async () => {
+    const vm = (name: string, publicIp: string, privateIp: string) => new Vm(name, { publicIp, privateIp });
+    const [lb, w1] = [vm("vm-lb", "203.0.113.5", "10.1.0.5"), vm("vm-w1", "203.0.113.6", "10.1.0.6")];
+    const cloudHost = (name: string, v: Vm): ClusterHost => ({
+      name,
+      connection: { host: v.publicIp, user: "admin", privateKey: pulumi.secret("key"), hostKeySha256: PIN },
+      address: v.privateIp,
+    });
+    const b = await build(
+      (opts) =>
+        new DrCluster(
+          "cloud",
+          {
+            director: cloudHost("lb", lb),
+            nic: "ens5",
+            vip: lb.privateIp.apply(() => "10.1.0.100"),
+            realServers: [{ host: cloudHost("w1", w1) }],
+          },
+          opts,
+        ),
+    );
+    const real = b.child("cloud-w1").inputs;
+    assert.equal(real.address, "10.1.0.6");
+    assert.deepEqual(real.service, { protocol: "tcp", address: "10.1.0.100", port: 80 });
+    assert.equal(connectionHost(b.child("cloud-w1")), "203.0.113.5", "the IPVS entry goes to the director's public IP");
+    assert.equal(connectionHost(b.child("cloud-w1-vip")), "203.0.113.6");
+    assert.equal(secretValue(b.child("cloud-w1-vip").inputs.connection, "connection").user, "admin");
+    assert.equal(b.child("cloud-director-vip").inputs.address, "10.1.0.100");
+    assert.deepEqual(b.outputs.realServers, [{ host: "w1", address: "10.1.0.6", weight: 1 }]);
+    assert.equal(b.outputs.vip, "10.1.0.100");
+  });
+
+  it("a VIP that is a host's address is refused: at construction when plain, in the VIP the children take when an Output", async () => {
+    assert.throws(
+      () => new DrCluster("bad", { director: lbA, nic: "eth0", vip: "192.0.2.21", realServers: [{ host: web1 }] }),
+      /stack bad: refusing to touch any host:\n {2}- the VIP 192\.0\.2\.21 is web-01's own address on eth0/,
+    );
+    const w = new Vm("vm-clash", { publicIp: "203.0.113.7", privateIp: "10.1.0.7" });
+    const group = new VrrpGroup("clash", {
+      members: masterBackup(lbA, { name: "w", connection: { host: w.publicIp }, address: w.privateIp }),
+      interface: "eth0",
+      virtualRouterId: 7,
+      vip: w.privateIp.apply((ip) => ip),
+    });
+    await assert.rejects(
+      promiseOf(group.vip),
+      /stack clash: refusing to touch any host:\n {2}- the VIP 10\.1\.0\.7 is w's own address; pick a free address/,
+    );
   });
 
   it("DrCluster: one per environment in one program, each with its own children (distinct URNs)", async () => {
@@ -400,7 +465,10 @@ describe("components under Pulumi's mocks (no engine, no host)", function () {
       realServers,
     });
     const c = own.component;
-    assert.deepEqual([c.vip, c.dip, c.port, c.director, c.realServers], ["203.0.113.10", "10.0.0.1", 80, "lb", realServers]);
+    assert.deepEqual(
+      [c.vip, c.dip, await resolved(c.port), c.director, await resolved(c.realServers)],
+      ["203.0.113.10", "10.0.0.1", 80, "lb", realServers],
+    );
     assert.equal(c.service, own.child("nat-service").resource);
 
     // A VIP of its own: an alias on the WAN side with the WAN prefix, which the service waits for.
@@ -502,13 +570,19 @@ describe("components under Pulumi's mocks (no engine, no host)", function () {
       instances: [b.child("lvs_dr-lb-a").urn, b.child("lvs_dr-lb-b").urn],
     });
     const g = b.component;
-    assert.deepEqual([g.vip, g.members, g.virtualServers], ["192.0.2.100", members, vs]);
+    assert.deepEqual([await resolved(g.vip), await resolved(g.members), await resolved(g.virtualServers)], ["192.0.2.100", members, vs]);
     assert.deepEqual(
       g.instances,
       ["lvs_dr-lb-a", "lvs_dr-lb-b"].map((n) => b.child(n).resource),
     );
     assert.equal(await resolved(g.authPass), "Ab3dEf9h");
-    assert.deepEqual(g.description, { vip: "192.0.2.100", virtualRouterId: 51, interface: "eth0", members, virtualServers: vs });
+    assert.deepEqual(await resolved(g.description), {
+      vip: "192.0.2.100",
+      virtualRouterId: 51,
+      interface: "eth0",
+      members,
+      virtualServers: vs,
+    });
   });
 
   it("VrrpGroup without a track script or virtual servers: an instance per member, nothing else, no dependsOn", async () => {

@@ -12,7 +12,7 @@ import { closeAll } from "../../../providers/transport/ssh";
 import { runDoctor } from "../../../scripts/review/doctor";
 import { driftReport, previewReport } from "../../../scripts/review/run";
 import { DrCluster } from "../../../stacks/components/drCluster";
-import { VrrpGroup } from "../../../stacks/components/vrrpGroup";
+import { VrrpGroup, type VrrpGroupDescription } from "../../../stacks/components/vrrpGroup";
 import { addressOf, hostsFromConfig } from "../../../stacks/hosts";
 import { inlineStack } from "../../support/engine";
 import { useLabStacks } from "../../support/labStack";
@@ -29,7 +29,7 @@ interface Shape {
 const BASE: Shape = { vip: "192.168.118.100", scheduler: "rr", weights: { rs1: 1 }, priority2: 100, haproxyServers: ["rs1"] };
 const VRRP_VIP = "192.168.118.101";
 
-let groupDescription: VrrpGroup["description"] | undefined;
+let groupDescription: VrrpGroupDescription | undefined;
 
 function program(s: Shape) {
   return async () => {
@@ -51,7 +51,7 @@ function program(s: Shape) {
       virtualRouterId: 60,
       vip: VRRP_VIP,
     });
-    groupDescription = group.description;
+    group.description.apply((d) => (groupDescription = d));
     const client = hosts.host("client");
     new HaproxyListener("client-lb", {
       connection: client.connection,

@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { KIND_NAMES, KINDS } from "../../providers/registry";
+import { localStack, testBackend } from "../support/engine";
 
 const root = path.resolve(__dirname, "../..");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
@@ -47,18 +48,18 @@ const ALLOWED = [
 /** A program of a user: the resources, a component, the inventory reader, and inputs from another resource's outputs. */
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { IpvsRealServer, IpvsService, type ConnectionArgs } from "pulumi-lvs";
-import { DrCluster, type Host } from "pulumi-lvs/components";
+import { DrCluster, type ClusterHost } from "pulumi-lvs/components";
 import { loadInventory } from "pulumi-lvs/inventory";
 
 const config = new pulumi.Config();
 const pin = "SHA256:" + "A".repeat(43);
 const connection = pulumi.secret(
-  config.requireSecret("privateKey").apply((privateKey): ConnectionArgs => ({ host: "192.0.2.10", user: "root", privateKey, hostKeySha256: pin })),
+  config.requireSecret("privateKey").apply((privateKey): ConnectionArgs => ({ host: "127.0.0.1", port: 1, privateKey, hostKeySha256: pin })),
 );
 const web = new IpvsService("web", { connection, address: "192.0.2.100", port: 8080, scheduler: "wrr" });
 new IpvsRealServer("rs1", { connection, service: web.key, address: "192.0.2.21", port: 8080, method: "route", weight: 2 });
 
-const host = (name: string, address: string): Host => ({ name, connection, addresses: { eth0: address + "/24" }, sshHost: address, ssh: "ssh root@" + address });
+const host = (name: string, address: string): ClusterHost => ({ name, connection, addresses: { eth0: address + "/24" } });
 const dr = new DrCluster("dr", { director: host("lb-a", "192.0.2.10"), nic: "eth0", vip: "192.0.2.101", realServers: [{ host: host("web-01", "192.0.2.21") }] });
 const inventory = config.get("inventory");
 export const hosts = inventory ? Object.keys(loadInventory(inventory).hosts) : [];
@@ -212,12 +213,36 @@ describe("the npm package", function () {
       run(process.execPath, [tsc, "--noEmit", "-p", ".", "--module", "node16", "--moduleResolution", "node16", "--skipLibCheck"], consumer),
     );
     // And a name the package does not export is refused (the check is real).
-    fs.writeFileSync(path.join(consumer, "index.ts"), PROGRAM.replace("DrCluster, type Host", "DrCluster, NoSuchComponent, type Host"));
+    fs.writeFileSync(
+      path.join(consumer, "index.ts"),
+      PROGRAM.replace("DrCluster, type ClusterHost", "DrCluster, NoSuchComponent, type ClusterHost"),
+    );
     assert.throws(
       () => run(process.execPath, [tsc, "--noEmit", "-p", ".", "--skipLibCheck"], consumer),
       /has no exported member 'NoSuchComponent'/,
     );
     fs.writeFileSync(path.join(consumer, "index.ts"), PROGRAM);
+  });
+
+  it("the program previews with the project's CLI: every resource to create (the connection is 127.0.0.1:1; a preview dials nothing)", async () => {
+    fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: program\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    const backend = testBackend("package-");
+    try {
+      const stack = await localStack(backend, consumer, "dev");
+      await stack.setConfig("privateKey", {
+        value: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot used\n-----END OPENSSH PRIVATE KEY-----",
+        secret: true,
+      });
+      const t0 = Date.now();
+      const r = await stack.preview();
+      timings.push(`pulumi preview ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      // The stack, IpvsService web, IpvsRealServer rs1, DrCluster dr and its 6 children (director sysctls and VIP,
+      // the service; per real server its ARP sysctls, VIP on lo and IPVS entry).
+      assert.deepEqual(r.changeSummary, { create: 10 }, r.stdout);
+      assert.match(r.stdout, /pulumi-lvs:stacks:DrCluster/);
+    } finally {
+      backend.dispose();
+    }
   });
 
   it('require("pulumi-lvs") loads and exposes the resources; pulumi-lvs/components and pulumi-lvs/inventory load', () => {
