@@ -18,18 +18,19 @@ import { applyFile, statFiles } from "./apply";
 import { checkFileInputs, normalizeMode, removeCommand, restoreStockCommand, sameOwner, saveStockCommand, sha256 } from "./core";
 
 export interface ManagedFileArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Absolute path. */
+  /** Absolute path. Required. */
   path: pulumi.Input<string>;
-  /** The whole content. */
+  /** The whole content. Required. */
   content: pulumi.Input<string>;
   /** Octal mode. Default "0644". */
   mode?: pulumi.Input<string>;
   /** owner or owner:group. Default "root:root". */
   owner?: pulumi.Input<string>;
-  /** Validator run on the new file first, `%s` = its path (e.g. "sh -n %s"). */
+  /** Validator run on the new file first, `%s` = its path (e.g. "sh -n %s"). Default: none (the file is not validated). */
   validate?: pulumi.Input<string>;
-  /** Command run after a change (e.g. "systemctl reload nginx"); failure rolls back. */
+  /** Command run after a change and after delete (e.g. "systemctl reload nginx"); failure rolls back. Default: none (nothing runs). */
   reload?: pulumi.Input<string>;
 }
 

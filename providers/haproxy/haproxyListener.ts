@@ -25,28 +25,34 @@ import {
 import { LvsResource } from "../common/define";
 
 export interface HaproxyListenerArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Section and file name. */
+  /** Section and file name. Required. */
   name: pulumi.Input<string>;
   /** "listen" (default) or "frontend-backend". */
   style?: pulumi.Input<"listen" | "frontend-backend">;
   /** "http" (default) or "tcp". */
   mode?: pulumi.Input<"tcp" | "http">;
-  /** Addresses to listen on; address defaults to "*". */
+  /** Addresses to listen on; address defaults to "*". Required: at least one. */
   bind: pulumi.Input<pulumi.Input<{ address?: pulumi.Input<string>; port: pulumi.Input<number> }>[]>;
   /** roundrobin (default), static-rr, leastconn, first, source, uri, random. */
   balance?: pulumi.Input<string>;
+  /** The servers traffic goes to: at least one, with unique names. Required. */
   servers: pulumi.Input<pulumi.Input<HaproxyServer>[]>;
-  /** option httpchk METHOD URI (http mode). */
+  /** option httpchk METHOD URI (http mode); method defaults to GET. Default: none (a checked server gets a TCP connect check). */
   httpCheck?: pulumi.Input<{ method?: "GET" | "HEAD" | "OPTIONS"; uri: string }>;
-  /** timeout connect, client, server and check. */
+  /**
+   * timeout connect, client, server and check. Default: none set here; the main file's defaults apply (connect 10s, client 1m,
+   * server 1m, check 10s, queue 1m, httpRequest 10s, httpKeepAlive 10s).
+   */
   timeouts?: pulumi.Input<HaproxyTimeouts>;
-  /** maxconn of the section. */
+  /** maxconn of the section. Default: none (the main file's defaults: maxconn 3000). */
   maxconn?: pulumi.Input<number>;
-  /** retries: connection attempts to a server. */
+  /** retries: connection attempts to a server. Default: none (the main file's defaults: retries 3). */
   retries?: pulumi.Input<number>;
-  /** option redispatch: retry on another server. */
+  /** option redispatch: retry on another server. Default: none (on, from the main file's defaults); false sets `no option redispatch`. */
   redispatch?: pulumi.Input<boolean>;
+  /** option forwardfor: add X-Forwarded-For (http mode only). Default false (not rendered). */
   forwardFor?: pulumi.Input<boolean>;
   /** When the daemon counts as ready after a change; up waits for it. Default: the first port bound on every address accepts on the host (60 s); the unit is active for address binds. */
   readiness?: pulumi.Input<ReadinessArgs>;

@@ -18,11 +18,14 @@ import { deleteServerArgs, effectivePort, serverArgs } from "./render";
 import { checkServer, normalizeServer, ServerInputs } from "./validate";
 
 export interface IpvsRealServerArgs {
-  /** The director holding the service. */
+  /** The director holding the service. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** The service: an IpvsService's `key` output, or the same key written out ({ protocol, address, port }) with `dependsOn` the service, which keeps previews exact while the service itself changes. */
+  /**
+   * The service: an IpvsService's `key` output, or the same key written out ({ protocol, address, port }) with `dependsOn` the
+   * service, which keeps previews exact while the service itself changes. Required.
+   */
   service: pulumi.Input<ServiceKey>;
-  /** The RIP. */
+  /** The RIP. Required. */
   address: pulumi.Input<string>;
   /** Server port; default the service port (must be equal for route/tunnel). */
   port?: pulumi.Input<number>;
@@ -36,7 +39,7 @@ export interface IpvsRealServerArgs {
   lowerThreshold?: pulumi.Input<number>;
   /** Tunnel type for method tunnel: ipip (default), gue, gre. */
   tunType?: pulumi.Input<"ipip" | "gue" | "gre">;
-  /** Tunnel port for gue/gre. */
+  /** Tunnel port for gue/gre. Default: none; required with tunType gue or gre, and used only with a tunType (method tunnel). */
   tunPort?: pulumi.Input<number>;
   /** Drain before delete: weight 0, wait for connections to end up to this many seconds. Default: delete at once. */
   gracefulDeleteTimeoutSeconds?: pulumi.Input<number>;

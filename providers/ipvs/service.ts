@@ -16,25 +16,25 @@ import { deleteServiceArgs, serviceArgs } from "./render";
 import { checkService, normalizeService, ServiceInputs } from "./validate";
 
 export interface IpvsServiceArgs {
-  /** The director. */
+  /** The director. Required. */
   connection: pulumi.Input<ConnectionInput>;
   /** tcp (default), udp, sctp or fwmark. */
   protocol?: pulumi.Input<"tcp" | "udp" | "sctp" | "fwmark">;
-  /** The VIP (IPv4 or IPv6). Not for fwmark. */
+  /** The VIP (IPv4 or IPv6). Not for fwmark. Required for tcp, udp and sctp. */
   address?: pulumi.Input<string>;
-  /** The service port; 0 = all ports (needs persistence). */
+  /** The service port; 0 = all ports (needs persistence). Not for fwmark. Required for tcp, udp and sctp. */
   port?: pulumi.Input<number>;
-  /** Firewall mark, for protocol fwmark. */
+  /** Firewall mark, for protocol fwmark. Required for fwmark; not for other protocols. */
   fwmark?: pulumi.Input<number>;
   /** Address family of an fwmark service: inet (default) or inet6. */
   family?: pulumi.Input<"inet" | "inet6">;
   /** One of ipvsadm's 13 schedulers. Default wlc (ipvsadm's default). */
   scheduler?: pulumi.Input<string>;
-  /** Scheduler flags (-b): sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1..3. */
+  /** Scheduler flags (-b): sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1..3. Default: none (no -b). */
   schedFlags?: pulumi.Input<pulumi.Input<string>[]>;
   /** Persistence timeout in seconds (-p). Default: not persistent. */
   persistence?: pulumi.Input<number>;
-  /** Persistence netmask (-M). */
+  /** Persistence netmask (-M). Default: none (no -M: ipvsadm's default, persistence per client address). Only with persistence. */
   netmask?: pulumi.Input<string>;
   /** One-packet scheduling (-o), UDP only. Default false. */
   onePacket?: pulumi.Input<boolean>;

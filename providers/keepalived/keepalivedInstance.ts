@@ -22,16 +22,20 @@ import { LvsResource } from "../common/define";
 import { hostPort } from "../common/net";
 
 export interface KeepalivedInstanceArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** File name under /etc/keepalived/conf.d (without .conf). */
+  /** File name under /etc/keepalived/conf.d (without .conf). Required. */
   name: pulumi.Input<string>;
-  /** global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host. */
+  /** global_defs (router_id, notification email, vrrp_strict, ...). Set it on one instance per host. Default: none (no global_defs). */
   globalDefs?: pulumi.Input<KeepalivedGlobalDefs>;
-  /** vrrp_script blocks (health checks that move priority). */
+  /** vrrp_script blocks (health checks that move priority). Default: none (no vrrp_script). */
   scripts?: pulumi.Input<pulumi.Input<VrrpScript>[]>;
-  /** The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result). */
+  /**
+   * The vrrp_instance. Pass authentication.pass as a secret (e.g. a random.RandomPassword's result). Default: none (no
+   * vrrp_instance); at least one of globalDefs, scripts, vrrp and virtualServers is required.
+   */
   vrrp?: pulumi.Input<VrrpInstanceArgs>;
-  /** virtual_server blocks (IPVS services with health-checked real servers). */
+  /** virtual_server blocks (IPVS services with health-checked real servers). Default: none (no virtual_server). */
   virtualServers?: pulumi.Input<pulumi.Input<KeepalivedVirtualServer>[]>;
   /** When the daemon counts as ready after a change; up waits for it. Default: a MASTER holds its virtual addresses (30 s); otherwise the unit is active. */
   readiness?: pulumi.Input<ReadinessArgs>;

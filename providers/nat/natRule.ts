@@ -17,25 +17,28 @@ import { ConnectionInput } from "../common/connection";
 import { checkNatRule, ensureNatCommand, natCommand, NatSpec, natUnitName, normalizeNat, removeNatCommand, renderNatUnit } from "./core";
 
 export interface NatRuleArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Identity of the rule: a word; the rule carries `-m comment --comment pulumi-lvs:<name>`; the boot unit is pulumi-lvs-nat-<name>.service. */
+  /**
+   * Identity of the rule: a word; the rule carries `-m comment --comment pulumi-lvs:<name>`; the boot unit is
+   * pulumi-lvs-nat-<name>.service. Required.
+   */
   name: pulumi.Input<string>;
-  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). */
+  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). Required. */
   chain: pulumi.Input<"POSTROUTING" | "PREROUTING">;
-  /** */
-  /** SNAT, MASQUERADE (POSTROUTING) or DNAT (PREROUTING). */
+  /** SNAT, MASQUERADE (POSTROUTING) or DNAT (PREROUTING). Required. */
   target: pulumi.Input<"SNAT" | "MASQUERADE" | "DNAT">;
-  /** Source IPv4 address or CIDR (-s). */
+  /** Source IPv4 address or CIDR (-s). Default: none (any source). */
   source?: pulumi.Input<string>;
-  /** Destination IPv4 address or CIDR (-d). */
+  /** Destination IPv4 address or CIDR (-d). Default: none (any destination). */
   destination?: pulumi.Input<string>;
-  /** Outgoing interface (-o), POSTROUTING only. */
+  /** Outgoing interface (-o), POSTROUTING only. Default: none (any interface). */
   outInterface?: pulumi.Input<string>;
-  /** Incoming interface (-i), PREROUTING only. */
+  /** Incoming interface (-i), PREROUTING only. Default: none (any interface). */
   inInterface?: pulumi.Input<string>;
-  /** tcp or udp; needed with port. */
+  /** tcp or udp; needed with port and with a port in `to`. Default: none (any protocol). */
   protocol?: pulumi.Input<"tcp" | "udp">;
-  /** Destination port (--dport). */
+  /** Destination port (--dport). Default: none (any port). Only with protocol. */
   port?: pulumi.Input<number>;
   /** SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE. */
   to?: pulumi.Input<string>;

@@ -15,19 +15,23 @@ import { ReadinessArgs } from "../readiness/core";
 import { LvsResource } from "../common/define";
 
 export interface NginxSiteArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** File name under /etc/nginx/conf.d (without .conf). */
+  /** File name under /etc/nginx/conf.d (without .conf). Required. */
   name: pulumi.Input<string>;
   /** Port. Default 80. */
   listen?: pulumi.Input<number>;
   /** Be the default server (replaces Debian's stock default site while managed). */
   defaultServer?: pulumi.Input<boolean>;
+  /** server_name: at least one name. Default ["_"]. */
   serverName?: pulumi.Input<pulumi.Input<string>[]>;
   /** Default /var/www/html. */
   root?: pulumi.Input<string>;
+  /** index files: at least one. Default ["index.html", "index.htm"]. */
   index?: pulumi.Input<pulumi.Input<string>[]>;
-  /** upstream blocks (servers with weights) that locations pass to. */
+  /** upstream blocks (servers with weights) that locations pass to. Default: none (no upstream blocks). */
   upstreams?: pulumi.Input<pulumi.Input<NginxUpstream>[]>;
+  /** location blocks of the server: at least one. Required. */
   locations: pulumi.Input<pulumi.Input<NginxLocation>[]>;
   /** When the daemon counts as ready after a change; up waits for it. Default: the listen port accepts on the host (60 s). */
   readiness?: pulumi.Input<ReadinessArgs>;

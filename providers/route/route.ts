@@ -26,12 +26,13 @@ import {
 } from "./core";
 
 export interface RouteArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
   /** "default" or an IPv4 CIDR. */
   destination: pulumi.Input<string>;
-  /** Gateway IPv4 address. */
+  /** Gateway IPv4 address. Required. */
   via: pulumi.Input<string>;
-  /** Interface. Optional. */
+  /** Interface. Optional. Default: none (no `dev`: the kernel picks the interface that reaches via). */
   dev?: pulumi.Input<string>;
 }
 

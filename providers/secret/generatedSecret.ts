@@ -11,11 +11,11 @@ import { Checker, known, show } from "../common/check";
 import { stable } from "../common/diff";
 
 export interface GeneratedSecretArgs {
-  /** Length, 1..256. keepalived's auth_pass takes at most 8. */
+  /** Length, 1..256. keepalived's auth_pass takes at most 8. Required. */
   length: pulumi.Input<number>;
   /** Characters to draw from. Default letters and digits. */
   characters?: pulumi.Input<string>;
-  /** Arbitrary values; changing any of them generates a new secret. */
+  /** Arbitrary values; changing any of them generates a new secret. Default: none. */
   keepers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 

@@ -14,10 +14,11 @@ import { ConnectionInput } from "../common/connection";
 import { checkSysctl, confPath, normalizeValues, procPath, renderSysctlConf, sameValue } from "./core";
 
 export interface SysctlSetArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** File name under /etc/sysctl.d (without .conf). */
+  /** File name under /etc/sysctl.d (without .conf). Required. */
   name: pulumi.Input<string>;
-  /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. */
+  /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. Required: at least one key. */
   values: pulumi.Input<Record<string, pulumi.Input<string | number>>>;
 }
 

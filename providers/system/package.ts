@@ -14,8 +14,9 @@ import { ConnectionInput } from "../common/connection";
 import { checkPackage, installCommand, parsePackages, queryPackagesCommand, removeCommand } from "./core";
 
 export interface PackageArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Package names (the order does not matter). */
+  /** Package names (the order does not matter). Required: at least one. */
   names: pulumi.Input<pulumi.Input<string>[]>;
   /** Remove the packages on delete (only those this resource installed). Default false. */
   removeOnDelete?: pulumi.Input<boolean>;

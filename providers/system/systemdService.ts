@@ -17,8 +17,9 @@ import { Checker } from "../common/check";
 import { checkService, parseUnitState, unitCommands, unitStateCommand } from "./core";
 
 export interface SystemdServiceArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** Unit name, e.g. nginx. */
+  /** Unit name, e.g. nginx. Required. */
   unit: pulumi.Input<string>;
   /** Enabled at boot. Default true. */
   enabled?: pulumi.Input<boolean>;

@@ -26,14 +26,15 @@ import { checkReadiness, Readiness, ReadinessArgs, resolveReadiness } from "../r
 import { awaitReady } from "../readiness/wait";
 
 export interface TomcatAppArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** The application's name. */
+  /** The application's name. Required. */
   name: pulumi.Input<string>;
-  /** Context path: "" for the root application. */
+  /** Context path: "" for the root application. Required. */
   path: pulumi.Input<string>;
-  /** Directory holding the files. */
+  /** Directory holding the files. Required. */
   docBase: pulumi.Input<string>;
-  /** Relative path -> content (index.jsp, ...). */
+  /** Relative path -> content (index.jsp, ...). Required: at least one file. */
   files: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Default true. */
   reloadable?: pulumi.Input<boolean>;

@@ -3,30 +3,33 @@
 
 /** How to reach a host over SSH. */
 export interface ConnectionArgs {
-  /** Address or name to connect to. */
+  /** Address or name to connect to. Required. */
   host: string;
   /** SSH port. Default 22. */
   port?: number;
   /** Login user. Default "root"; other users need `sudo`. */
   user?: string;
-  /** Private key (PEM/OpenSSH text). Keep it secret: pass a `pulumi.secret`. Not with privateKeyPath. */
+  /** Private key (PEM/OpenSSH text). Keep it secret: pass a `pulumi.secret`. Not with privateKeyPath. Default: none. */
   privateKey?: string;
   /**
    * A private key file, read on the machine running pulumi (in the provider process) at connect time; a leading `~/` is
-   * the home directory. Not with privateKey.
+   * the home directory. Not with privateKey. Default: none.
    */
   privateKeyPath?: string;
-  /** Passphrase of the private key. */
+  /** Passphrase of the private key. Default: none (the key is not encrypted). */
   privateKeyPassphrase?: string;
-  /** Password authentication. */
+  /** Password authentication. Default: none (no password is offered). */
   password?: string;
   /** ssh-agent socket path. Default: SSH_AUTH_SOCK when no key or password is given. */
   agent?: string;
-  /** The host key pin as OpenSSH prints it (`SHA256:...`). A different key is refused. */
+  /**
+   * The host key pin as OpenSSH prints it (`SHA256:...`). A different key is refused. Default: none: the host is refused unless
+   * trustOnFirstUse is true.
+   */
   hostKeySha256?: string;
   /** Accept any host key when no pin is given. Default false: an unpinned host is refused. */
   trustOnFirstUse?: boolean;
-  /** Connect through this host (like ssh -J). */
+  /** Connect through this host (like ssh -J). Default: none (connect directly). */
   jump?: ConnectionArgs;
   /** Run commands through `sudo -n` (for a non-root user). Default: true when user is not root. */
   sudo?: boolean;

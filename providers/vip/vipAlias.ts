@@ -16,14 +16,15 @@ import { ConnectionInput } from "../common/connection";
 import { addCommand, checkVip, delCommand, normalizeVip, parseIpAddr, renderUnit, unitName, VipSpec } from "./core";
 
 export interface VipAliasArgs {
+  /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** The VIP. */
+  /** The VIP. Required. */
   address: pulumi.Input<string>;
   /** Prefix length; default 32 (IPv4) or 128 (IPv6). */
   prefix?: pulumi.Input<number>;
-  /** Interface: ens33 on a director, lo on a DR real server. */
+  /** Interface: ens33 on a director, lo on a DR real server. Required. */
   interface: pulumi.Input<string>;
-  /** Label such as ens33:0 or lo:0 (IPv4). */
+  /** Label such as ens33:0 or lo:0 (IPv4). Default: none (the address gets no label). */
   label?: pulumi.Input<string>;
   /** Add a host route to the VIP via the interface. Default false. */
   hostRoute?: pulumi.Input<boolean>;
