@@ -7,6 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
+import { CONNECTION_DIFF } from "../providers/common/diff";
+import { KINDS, KindName } from "../providers/registry";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -107,13 +109,11 @@ function section(e: Exported): string {
     ].join("\n");
   }
   if (ts.isInterfaceDeclaration(d)) {
-    const rows = members(d).map((m) => `| \`${m.name}${m.optional ? "?" : ""}\` | \`${cell(m.type)}\` | ${cell(m.doc)} |`);
-    return [
-      `### \`${e.name}\` (interface)`,
-      "",
-      doc,
-      ...(rows.length ? ["", "| field | type | doc |", "|---|---|---|", ...rows] : []),
-    ].join("\n");
+    const declared = declaredChanges(e.name);
+    const change = (m: string) => (declared ? ` ${declared(m) ?? "**not declared**"} |` : "");
+    const rows = members(d).map((m) => `| \`${m.name}${m.optional ? "?" : ""}\` | \`${cell(m.type)}\` | ${cell(m.doc)} |${change(m.name)}`);
+    const head = declared ? ["| field | type | doc | on change |", "|---|---|---|---|"] : ["| field | type | doc |", "|---|---|---|"];
+    return [`### \`${e.name}\` (interface)`, "", doc, ...(rows.length ? ["", ...head, ...rows] : [])].join("\n");
   }
   if (ts.isFunctionDeclaration(d)) {
     const sig = `${e.name}(${d.parameters.map((p) => oneLine(p.getText())).join(", ")})${d.type ? `: ${oneLine(d.type.getText())}` : ""}`;
@@ -128,12 +128,62 @@ export function apiReference(entry: (typeof ENTRIES)[number]): string {
   return exportsOf(entry.file).map(section).join("\n\n");
 }
 
-/** `Name.field` of every exported *Args interface field whose doc says neither its default nor that it is required. */
+/** The connection's fields as every resource's diff compares them (providers/common/diff.ts). */
+function connectionChange(field: string): string {
+  const path = `connection.${field}`;
+  if (CONNECTION_DIFF.replace.includes(path)) return "replaces";
+  if (CONNECTION_DIFF.update.includes(path)) return "updates in place";
+  return "not compared (used from the next operation on)";
+}
+
+/**
+ * What a change of each field of interface `name` does, from the one
+ * declaration that the provider's diff uses: a resource kind's `<Kind>Args`
+ * (its KindDecl's replace/update lists), or the connection. Undefined for
+ * other interfaces; the function's undefined for a field the declaration
+ * does not list.
+ */
+function declaredChanges(name: string): ((field: string) => string | undefined) | undefined {
+  if (name === "ConnectionArgs" || name === "ConnectionInput") return connectionChange;
+  const kind = name.replace(/Args$/, "");
+  if (!name.endsWith("Args") || !(kind in KINDS)) return undefined;
+  const fields = KINDS[kind as KindName].decl.fields;
+  return (field) =>
+    field === "connection"
+      ? "host, port: replaces; credentials: updates in place"
+      : fields.replace?.includes(field)
+        ? "replaces"
+        : fields.update?.includes(field)
+          ? "updates in place"
+          : undefined;
+}
+
+/** The components' input interfaces besides their `*Args`. */
+const COMPONENT_INPUTS = ["ClusterHost", "VrrpMember", "TrackScript"];
+
+/**
+ * Every exported Args field (resources, connection, components) whose doc
+ * fails the API rules, as `module: Name.field: what is missing`: its doc must
+ * say `Required` or its `Default`; a resource's field must be declared
+ * replace or update in its kind (the docs' "on change" column); a
+ * component's field must say what a change does (replaces, updates, adds or
+ * removes, or that it is only checked).
+ */
 export function undocumentedArgsFields(): string[] {
   const out: string[] = [];
   for (const entry of ENTRIES)
-    for (const e of exportsOf(entry.file))
-      if (e.name.endsWith("Args") && ts.isInterfaceDeclaration(e.decl))
-        for (const m of members(e.decl)) if (!/\b(default|required)\b/i.test(m.doc)) out.push(`${entry.module}: ${e.name}.${m.name}`);
+    for (const e of exportsOf(entry.file)) {
+      const component = entry.module === "pulumi-lvs/components";
+      const checked = e.name.endsWith("Args") || e.name === "ConnectionInput" || (component && COMPONENT_INPUTS.includes(e.name));
+      if (!checked || !ts.isInterfaceDeclaration(e.decl)) continue;
+      const declared = declaredChanges(e.name);
+      for (const m of members(e.decl)) {
+        const where = `${entry.module}: ${e.name}.${m.name}`;
+        if (!/\b(Default|Required)\b/.test(m.doc)) out.push(`${where}: says neither Required nor its Default`);
+        if (declared && !declared(m.name)) out.push(`${where}: not in ${e.name.replace(/Args$/, "")}'s replace or update fields`);
+        if (component && !/\b(replac|update|adds or removes|only checked)/i.test(m.doc))
+          out.push(`${where}: does not say what a change does`);
+      }
+    }
   return out;
 }

@@ -48,7 +48,8 @@ export interface ClusterHost {
   connection: pulumi.Input<ConnectionInput>;
   /**
    * nic -> address/prefix, e.g. eth0 -> 192.0.2.30/24. Plain: the topology checks read them at preview (a NAT
-   * director needs its WAN and LAN entries). Default: none (the checks then use `address` only).
+   * director needs its WAN and LAN entries). Default: none (the checks then use `address` only). Only checked, and read
+   * for the NAT rules: a change updates what derives from it.
    */
   addresses?: Record<string, string>;
   /**
@@ -57,7 +58,7 @@ export interface ClusterHost {
    * IPVS real server, a VRRP member's peers) and updates the rest.
    */
   address?: pulumi.Input<string>;
-  /** Where SSH reaches it (an inventory's ansible_host): the address of last resort when it is an IP. Default: none. */
+  /** Where SSH reaches it (an inventory's ansible_host): the address of last resort when it is an IP. Default: none. A change replaces or updates as `address` does. */
   sshHost?: string;
 }
 

@@ -29,13 +29,13 @@ export interface HaproxyListenerArgs {
   connection: pulumi.Input<ConnectionInput>;
   /** Section and file name. Required. */
   name: pulumi.Input<string>;
-  /** "listen" (default) or "frontend-backend". */
+  /** "listen" or "frontend-backend". Default "listen". */
   style?: pulumi.Input<"listen" | "frontend-backend">;
-  /** "http" (default) or "tcp". */
+  /** "http" or "tcp". Default "http". */
   mode?: pulumi.Input<"tcp" | "http">;
   /** Addresses to listen on; address defaults to "*". Required: at least one. */
   bind: pulumi.Input<pulumi.Input<{ address?: pulumi.Input<string>; port: pulumi.Input<number> }>[]>;
-  /** roundrobin (default), static-rr, leastconn, first, source, uri, random. */
+  /** roundrobin, static-rr, leastconn, first, source, uri, random. Default roundrobin. */
   balance?: pulumi.Input<string>;
   /** The servers traffic goes to: at least one, with unique names. Required. */
   servers: pulumi.Input<pulumi.Input<HaproxyServer>[]>;

@@ -27,17 +27,17 @@ export interface IpvsRealServerArgs {
   service: pulumi.Input<ServiceKey>;
   /** The RIP. Required. */
   address: pulumi.Input<string>;
-  /** Server port; default the service port (must be equal for route/tunnel). */
+  /** Server port (must equal the service port for route/tunnel). Default: the service port. */
   port?: pulumi.Input<number>;
-  /** masq (NAT, -m), route (DR, -g, the default) or tunnel (-i). */
+  /** masq (NAT, -m), route (DR, -g) or tunnel (-i). Default route. */
   method?: pulumi.Input<"masq" | "route" | "tunnel">;
-  /** 0..65535, default 1; 0 quiesces the server. */
+  /** 0..65535; 0 quiesces the server. Default 1. */
   weight?: pulumi.Input<number>;
-  /** Upper connection threshold (-x); 0 = none (default). */
+  /** Upper connection threshold (-x); 0 = none. Default 0. */
   upperThreshold?: pulumi.Input<number>;
-  /** Lower connection threshold (-y); 0 = none (default). */
+  /** Lower connection threshold (-y); 0 = none. Default 0. */
   lowerThreshold?: pulumi.Input<number>;
-  /** Tunnel type for method tunnel: ipip (default), gue, gre. */
+  /** Tunnel type for method tunnel: ipip, gue, gre. Default ipip. */
   tunType?: pulumi.Input<"ipip" | "gue" | "gre">;
   /** Tunnel port for gue/gre. Default: none; required with tunType gue or gre, and used only with a tunType (method tunnel). */
   tunPort?: pulumi.Input<number>;

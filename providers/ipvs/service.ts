@@ -18,7 +18,7 @@ import { checkService, normalizeService, ServiceInputs } from "./validate";
 export interface IpvsServiceArgs {
   /** The director. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** tcp (default), udp, sctp or fwmark. */
+  /** tcp, udp, sctp or fwmark. Default tcp. */
   protocol?: pulumi.Input<"tcp" | "udp" | "sctp" | "fwmark">;
   /** The VIP (IPv4 or IPv6). Not for fwmark. Required for tcp, udp and sctp. */
   address?: pulumi.Input<string>;
@@ -26,7 +26,7 @@ export interface IpvsServiceArgs {
   port?: pulumi.Input<number>;
   /** Firewall mark, for protocol fwmark. Required for fwmark; not for other protocols. */
   fwmark?: pulumi.Input<number>;
-  /** Address family of an fwmark service: inet (default) or inet6. */
+  /** Address family of an fwmark service: inet or inet6. Default inet. */
   family?: pulumi.Input<"inet" | "inet6">;
   /** One of ipvsadm's 13 schedulers. Default wlc (ipvsadm's default). */
   scheduler?: pulumi.Input<string>;

@@ -40,7 +40,7 @@ export interface NatRuleArgs {
   protocol?: pulumi.Input<"tcp" | "udp">;
   /** Destination port (--dport). Default: none (any port). Only with protocol. */
   port?: pulumi.Input<number>;
-  /** SNAT --to-source / DNAT --to-destination: IPv4[:port]; required for SNAT/DNAT, refused for MASQUERADE. */
+  /** SNAT --to-source / DNAT --to-destination: IPv4[:port]. Required for SNAT and DNAT; refused for MASQUERADE. */
   to?: pulumi.Input<string>;
 }
 

@@ -21,7 +21,7 @@ export interface NginxSiteArgs {
   name: pulumi.Input<string>;
   /** Port. Default 80. */
   listen?: pulumi.Input<number>;
-  /** Be the default server (replaces Debian's stock default site while managed). */
+  /** Be the default server (replaces Debian's stock default site while managed). Default false. */
   defaultServer?: pulumi.Input<boolean>;
   /** server_name: at least one name. Default ["_"]. */
   serverName?: pulumi.Input<pulumi.Input<string>[]>;

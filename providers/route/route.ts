@@ -28,7 +28,7 @@ import {
 export interface RouteArgs {
   /** How to reach the host over SSH. Required. */
   connection: pulumi.Input<ConnectionInput>;
-  /** "default" or an IPv4 CIDR. */
+  /** "default" or an IPv4 CIDR. Required. */
   destination: pulumi.Input<string>;
   /** Gateway IPv4 address. Required. */
   via: pulumi.Input<string>;

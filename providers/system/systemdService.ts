@@ -26,7 +26,7 @@ export interface SystemdServiceArgs {
   /** Running now. Default true. */
   running?: pulumi.Input<boolean>;
   /**
-   * When a running unit counts as up: default, `systemctl is-active` (not "activating") within 60 s; add a probe
+   * When a running unit counts as up. Default: `systemctl is-active` (not "activating") within 60 s. Add a probe
    * (an HTTP path, a TCP port, a command) for a unit whose own start does not wait for its service.
    */
   readiness?: pulumi.Input<ReadinessArgs>;

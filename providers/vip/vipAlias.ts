@@ -20,7 +20,7 @@ export interface VipAliasArgs {
   connection: pulumi.Input<ConnectionInput>;
   /** The VIP. Required. */
   address: pulumi.Input<string>;
-  /** Prefix length; default 32 (IPv4) or 128 (IPv6). */
+  /** Prefix length. Default 32 (IPv4) or 128 (IPv6). */
   prefix?: pulumi.Input<number>;
   /** Interface: ens33 on a director, lo on a DR real server. Required. */
   interface: pulumi.Input<string>;

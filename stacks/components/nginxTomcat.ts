@@ -19,7 +19,7 @@ export interface NginxTomcatArgs {
   tomcatPort?: number;
   /** The port nginx listens on. Default 80 (nginx's default: the site leaves `listen` unset). Updated in place. */
   listen?: number;
-  /** Where each tomcat's app (index.jsp) lives. Default /srv/tomcat-test. */
+  /** Where each tomcat's app (index.jsp) lives. Default /srv/tomcat-test. A change replaces the apps. */
   docBase?: string;
 }
 

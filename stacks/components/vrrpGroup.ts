@@ -43,7 +43,7 @@ export interface TrackScript {
 }
 
 export interface VrrpGroupArgs {
-  /** The members (see `masterBackup`): one MASTER, the others BACKUP, distinct priorities. Required. */
+  /** The members (see `masterBackup`): one MASTER, the others BACKUP, distinct priorities. Required. A member added or removed adds or removes its instance only. */
   members: VrrpMember[];
   /** The interface VRRP runs on and the VIP is added to. Required. Updated in place. */
   interface: string;

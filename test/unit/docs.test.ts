@@ -4,11 +4,13 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generatedFiles, kindDocs, readmeList } from "../../scripts/docs";
+import { undocumentedArgsFields } from "../../scripts/apiDocs";
 import { fieldsOf } from "../../providers/common/define";
 import { KIND_NAMES, KINDS } from "../../providers/registry";
 
 describe("generated docs", () => {
-  it("README.md and docs/resources.md are up to date (run npm run docs)", () => {
+  it("README.md, docs/resources.md and docs/api/ are up to date (run npm run docs)", function () {
+    this.timeout(60_000);
     for (const [file, text] of generatedFiles()) {
       assert.ok(fs.readFileSync(path.join(__dirname, "../..", file), "utf8") === text, `${file} is stale: run npm run docs`);
     }
@@ -23,6 +25,11 @@ describe("generated docs", () => {
       for (const f of [...inputs, ...fieldsOf(d, "output")]) assert.ok(docs.fields.get(f), `${k}.${f} has no TSDoc`);
       assert.ok(docs.doc, `${k}: the class has no TSDoc`);
     }
+  });
+
+  it("every exported Args field of the package says Required or its Default, and what a change does (docs/api/)", function () {
+    this.timeout(60_000);
+    assert.deepEqual(undocumentedArgsFields(), []);
   });
 
   it("every kind is in the README's list and has a field table", () => {
