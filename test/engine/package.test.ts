@@ -22,7 +22,7 @@ const root = path.resolve(__dirname, "../..");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
   name: string;
   version: string;
-  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
 };
 const typescriptVersion = (require("typescript/package.json") as { version: string }).version;
 /** The engine's provider process turns `__provider` back into the provider with this module. */
@@ -196,7 +196,7 @@ describe("the npm package", function () {
   it("installs into an empty directory with @pulumi/pulumi and TypeScript (one copy of the SDK)", () => {
     fs.mkdirSync(consumer);
     fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "program", version: "0.0.0", private: true }));
-    install([tgz, `@pulumi/pulumi@${pkg.dependencies["@pulumi/pulumi"]}`, `typescript@${typescriptVersion}`]);
+    install([tgz, `@pulumi/pulumi@${pkg.devDependencies["@pulumi/pulumi"]}`, `typescript@${typescriptVersion}`]);
     assert.ok(fs.existsSync(path.join(consumer, "node_modules/pulumi-lvs/dist/providers/index.js")));
     assert.ok(
       !fs.existsSync(path.join(consumer, "node_modules/pulumi-lvs/node_modules/@pulumi/pulumi")),

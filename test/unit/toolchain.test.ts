@@ -18,7 +18,11 @@ function pins(): Record<string, string> {
 
 describe("toolchain version pins", () => {
   const v = pins();
-  const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string> };
+  const pkg = JSON.parse(read("package.json")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+  };
   const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, { version: string }> };
 
   it("package.json and the lockfile use the pinned SDK and provider versions", () => {
@@ -27,8 +31,11 @@ describe("toolchain version pins", () => {
       "@pulumi/command": v.PULUMI_COMMAND_VERSION,
       "@pulumi/random": v.PULUMI_RANDOM_VERSION,
     };
+    // The package runs in its user's program, on the program's SDK (a peer, at least the pinned version); its
+    // own development pins the SDK exactly. @pulumi/command is the repository's program's only (stacks/outputs.ts).
+    assert.equal(pkg.peerDependencies["@pulumi/pulumi"], `^${v.PULUMI_VERSION}`, "package.json peerDependencies @pulumi/pulumi");
     for (const [name, version] of Object.entries(want)) {
-      assert.equal(pkg.dependencies[name], version, `package.json ${name}`);
+      assert.equal(name === "@pulumi/random" ? pkg.dependencies[name] : pkg.devDependencies[name], version, `package.json ${name}`);
       assert.equal(lock.packages[`node_modules/${name}`]?.version, version, `package-lock.json ${name}`);
     }
   });
