@@ -32,10 +32,11 @@ describe("toolchain version pins", () => {
       "@pulumi/random": v.PULUMI_RANDOM_VERSION,
     };
     // The package runs in its user's program, on the program's SDK (a peer, at least the pinned version); its
-    // own development pins the SDK exactly. @pulumi/command is the repository's program's only (stacks/outputs.ts).
+    // own development pins the SDK exactly. @pulumi/command stays a dependency although only the repository's
+    // program uses it (stacks/outputs.ts): the language host finds a program's plugins through `dependencies` only.
     assert.equal(pkg.peerDependencies["@pulumi/pulumi"], `^${v.PULUMI_VERSION}`, "package.json peerDependencies @pulumi/pulumi");
     for (const [name, version] of Object.entries(want)) {
-      assert.equal(name === "@pulumi/random" ? pkg.dependencies[name] : pkg.devDependencies[name], version, `package.json ${name}`);
+      assert.equal(name === "@pulumi/pulumi" ? pkg.devDependencies[name] : pkg.dependencies[name], version, `package.json ${name}`);
       assert.equal(lock.packages[`node_modules/${name}`]?.version, version, `package-lock.json ${name}`);
     }
   });
