@@ -4,7 +4,7 @@
 // the VIP on lo:0.
 import { SysctlSet } from "../providers";
 import { drDirectorSysctls, drRealServer } from "./components/drRealServer";
-import { VrrpGroup } from "./components/vrrpGroup";
+import { checkVrrpGroup, VrrpGroup, type VrrpGroupArgs } from "./components/vrrpGroup";
 import { assertTopology, drSameSubnet } from "./checks";
 import { CHECK_KEYS, COMMON_KEYS, DR_KEYS, KeySpec, VRRP_KEYS } from "./config";
 import { addressOf } from "./hosts";
@@ -45,6 +45,33 @@ export const drKeepalived = {
     const [client] = ctx.hosts(GROUPS.clients);
     ctx.cfg.done();
     assertTopology("dr-keepalived", [...drSameSubnet(d1, k.interface, rss), ...drSameSubnet(d2, k.interface, rss)]);
+    const groupArgs: VrrpGroupArgs = {
+      ...pairArgs(ctx, k, d1, d2),
+      virtualServers: [
+        {
+          address: k.vip,
+          port: k.port,
+          delayLoop: k.checkInterval,
+          lbAlgo: k.scheduler,
+          lbKind: "DR",
+          persistenceTimeout: k.persistenceTimeout || undefined,
+          realServers: rss.map((rs, i) => ({
+            address: addressOf(rs),
+            port: k.port,
+            weight: k.weights[i] ?? 1,
+            check: {
+              type: "TCP_CHECK" as const,
+              connectPort: k.port,
+              connectTimeout: k.checkTimeout,
+              retry: k.checkRetries,
+              delayBeforeRetry: 1,
+            },
+          })),
+        },
+      ],
+    };
+    // The group's checks before any resource registers (the sysctls come first).
+    checkVrrpGroup("lvs_dr", groupArgs);
     const sysctls = [d1, d2].map(
       (d) =>
         new SysctlSet(`dr-keepalived-${d.name}-sysctls`, {
@@ -53,35 +80,7 @@ export const drKeepalived = {
           values: drDirectorSysctls(k.interface),
         }),
     );
-    const group = new VrrpGroup(
-      "lvs_dr",
-      {
-        ...pairArgs(ctx, k, d1, d2),
-        virtualServers: [
-          {
-            address: k.vip,
-            port: k.port,
-            delayLoop: k.checkInterval,
-            lbAlgo: k.scheduler,
-            lbKind: "DR",
-            persistenceTimeout: k.persistenceTimeout || undefined,
-            realServers: rss.map((rs, i) => ({
-              address: addressOf(rs),
-              port: k.port,
-              weight: k.weights[i] ?? 1,
-              check: {
-                type: "TCP_CHECK" as const,
-                connectPort: k.port,
-                connectTimeout: k.checkTimeout,
-                retry: k.checkRetries,
-                delayBeforeRetry: 1,
-              },
-            })),
-          },
-        ],
-      },
-      { dependsOn: sysctls },
-    );
+    const group = new VrrpGroup("lvs_dr", groupArgs, { dependsOn: sysctls });
     const aliases = rss.map((rs) => drRealServer("dr-keepalived", rs, k.vip, { dependsOn: [group] }));
     const url = vipUrl(k.vip, "/", k.port);
     const check = endToEndCheck("dr-keepalived-check", { client, url, topology: [group, ...aliases] });

@@ -2,7 +2,7 @@
 // L4 frontend/backend on both HAProxy hosts, made highly available by a
 // keepalived VIP that leaves a host whose HAProxy died (check_haproxy).
 import { HaproxyTier } from "./components/haproxyTier";
-import { VrrpGroup } from "./components/vrrpGroup";
+import { checkVrrpGroup, VrrpGroup, type VrrpGroupArgs } from "./components/vrrpGroup";
 import { CHECK_KEYS, COMMON_KEYS, KeySpec, VRRP_KEYS } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
 import { ROLES, TopologyContext } from "./topology";
@@ -49,6 +49,19 @@ export const haproxy = {
       ctx.cfg.failures.push(`pulumi-lvs:checkUri must be a path starting with '/' without spaces; got ${JSON.stringify(k.checkUri)}`);
     ctx.cfg.done();
     const realServers = rss.map((host, i) => ({ host, weight: k.weights[i] ?? 1 }));
+    const groupArgs: VrrpGroupArgs = {
+      ...pairArgs(ctx, k, h1, h2),
+      trackScript: {
+        name: "check_haproxy",
+        content: "#!/bin/sh\n# Fails when HAProxy is not running.\nexec systemctl is-active --quiet haproxy\n",
+        interval: 1,
+        weight: -30,
+        fall: 2,
+        rise: 2,
+      },
+    };
+    // The group's checks before any resource registers (the tier comes first).
+    checkVrrpGroup("lb_vip", groupArgs);
     const tier = new HaproxyTier("lb", {
       haproxies: [h1, h2],
       realServers,
@@ -60,21 +73,7 @@ export const haproxy = {
       checkInterMs: k.checkInterval * 1000,
       checkFall: k.checkRetries,
     });
-    const group = new VrrpGroup(
-      "lb_vip",
-      {
-        ...pairArgs(ctx, k, h1, h2),
-        trackScript: {
-          name: "check_haproxy",
-          content: "#!/bin/sh\n# Fails when HAProxy is not running.\nexec systemctl is-active --quiet haproxy\n",
-          interval: 1,
-          weight: -30,
-          fall: 2,
-          rise: 2,
-        },
-      },
-      { dependsOn: [tier] },
-    );
+    const group = new VrrpGroup("lb_vip", groupArgs, { dependsOn: [tier] });
     const check = endToEndCheck("lb-check", { client, url: vipUrl(k.vip, "/", k.port), topology: [tier, group] });
     return topologyOutputs(
       k.vip,

@@ -1,6 +1,6 @@
 // lvs-nginx-tomcat: the seed's LVS (DR) in front of the nginx real servers,
 // which serve static pages and pass *.jsp to the tomcat app servers.
-import { DrCluster } from "./components/drCluster";
+import { checkDrCluster, DrCluster, type DrClusterArgs } from "./components/drCluster";
 import { NginxTomcat } from "./components/nginxTomcat";
 import { COMMON_KEYS, DR_KEYS, KeySpec } from "./config";
 import { endToEndCheck, topologyOutputs, vipUrl } from "./outputs";
@@ -45,21 +45,20 @@ export const lvsNginxTomcat = {
     const tomcats = ctx.hosts(GROUPS.appservers);
     const [client] = ctx.hosts(GROUPS.clients);
     ctx.cfg.done();
+    const clusterArgs: DrClusterArgs = {
+      director,
+      nic: k.interface,
+      vip: k.vip,
+      vipPrefix: k.vipPrefix,
+      port: k.port,
+      scheduler: k.scheduler,
+      realServers: nginx.map((host, i) => ({ host, weight: k.weights[i] ?? 1 })),
+      otherHosts: ctx.others([director, ...nginx]),
+    };
+    // The cluster's checks before any resource registers (the tier comes first).
+    checkDrCluster("lvs", clusterArgs);
     const tier = new NginxTomcat("web", { nginx, tomcats, tomcatPort: k.appPort, listen: k.port, docBase: k.appDocBase });
-    const cluster = new DrCluster(
-      "lvs",
-      {
-        director,
-        nic: k.interface,
-        vip: k.vip,
-        vipPrefix: k.vipPrefix,
-        port: k.port,
-        scheduler: k.scheduler,
-        realServers: nginx.map((host, i) => ({ host, weight: k.weights[i] ?? 1 })),
-        otherHosts: ctx.others([director, ...nginx]),
-      },
-      { dependsOn: [tier] },
-    );
+    const cluster = new DrCluster("lvs", clusterArgs, { dependsOn: [tier] });
     const check = endToEndCheck("lvs-check", { client, url: vipUrl(k.vip, "/index.jsp", k.port), topology: [tier, cluster] });
     return topologyOutputs(
       k.vip,

@@ -46,6 +46,21 @@ export interface ClusterRealServer {
 }
 
 /**
+ * The VIP of cluster `name`, checked (no host's address; the real servers on
+ * the director's subnet on `nic`, when its `addresses` give it): throws every
+ * failure at once when the values are plain, else checks once they resolve
+ * (see checkedVip). A program that declares resources before the cluster can
+ * call it first, so that a bad cluster is refused before anything registers.
+ */
+export function checkDrCluster(name: string, args: DrClusterArgs): pulumi.Input<string> {
+  const d = args.director;
+  const rss = args.realServers.map((r) => r.host);
+  return checkedVip(name, args.vip, [d, ...rss, ...(args.otherHosts ?? [])], (_v, known) =>
+    d.addresses?.[args.nic] ? drSameSubnet(known[0], args.nic, known.slice(1, 1 + rss.length)) : [],
+  );
+}
+
+/**
  * LVS-DR with one director. Outputs: `vip`, `port`, `director`, `service` and
  * `realServers`; every child is parented to the cluster.
  */
@@ -62,13 +77,11 @@ export class DrCluster extends pulumi.ComponentResource {
   readonly realServers: pulumi.Output<ClusterRealServer[]>;
 
   constructor(name: string, args: DrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything registers: a bad topology fails the preview with its own message.
+    const vip = checkDrCluster(name, args);
     super("pulumi-lvs:stacks:DrCluster", name, {}, opts);
     const nic = args.nic;
     const d = args.director;
-    const rss = args.realServers.map((r) => r.host);
-    const vip = checkedVip(name, args.vip, [d, ...rss, ...(args.otherHosts ?? [])], (_v, known) =>
-      d.addresses?.[nic] ? drSameSubnet(known[0], nic, known.slice(1, 1 + rss.length)) : [],
-    );
     const port = args.port ?? 80;
     const sysctls = new SysctlSet(
       `${name}-director-sysctls`,

@@ -2,11 +2,19 @@
 // (package.json "exports"): one topology each, built from the resources that
 // the package's root exports, and the host type they take with the ways to get
 // one (from the stack config's inventory, or from a loaded inventory).
-export { DrCluster, type DrClusterArgs, type ClusterRealServer } from "./drCluster";
+export { checkDrCluster, DrCluster, type DrClusterArgs, type ClusterRealServer } from "./drCluster";
 export { DR_ARP_SYSCTLS, drDirectorSysctls, drRealServer } from "./drRealServer";
 export { HaproxyTier, type HaproxyTierArgs } from "./haproxyTier";
 export { NatCluster, type NatClusterArgs } from "./natCluster";
 export { NginxTomcat, type NginxTomcatArgs } from "./nginxTomcat";
-export { VrrpGroup, type VrrpGroupArgs, type VrrpGroupDescription, type VrrpMember, type TrackScript, masterBackup } from "./vrrpGroup";
+export {
+  checkVrrpGroup,
+  VrrpGroup,
+  type VrrpGroupArgs,
+  type VrrpGroupDescription,
+  type VrrpMember,
+  type TrackScript,
+  masterBackup,
+} from "./vrrpGroup";
 export { addressOf, clusterAddress, hostsFromConfig, sshCommand, type ClusterHost, type Host, type HostSource } from "../hosts";
 export type { HostAddresses } from "../checks";

@@ -58,7 +58,6 @@ export class NatCluster extends pulumi.ComponentResource {
   readonly realServers: pulumi.Output<ClusterRealServer[]>;
 
   constructor(name: string, args: NatClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pulumi-lvs:stacks:NatCluster", name, {}, opts);
     const wan = args.wanNic;
     const lan = args.lanNic;
     const d = args.director;
@@ -69,6 +68,7 @@ export class NatCluster extends pulumi.ComponentResource {
     if (!addresses[wan]) failures.push(`director ${d.name} has no address on ${wan} (the VIP side)`);
     assertTopology(name, failures);
     const rss = args.realServers.map((r) => r.host);
+    // Checked before anything registers: a bad topology fails the preview with its own message.
     // The real servers (by the addresses known, after the director in `known`).
     const vip = checkedVip(name, args.vip, [{ name: d.name }, ...rss], (_v, known) =>
       known
@@ -81,6 +81,7 @@ export class NatCluster extends pulumi.ComponentResource {
               ],
         ),
     );
+    super("pulumi-lvs:stacks:NatCluster", name, {}, opts);
     this.dip = addressOf({ name: d.name, addresses }, lan);
     const insideNet = networkCidr(lanCidr);
     const port = args.port ?? 80;

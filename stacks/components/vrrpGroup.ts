@@ -97,17 +97,9 @@ export class VrrpGroup extends pulumi.ComponentResource {
   readonly virtualServers: pulumi.Output<VrrpGroupDescription["virtualServers"]>;
 
   constructor(name: string, args: VrrpGroupArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything registers: a bad group fails the preview with its own message.
+    const vip = checkVrrpGroup(name, args);
     super("pulumi-lvs:stacks:VrrpGroup", name, {}, opts);
-    const failures = vrrpPair(
-      args.members.map((m) => ({
-        host: m.host.name,
-        state: m.state,
-        priority: m.priority,
-        virtualRouterId: args.virtualRouterId,
-        interface: args.interface,
-      })),
-    );
-    const vip = checkedVip(name, args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])], () => failures);
     // keepalived reads at most 8 characters of auth_pass; letters and digits
     // only, so nothing in keepalived.conf or a shell needs quoting. A stack
     // deployed before RandomPassword has a GeneratedSecret here: `npm run
@@ -145,6 +137,26 @@ export class VrrpGroup extends pulumi.ComponentResource {
       instances: this.instances,
     });
   }
+}
+
+/**
+ * The VIP of group `name`, checked (one MASTER, the highest; distinct
+ * priorities; the VIP no member's or other host's address): throws every
+ * failure at once when the values are plain, else checks once they resolve
+ * (see checkedVip). A program that declares resources before the group can
+ * call it first, so that a bad group is refused before anything registers.
+ */
+export function checkVrrpGroup(name: string, args: VrrpGroupArgs): pulumi.Input<string> {
+  const failures = vrrpPair(
+    args.members.map((m) => ({
+      host: m.host.name,
+      state: m.state,
+      priority: m.priority,
+      virtualRouterId: args.virtualRouterId,
+      interface: args.interface,
+    })),
+  );
+  return checkedVip(name, args.vip, [...args.members.map((m) => m.host), ...(args.otherHosts ?? [])], () => failures);
 }
 
 /**

@@ -368,6 +368,12 @@ describe("components under Pulumi's mocks (no engine, no host)", function () {
       () => new DrCluster("bad", { director: lbA, nic: "eth0", vip: "192.0.2.21", realServers: [{ host: web1 }] }),
       /stack bad: refusing to touch any host:\n {2}- the VIP 192\.0\.2\.21 is web-01's own address on eth0/,
     );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      [...inputs.keys()].filter((k) => k.includes("::bad")),
+      [],
+      "the refused cluster registered nothing (the check runs before super())",
+    );
     const w = new Vm("vm-clash", { publicIp: "203.0.113.7", privateIp: "10.1.0.7" });
     const group = new VrrpGroup("clash", {
       members: masterBackup(lbA, { name: "w", connection: { host: w.publicIp }, address: w.privateIp }),
