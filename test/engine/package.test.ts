@@ -124,7 +124,7 @@ describe("the npm package", function () {
   let consumer: string;
   let stub: string;
   const timings: string[] = [];
-  const started = Date.now();
+  let started = Date.now();
   const timed = <T>(what: string, f: () => T): T => {
     const t0 = Date.now();
     try {
@@ -150,6 +150,7 @@ describe("the npm package", function () {
   }
 
   before(() => {
+    started = Date.now();
     tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-package-")));
     consumer = path.join(tmp, "program");
     stub = path.join(tmp, "stub.js");
