@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CheckResult, DiffResult, ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { CheckFailure } from "./check";
-import { changedProps, CONNECTION_DIFF } from "./diff";
+import { changedProps, CONNECTION_DIFF, stable } from "./diff";
 import { providerRef } from "./providerRef";
 
 /** The module part of every type token: `pulumi-nodejs:dynamic/pulumi-lvs:<type>`. */
@@ -100,9 +100,56 @@ export function deriveDiff<P>(decl: KindDecl<P>): (id: string, olds: P, news: P)
   };
 }
 
-/** The provider: check and diff derived from the declaration, create/read/update/delete as given. */
+/**
+ * The input that carries a resource's `import` option into create. The
+ * engine's own import cannot reach a dynamic provider: its import step calls
+ * Read with the id alone (no inputs, no state), and the Node.js dynamic
+ * provider host finds the provider's code only in the `__provider` property
+ * of that state. So LvsResource moves the option's id here, and create adopts.
+ */
+export const ADOPT_KEY = "__adopt";
+
+/**
+ * Create with an import id: take over the live object without changing the
+ * host. The kind's read (refresh) reads it as the inputs name it; adoption
+ * fails, changing nothing, when nothing is there or when the live object
+ * differs from the inputs in any declared field or drift rule.
+ */
+async function adopt<P>(decl: KindDecl<P>, read: NonNullable<ResourceProvider<P, P>["read"]>, id: string, inputs: P) {
+  const live = await read(id, inputs);
+  const where = `${decl.type} ${id} (import)`;
+  if (!live.id || !live.props)
+    throw new Error(`${where}: nothing on the host to adopt, nothing was changed; check the id and the inputs that name the object`);
+  const a = decl.normalize ? decl.normalize(live.props) : record(live.props);
+  const b = decl.normalize ? decl.normalize(inputs) : record(inputs);
+  const { changed } = changedProps(a, b, { replace: fieldsOf(decl, "replace"), update: fieldsOf(decl, "update") });
+  const drift = decl.changes ? decl.changes(live.props, inputs, changed.length > 0) : false;
+  if (changed.length || drift) {
+    const what = [
+      ...changed.map((f) => `${f} (live ${stable(a[f])}, declared ${stable(b[f])})`),
+      ...(drift && !changed.length ? ["its live state (what refresh reports as drift)"] : []),
+    ];
+    throw new Error(
+      `${where}: the live object differs from the program in ${what.join(", ")}; nothing was changed. Declare what is live to adopt it, or drop the import option to let up change it`,
+    );
+  }
+  return { id, outs: live.props };
+}
+
+/** The provider: check and diff derived from the declaration, create/read/update/delete as given; create adopts on import. */
 export function kindProvider<P>(decl: KindDecl<P>, ops: Omit<ResourceProvider<P, P>, "check" | "diff">): ResourceProvider<P, P> {
-  return { check: deriveCheck(decl), diff: deriveDiff(decl), ...ops };
+  const { create, read } = ops;
+  return {
+    check: deriveCheck(decl),
+    diff: deriveDiff(decl),
+    ...ops,
+    create(inputs) {
+      const id = record(inputs)[ADOPT_KEY];
+      if (typeof id !== "string") return create(inputs);
+      if (!read) throw new Error(`${decl.type} ${id} (import): this kind cannot read a live object, so it cannot adopt one`);
+      return adopt(decl, read, id, inputs);
+    },
+  };
 }
 
 /** The secret outputs: "connection" (when the kind takes one) and the secret fields. */
@@ -129,11 +176,13 @@ export abstract class LvsResource extends pulumi.dynamic.Resource {
     args: object,
     opts: pulumi.CustomResourceOptions | undefined,
   ) {
+    // An `import` option becomes an input that create adopts by (see ADOPT_KEY).
+    const { import: importId, ...rest } = opts ?? {};
     super(
       providerRef(decl.file, providerExport(decl), impl),
       name,
-      resourceInputs(decl, args),
-      resourceOptions(decl, opts),
+      resourceInputs(decl, importId === undefined ? args : { ...args, [ADOPT_KEY]: importId }),
+      resourceOptions(decl, rest),
       TYPE_MODULE,
       decl.type,
     );
