@@ -35,6 +35,11 @@ export interface KindDecl<P> {
   fields: FieldKinds;
   /** The module defining the resource (`__filename`); it exports the provider as `<type>Provider` (lower camel case): the reference kept in state. */
   file: string;
+  /**
+   * The object's id, a pure function of the inputs (the host's user@host:port, then what names the object on it):
+   * create returns it, and an `import` id must equal it. Without it the kind cannot adopt.
+   */
+  id?(p: P): string;
   /** Takes a `connection` (host and port replace, credentials update in place, secret). Default true. */
   connection?: boolean;
   /** Notes for the docs (how updates are applied, drift, delete). */
@@ -116,8 +121,14 @@ export const ADOPT_KEY = "__adopt";
  * differs from the inputs in any declared field or drift rule.
  */
 async function adopt<P>(decl: KindDecl<P>, read: NonNullable<ResourceProvider<P, P>["read"]>, id: string, inputs: P) {
-  const live = await read(id, inputs);
   const where = `${decl.type} ${id} (import)`;
+  if (!decl.id) throw new Error(`${where}: this kind has no id to adopt by (it lives on no host)`);
+  const named = decl.id(inputs);
+  if (named !== id)
+    throw new Error(
+      `${where}: the id names another object than the inputs do (${named}); nothing was changed. Give the import id ${named}`,
+    );
+  const live = await read(id, inputs);
   if (!live.id || !live.props)
     throw new Error(`${where}: nothing on the host to adopt, nothing was changed; check the id and the inputs that name the object`);
   const a = decl.normalize ? decl.normalize(live.props) : record(live.props);

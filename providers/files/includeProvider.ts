@@ -13,6 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Checker, CheckFailure } from "../common/check";
 import { defineKind, KindDecl, kindProvider } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { checkPathIn } from "../common/paths";
 import { sshTransport } from "../transport/ssh";
@@ -61,6 +62,10 @@ export function includeResource<P extends IncludeProps, S>(a: IncludeKindArgs<P,
   const render = (p: P): string => a.render(pickFields<S>(p, a.fields));
   const decl = defineKind<P>({
     type: a.type,
+    id: (p) => {
+      const l = a.layout(p);
+      return `${targetOf(p.connection)}:${l.includeDir}/${p.name}.${l.ext}`;
+    },
     fields: { replace: ["name"], update: [...a.fields, "readiness"], output: ["sha256", "mainInSync", "running", "readySeconds"] },
     file: a.file,
     notes: a.notes,
@@ -112,8 +117,7 @@ function includeFileProvider<P extends IncludeProps>(decl: KindDecl<P>, k: Inclu
   return kindProvider<P>(decl, {
     async create(inputs) {
       const outs = await apply(inputs);
-      const l = k.layout(inputs);
-      return { id: `${sshTransport(inputs.connection).target}:${l.includeDir}/${inputs.name}.${l.ext}`, outs };
+      return { id: decl.id!(inputs), outs };
     },
 
     async read(id, props) {

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Checker } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { checkPathIn, hostPath } from "../common/paths";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
@@ -62,6 +63,7 @@ function inSync(p: Props): boolean {
 
 export const MANAGED_FILE = defineKind<Props>({
   type: "ManagedFile",
+  id: (p) => `${targetOf(p.connection)}:${filePath(p)}`,
   fields: { replace: ["path"], update: ["content", "mode", "owner", "validate", "reload"], output: ["sha256", "liveMode", "liveOwner"] },
   file: __filename,
   notes: "a file that existed before is kept aside and put back on delete; deletes before replacing on the same host",
@@ -84,7 +86,7 @@ export const managedFileProvider = kindProvider<Props>(MANAGED_FILE, {
     const s = { ...spec(inputs), path: filePath(inputs) };
     await t.run(saveStockCommand(s.path));
     await applyFile(t, s, { validate: inputs.validate, reload: inputs.reload });
-    return { id: `${t.target}:${s.path}`, outs: { ...inputs, sha256: sha256(s.content), liveMode: s.mode, liveOwner: s.owner } };
+    return { id: MANAGED_FILE.id!(inputs), outs: { ...inputs, sha256: sha256(s.content), liveMode: s.mode, liveOwner: s.owner } };
   },
 
   async read(id, props) {

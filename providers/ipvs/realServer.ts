@@ -7,6 +7,7 @@
 // ActiveConn + InActConn reach 0 (or the timeout), then removes the server.
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -59,6 +60,7 @@ function serverText(rs: RealServer): string {
 
 export const IPVS_REAL_SERVER = defineKind<Props>({
   type: "IpvsRealServer",
+  id: (p) => `${targetOf(p.connection)}/${serverText(normalizeServer(p))}`,
   fields: {
     replace: ["service", "address", "port"],
     update: ["method", "weight", "upperThreshold", "lowerThreshold", "tunType", "tunPort", "gracefulDeleteTimeoutSeconds"],
@@ -90,7 +92,7 @@ export const ipvsRealServerProvider = kindProvider<Props>(IPVS_REAL_SERVER, {
       );
     }
     if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs), putServer(rs));
-    return { id: `${t.target}/${serverText(rs)}`, outs: { ...inputs, ...rs, port: effectivePort(rs) } };
+    return { id: IPVS_REAL_SERVER.id!(inputs), outs: { ...inputs, ...rs, port: effectivePort(rs) } };
   },
 
   async read(id, props) {

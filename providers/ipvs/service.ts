@@ -5,6 +5,7 @@
 // real servers too (that is what `ipvsadm -D` does).
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
@@ -58,6 +59,7 @@ function outputs(p: Props, svc: VirtualService): Props {
 
 export const IPVS_SERVICE = defineKind<Props>({
   type: "IpvsService",
+  id: (p) => `${targetOf(p.connection)}/${serviceKeyText(normalizeService(p))}`,
   fields: {
     replace: ["protocol", "address", "port", "fwmark", "family"],
     update: ["scheduler", "schedFlags", "persistence", "netmask", "onePacket"],
@@ -85,7 +87,7 @@ export const ipvsServiceProvider = kindProvider<Props>(IPVS_SERVICE, {
       );
     }
     if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc), putService(svc));
-    return { id: `${t.target}/${serviceKeyText(svc)}`, outs: outputs(inputs, svc) };
+    return { id: IPVS_SERVICE.id!(inputs), outs: outputs(inputs, svc) };
   },
 
   async read(id, props) {

@@ -9,6 +9,7 @@
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import * as boot from "../system/bootUnit";
 import { sshTransport } from "../transport/ssh";
@@ -61,6 +62,7 @@ function apply(t: Transport, s: NatSpec): Promise<void> {
 
 export const NAT_RULE = defineKind<Props>({
   type: "NatRule",
+  id: (p) => `${targetOf(p.connection)}/nat/${normalizeNat(p).name}`,
   fields: {
     replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"],
     output: ["present", "persisted"],
@@ -80,7 +82,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
     const t = sshTransport(inputs.connection);
     const s = normalizeNat(inputs);
     await apply(t, s);
-    return { id: `${t.target}/nat/${s.name}`, outs: { ...inputs, ...s, present: true, persisted: true } };
+    return { id: NAT_RULE.id!(inputs), outs: { ...inputs, ...s, present: true, persisted: true } };
   },
 
   async read(id, props) {

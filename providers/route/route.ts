@@ -7,6 +7,7 @@
 // or edited (persisted: false) as drift; `up` puts them back.
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import * as boot from "../system/bootUnit";
@@ -55,6 +56,7 @@ function apply(t: Transport, r: RouteSpec): Promise<void> {
 
 export const ROUTE = defineKind<Props>({
   type: "Route",
+  id: (p) => `${targetOf(p.connection)}/route/${normalizeRoute(p).destination}`,
   fields: { replace: ["destination"], update: ["via", "dev"], output: ["previous", "present", "persisted"] },
   file: __filename,
   notes: "a systemd unit puts it back at boot; deletes before replacing when the destination (the unit's name) stays",
@@ -73,7 +75,7 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
     const previous = previousRoute(await t.run(`ip route show ${command(r.destination)}`));
     await apply(t, r);
     return {
-      id: `${t.target}/route/${r.destination}`,
+      id: ROUTE.id!(inputs),
       outs: { ...inputs, ...r, ...(previous !== undefined ? { previous } : {}), present: true, persisted: true },
     };
   },

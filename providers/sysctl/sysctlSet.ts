@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SEP } from "../common/check";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
@@ -56,6 +57,7 @@ async function apply(t: Transport, values: Record<string, string>): Promise<void
 
 export const SYSCTL_SET = defineKind<Props>({
   type: "SysctlSet",
+  id: (p) => `${targetOf(p.connection)}/${confPath(p.name)}`,
   fields: { replace: ["name"], update: ["values"], output: ["previous", "persisted"] },
   file: __filename,
   notes: "live + `/etc/sysctl.d/<name>.conf`; previous live values restored at delete",
@@ -71,7 +73,7 @@ export const sysctlSetProvider = kindProvider<Props>(SYSCTL_SET, {
     const previous = await readLive(t, Object.keys(values));
     await t.writeFileAtomic(confPath(inputs.name), renderSysctlConf(inputs.name, values));
     await apply(t, Object.fromEntries(Object.entries(values).filter(([k, v]) => !sameValue(previous[k], v))));
-    return { id: `${t.target}/${confPath(inputs.name)}`, outs: { ...inputs, values, previous, persisted: true } };
+    return { id: SYSCTL_SET.id!(inputs), outs: { ...inputs, values, previous, persisted: true } };
   },
 
   async read(id, props) {

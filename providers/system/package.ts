@@ -7,6 +7,7 @@
 // lists the missing ones (drift).
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
@@ -41,6 +42,7 @@ async function ensure(t: Transport, names: string[]): Promise<string[]> {
 
 export const PACKAGE = defineKind<Props>({
   type: "Package",
+  id: (p) => `${targetOf(p.connection)}:packages:${p.names.join(",")}`,
   fields: { update: ["names", "removeOnDelete"], output: ["installed", "missing"] },
   file: __filename,
   notes: "present packages are left alone; delete leaves them installed unless `removeOnDelete`",
@@ -53,7 +55,7 @@ export const packageProvider = kindProvider<Props>(PACKAGE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const installed = await ensure(t, inputs.names);
-    return { id: `${t.target}:packages:${inputs.names.join(",")}`, outs: { ...inputs, installed, missing: [] } };
+    return { id: PACKAGE.id!(inputs), outs: { ...inputs, installed, missing: [] } };
   },
   async read(id, props) {
     if (!props) throw importUnsupported("Package", id);

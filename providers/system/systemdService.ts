@@ -7,6 +7,7 @@
 // probe, once that passes (providers/readiness/).
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { sshTransport } from "../transport/ssh";
 import { Transport } from "../transport/types";
@@ -60,6 +61,7 @@ async function ready(t: Transport, p: Props): Promise<number> {
 
 export const SYSTEMD_SERVICE = defineKind<Props>({
   type: "SystemdService",
+  id: (p) => `${targetOf(p.connection)}:${p.unit}`,
   fields: { replace: ["unit"], update: ["enabled", "running", "readiness"], output: ["previous", "live", "readySeconds"] },
   file: __filename,
   notes: "the state found at create is recorded and put back on delete",
@@ -80,7 +82,7 @@ export const systemdServiceProvider = kindProvider<Props>(SYSTEMD_SERVICE, {
     const t = sshTransport(inputs.connection);
     const previous = await converge(t, inputs);
     const readySeconds = await ready(t, inputs);
-    return { id: `${t.target}:${inputs.unit}`, outs: { ...inputs, previous, live: want(inputs), readySeconds } };
+    return { id: SYSTEMD_SERVICE.id!(inputs), outs: { ...inputs, previous, live: want(inputs), readySeconds } };
   },
   async read(id, props) {
     if (!props) throw importUnsupported("SystemdService", id);

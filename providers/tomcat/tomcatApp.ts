@@ -11,6 +11,7 @@
 // timeout 300 s: the JVM takes tens of seconds, more under emulation).
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { applyFile, statFiles } from "../files/apply";
 import { restoreStockCommand, saveStockCommand, sha256 } from "../files/core";
@@ -121,6 +122,7 @@ async function apply(t: Transport, p: Props, old?: Props): Promise<{ hashes: Rec
 
 export const TOMCAT_APP = defineKind<Props>({
   type: "TomcatApp",
+  id: (p) => `${targetOf(p.connection)}:${descriptorPath(p)}`,
   fields: {
     replace: ["name", "path", "docBase", "unit", "contextDir"],
     update: ["files", "reloadable", "readiness"],
@@ -155,7 +157,7 @@ export const tomcatAppProvider = kindProvider<Props>(TOMCAT_APP, {
           : `removing the app again failed too (exit ${undo.code}: ${undo.stderr.trim()})`;
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n(${how})`);
     }
-    return { id: `${t.target}:${descriptorPath(inputs)}`, outs: { ...inputs, ...applied } };
+    return { id: TOMCAT_APP.id!(inputs), outs: { ...inputs, ...applied } };
   },
 
   async read(id, props) {

@@ -8,6 +8,7 @@
 // false); `up` puts it back.
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
+import { targetOf } from "../transport/types";
 import { importUnsupported } from "../common/errors";
 import { command, notOption } from "../transport/shell";
 import * as boot from "../system/bootUnit";
@@ -44,6 +45,10 @@ const bootUnit = boot.unitOf(unitName, renderUnit);
 
 export const VIP_ALIAS = defineKind<Props>({
   type: "VipAlias",
+  id: (p) => {
+    const v = normalizeVip(p);
+    return `${targetOf(p.connection)}/${v.address}/${v.prefix}@${v.label ?? v.interface}`;
+  },
   fields: {
     replace: ["address", "prefix", "interface", "label"],
     update: ["hostRoute", "gratuitousArp"],
@@ -65,7 +70,7 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     const v = normalizeVip(inputs);
     await boot.installBootUnit(t, bootUnit(v), addCommand(v));
     return {
-      id: `${t.target}/${v.address}/${v.prefix}@${v.label ?? v.interface}`,
+      id: VIP_ALIAS.id!(inputs),
       outs: { ...inputs, ...v, assigned: true, persisted: true },
     };
   },

@@ -3,10 +3,11 @@
 // the host, and refuses, changing nothing, when the live object differs.
 import * as assert from "node:assert/strict";
 import { ADOPT_KEY } from "../../providers/common/define";
-import { ipvsRealServerProvider } from "../../providers/ipvs/realServer";
-import { ipvsServiceProvider } from "../../providers/ipvs/service";
+import { IPVS_REAL_SERVER, ipvsRealServerProvider } from "../../providers/ipvs/realServer";
+import { IPVS_SERVICE, ipvsServiceProvider } from "../../providers/ipvs/service";
 import { renderSysctlConf } from "../../providers/sysctl/core";
-import { sysctlSetProvider } from "../../providers/sysctl/sysctlSet";
+import { SYSCTL_SET, sysctlSetProvider } from "../../providers/sysctl/sysctlSet";
+import { targetOf } from "../../providers/transport/types";
 import { create, diff, InputsOf, withFakeHost } from "./lifecycle";
 
 type ServiceInputs = InputsOf<typeof ipvsServiceProvider>;
@@ -29,8 +30,11 @@ describe("fake host: adoption by the import option", () => {
   it("IpvsService: adopts the hand-built service as it is, and a later diff of the same inputs is empty", async () => {
     await host().sh("ipvsadm -A -t 10.0.0.100:80 -s rr");
     const before = await snapshot();
-    const { id, outs } = await create(ipvsServiceProvider, adopting("director/tcp 10.0.0.100:80", svc()));
-    assert.equal(id, "director/tcp 10.0.0.100:80");
+    // The id: the host's user@host:port, then the service key.
+    const named = `${targetOf(host().connection)}/tcp 10.0.0.100:80`;
+    assert.equal(IPVS_SERVICE.id!(svc()), named);
+    const { id, outs } = await create(ipvsServiceProvider, adopting(named, svc()));
+    assert.equal(id, named);
     assert.equal(await snapshot(), before, "the host changed");
     assert.deepEqual(await diff(ipvsServiceProvider, id, outs, adopting(id, svc())), { changes: false, replaces: [] });
   });
@@ -39,18 +43,28 @@ describe("fake host: adoption by the import option", () => {
     await host().sh("ipvsadm -A -t 10.0.0.100:80 -s wlc -p 300");
     const before = await snapshot();
     await assert.rejects(
-      create(ipvsServiceProvider, adopting("d/tcp 10.0.0.100:80", svc())),
-      /IpvsService d\/tcp 10\.0\.0\.100:80 \(import\): the live object differs from the program in scheduler \(live "wlc", declared "rr"\), persistence \(live 300, declared null\); nothing was changed/,
+      create(ipvsServiceProvider, adopting(IPVS_SERVICE.id!(svc()), svc())),
+      /IpvsService \S+\/tcp 10\.0\.0\.100:80 \(import\): the live object differs from the program in scheduler \(live "wlc", declared "rr"\), persistence \(live 300, declared null\); nothing was changed/,
     );
     assert.equal(await snapshot(), before);
   });
 
   it("IpvsService: refuses when there is nothing to adopt, and creates nothing", async () => {
     await assert.rejects(
-      create(ipvsServiceProvider, adopting("d/tcp 10.0.0.100:80", svc())),
+      create(ipvsServiceProvider, adopting(IPVS_SERVICE.id!(svc()), svc())),
       /nothing on the host to adopt, nothing was changed/,
     );
     assert.equal(await snapshot(), "\nrules file: 1");
+  });
+
+  it("refuses an import id that names another object than the inputs, and gives the right one", async () => {
+    await host().sh("ipvsadm -A -t 10.0.0.100:80 -s rr");
+    const err = await create(ipvsServiceProvider, adopting("root@director:22/tcp 10.0.0.100:80", svc())).then(
+      () => assert.fail("adopted"),
+      (e: Error) => e.message,
+    );
+    assert.ok(err.endsWith(`nothing was changed. Give the import id ${IPVS_SERVICE.id!(svc())}`), err);
+    assert.equal(await snapshot(), "-A -t 10.0.0.100:80 -s rr\nrules file: 1");
   });
 
   it("IpvsRealServer: adopts a hand-added DR real server; a different weight is refused", async () => {
@@ -66,22 +80,22 @@ describe("fake host: adoption by the import option", () => {
         weight,
       }) as ServerInputs;
     await assert.rejects(
-      create(ipvsRealServerProvider, adopting("rs1", rs(1))),
+      create(ipvsRealServerProvider, adopting(IPVS_REAL_SERVER.id!(rs(1)), rs(1))),
       /differs from the program in weight \(live 2, declared 1\)/,
     );
-    await create(ipvsRealServerProvider, adopting("rs1", rs(2)));
+    await create(ipvsRealServerProvider, adopting(IPVS_REAL_SERVER.id!(rs(2)), rs(2)));
     assert.equal(await snapshot(), before);
   });
 
   it("SysctlSet: adopts live values whose file is as pulumi-lvs writes it; a hand-written file is refused as drift (for now)", async () => {
     const set = { connection: host().connection, name: "90-lvs", values: { "net.ipv4.ip_forward": "1" } } as SysctlInputs;
     await host().sh("echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-lvs.conf && sysctl -w net.ipv4.ip_forward=1");
-    await assert.rejects(create(sysctlSetProvider, adopting("s", set)), /differs from the program in its live state/);
+    await assert.rejects(create(sysctlSetProvider, adopting(SYSCTL_SET.id!(set), set)), /differs from the program in its live state/);
     await host().sh(
       `printf '%b' ${JSON.stringify(renderSysctlConf("90-lvs", { "net.ipv4.ip_forward": "1" }))} > /etc/sysctl.d/90-lvs.conf`,
     );
     const file = await host().sh("cat /etc/sysctl.d/90-lvs.conf");
-    const { outs } = await create(sysctlSetProvider, adopting("s", set));
+    const { outs } = await create(sysctlSetProvider, adopting(SYSCTL_SET.id!(set), set));
     assert.deepEqual((outs as SysctlInputs).values, { "net.ipv4.ip_forward": "1" });
     assert.equal(await host().sh("cat /etc/sysctl.d/90-lvs.conf"), file);
     await host().sh("sysctl -w net.ipv4.ip_forward=0; rm -f /etc/sysctl.d/90-lvs.conf");
