@@ -67,4 +67,46 @@ describe("fake host through the engine: SysctlSet + VipAlias + IpvsService + Ngi
     assert.equal((await h.sh("ipvsadm -Sn")).trim(), "");
     assert.equal((await h.exec("test -e /etc/sysctl.d/90-lvs.conf")).code, 1);
   });
+
+  it("the import option adopts a hand-built IPVS service and real server: up changes nothing, preview then shows no change, retainOnDelete leaves them", async () => {
+    if (!host || !backend) throw new Error("setup failed");
+    const h = host;
+    const connection = h.connection;
+    await h.sh("rm -f /etc/ipvsadm.rules && ipvsadm -A -t 12.0.0.30:80 -s wrr && ipvsadm -a -t 12.0.0.30:80 -r 192.168.118.30:80 -g -w 3");
+    const before = (await h.sh("ipvsadm -Sn")).trim();
+    const svcArgs = { connection, address: "12.0.0.30", port: 80, scheduler: "wrr" };
+    const rsArgs = {
+      connection,
+      service: { protocol: "tcp" as const, address: "12.0.0.30", port: 80 },
+      address: "192.168.118.30",
+      method: "route" as const,
+      weight: 3,
+    };
+    const target = `${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`;
+    const program = (weight: number) => async () => {
+      const opts = { retainOnDelete: true };
+      const svc = new P.IpvsService("adopted", svcArgs, { ...opts, import: `${target}/tcp 12.0.0.30:80` });
+      new P.IpvsRealServer(
+        "adopted-rs",
+        { ...rsArgs, weight },
+        { ...opts, dependsOn: [svc], import: `${target}/192.168.118.30:80 of tcp 12.0.0.30:80` },
+      );
+    };
+    const stack = await inlineStack(backend, "fake-adopt", "t", program(3));
+    const up = await stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { create: 3 }, "the stack and the two adopted resources");
+    assert.equal((await h.sh("ipvsadm -Sn")).trim(), before, "up changed the host");
+    assert.equal((await h.exec("test -e /etc/ipvsadm.rules")).code, 1, "up wrote the boot rules");
+    const again = await stack.preview();
+    assert.deepEqual(again.changeSummary, { same: 3 });
+    // A weight edit in the program then applies in place.
+    const edited = await inlineStack(backend, "fake-adopt", "t", program(5));
+    const upd = await edited.up();
+    assert.deepEqual(upd.summary.resourceChanges, { same: 2, update: 1 });
+    assert.match((await h.sh("ipvsadm -Sn")).trim(), /-a -t 12\.0\.0\.30:80 -r 192\.168\.118\.30:80 -g -w 5/);
+    const destroy = await edited.destroy();
+    assert.equal(destroy.summary.resourceChanges?.delete, 3);
+    assert.match((await h.sh("ipvsadm -Sn")).trim(), /-A -t 12\.0\.0\.30:80 -s wrr/, "retainOnDelete kept the service");
+    await h.sh("ipvsadm -C; rm -f /etc/ipvsadm.rules");
+  });
 });
