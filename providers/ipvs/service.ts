@@ -83,7 +83,7 @@ export const ipvsServiceProvider = kindProvider<Props>(IPVS_SERVICE, {
       throw new Error(
         `ssh ${t.target}: IPVS service ${serviceKeyText(svc)} already exists with different settings ` +
           `(scheduler ${existing.scheduler}${existing.persistence !== undefined ? `, persistence ${existing.persistence}` : ""}); ` +
-          `delete it on the host or import it into the stack first`,
+          `declare what is live with the \`import\` option to adopt it (docs/adoption.md), or delete it on the host`,
       );
     }
     if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc), putService(svc));

@@ -75,6 +75,7 @@ export function checkNatRule(i: Record<string, unknown>): CheckFailure[] {
   } else if (i.to === undefined && (i.target === "SNAT" || i.target === "DNAT")) {
     c.fail("to", `to is required for ${i.target} (${i.target === "SNAT" ? "--to-source" : "--to-destination"} IPv4[:port])`);
   }
+  c.bool("persist", i.persist);
   return c.failures;
 }
 

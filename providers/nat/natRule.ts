@@ -1,12 +1,14 @@
 // NatRule: one rule in iptables' nat table (the seed's SNAT for the inside
 // net), marked with the comment pulumi-lvs:<name> and put back at boot by a
-// systemd oneshot unit.
+// systemd oneshot unit (persist: false keeps it live only, as a hand-typed
+// `iptables -t nat -A` leaves one).
 //
 // Fields (which replace, which update in place): NAT_RULE below; a
 // replacement deletes first when the name, and so the comment and the boot
 // unit, stays the same.
-// Refresh reports a rule deleted by hand (present: false) or a unit removed
-// or edited (persisted: false) as drift; `up` puts them back.
+// Refresh reports a rule deleted by hand (present: false) or, unless persist
+// is false, a unit removed or edited (persisted: false) as drift; `up` puts
+// them back.
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { targetOf } from "../transport/types";
@@ -43,6 +45,12 @@ export interface NatRuleArgs {
   port?: pulumi.Input<number>;
   /** SNAT --to-source / DNAT --to-destination: IPv4[:port]. Required for SNAT and DNAT; refused for MASQUERADE. */
   to?: pulumi.Input<string>;
+  /**
+   * Put it back at boot (a systemd unit). false: live only, as a hand-typed `iptables -t nat -A` rule is; a missing
+   * unit is then no drift. Turning it on later installs the unit in place, turning it off removes the unit and keeps
+   * the rule. Default true.
+   */
+  persist?: pulumi.Input<boolean>;
 }
 
 type Props = boot.BootUnitKindProps<
@@ -55,9 +63,9 @@ type Props = boot.BootUnitKindProps<
 
 const bootUnit = boot.unitOf((s: NatSpec) => natUnitName(s.name), renderNatUnit);
 
-/** Writes and enables the boot unit, then adds the rule if `-C` says it is missing. */
-function apply(t: Transport, s: NatSpec): Promise<void> {
-  return boot.installBootUnit(t, bootUnit(s), `{ ${ensureNatCommand(s)}; }`);
+/** Adds the rule if `-C` says it is missing; the boot unit as `step` says (written and enabled first, removed first, or left). */
+function apply(t: Transport, s: NatSpec, step: boot.BootUnitStep): Promise<void> {
+  return boot.applyWithBootUnit(t, bootUnit(s), `{ ${ensureNatCommand(s)}; }`, step);
 }
 
 export const NAT_RULE = defineKind<Props>({
@@ -65,12 +73,13 @@ export const NAT_RULE = defineKind<Props>({
   id: (p) => `${targetOf(p.connection)}/nat/${normalizeNat(p).name}`,
   fields: {
     replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"],
+    update: ["persist"],
     output: ["present", "persisted"],
   },
   file: __filename,
-  notes: "a systemd oneshot unit puts it back at boot; deletes before replacing when the name stays",
+  notes: "a systemd oneshot unit puts it back at boot (unless persist is false); deletes before replacing when the name stays",
   check: (p) => checkNatRule(p as Record<string, unknown>),
-  normalize: (p) => ({ ...p, ...normalizeNat(p) }),
+  normalize: (p) => boot.persistForm({ ...p, ...normalizeNat(p) }),
   changes: boot.bootUnitDrift((p) => p.present),
   // The comment and the boot unit are named after the name: a replacement
   // that keeps it must remove the old rule and unit before adding the new.
@@ -81,8 +90,9 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const s = normalizeNat(inputs);
-    await apply(t, s);
-    return { id: NAT_RULE.id!(inputs), outs: { ...inputs, ...s, present: true, persisted: true } };
+    const step = boot.bootUnitStep(undefined, inputs);
+    await apply(t, s, step);
+    return { id: NAT_RULE.id!(inputs), outs: { ...inputs, ...s, present: true, persisted: step === "install" } };
   },
 
   async read(id, props) {
@@ -101,12 +111,13 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
     return { id, props: { ...props, ...s, present: code === 0, persisted } };
   },
 
-  async update(_id, _olds, news) {
-    // Only credentials or drift reach here: every declared property replaces.
+  async update(_id, olds, news) {
+    // Only persist, credentials or drift reach here: every other declared property replaces.
     const t = sshTransport(news.connection);
     const s = normalizeNat(news);
-    await apply(t, s);
-    return { outs: { ...news, ...s, present: true, persisted: true } };
+    const step = boot.bootUnitStep(olds, news);
+    await apply(t, s, step);
+    return { outs: { ...news, ...s, present: true, persisted: step === "install" } };
   },
 
   async delete(_id, props) {
@@ -116,7 +127,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
   },
 });
 
-/** A rule in iptables' nat table, persisted across reboots. */
+/** A rule in iptables' nat table, persisted across reboots (unless persist is false). */
 export class NatRule extends LvsResource {
   /** Refresh: is the rule in the kernel? */
   declare readonly present: pulumi.Output<boolean>;

@@ -23,6 +23,7 @@ export function checkRoute(i: Record<string, unknown>): CheckFailure[] {
   }
   if (c.required("via", i.via)) c.ip("via", i.via, 4, { unicast: true });
   c.word("dev", i.dev, IFACE, IFACE_RULE);
+  c.bool("persist", i.persist);
   return c.failures;
 }
 

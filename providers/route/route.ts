@@ -1,10 +1,12 @@
 // Route: an IPv4 route set with `ip route replace` (the seed's real servers'
 // default gateway = DIP), persisted by a systemd unit so it comes back at
-// boot. Create records the route it displaces (`previous`); delete puts it back.
+// boot (persist: false keeps it live only, as `route add` leaves one). Create
+// records the route it displaces (`previous`); delete puts it back.
 //
 // Fields (which replace, which update in place): ROUTE below.
-// Refresh reports a route changed by hand (present: false) or a unit removed
-// or edited (persisted: false) as drift; `up` puts them back.
+// Refresh reports a route changed by hand (present: false) or, unless persist
+// is false, a unit removed or edited (persisted: false) as drift; `up` puts
+// them back.
 import * as pulumi from "@pulumi/pulumi";
 import { defineKind, kindProvider, LvsResource } from "../common/define";
 import { targetOf } from "../transport/types";
@@ -35,6 +37,12 @@ export interface RouteArgs {
   via: pulumi.Input<string>;
   /** Interface. Optional. Default: none (no `dev`: the kernel picks the interface that reaches via). */
   dev?: pulumi.Input<string>;
+  /**
+   * Put it back at boot (a systemd unit). false: live only, as a hand-built one (`route add`) is; a missing unit is then
+   * no drift. Turning it on later installs the unit in place, turning it off removes the unit and keeps the route.
+   * Default true.
+   */
+  persist?: pulumi.Input<boolean>;
 }
 
 type Props = boot.BootUnitKindProps<
@@ -49,19 +57,20 @@ type Props = boot.BootUnitKindProps<
 
 const bootUnit = boot.unitOf((r: RouteSpec) => routeUnitName(r.destination), renderRouteUnit);
 
-/** Writes and enables the boot unit, then sets the route. */
-function apply(t: Transport, r: RouteSpec): Promise<void> {
-  return boot.installBootUnit(t, bootUnit(r), routeCommand(r));
+/** Sets the route, with the boot unit as `step` says (written and enabled first, removed first, or left alone). */
+function apply(t: Transport, r: RouteSpec, step: boot.BootUnitStep): Promise<void> {
+  return boot.applyWithBootUnit(t, bootUnit(r), routeCommand(r), step);
 }
 
 export const ROUTE = defineKind<Props>({
   type: "Route",
   id: (p) => `${targetOf(p.connection)}/route/${normalizeRoute(p).destination}`,
-  fields: { replace: ["destination"], update: ["via", "dev"], output: ["previous", "present", "persisted"] },
+  fields: { replace: ["destination"], update: ["via", "dev", "persist"], output: ["previous", "present", "persisted"] },
   file: __filename,
-  notes: "a systemd unit puts it back at boot; deletes before replacing when the destination (the unit's name) stays",
+  notes:
+    "a systemd unit puts it back at boot (unless persist is false); deletes before replacing when the destination (the unit's name) stays",
   check: (p) => checkRoute(p as Record<string, unknown>),
-  normalize: (p) => ({ ...p, ...normalizeRoute(p) }),
+  normalize: (p) => boot.persistForm({ ...p, ...normalizeRoute(p) }),
   changes: boot.bootUnitDrift((p) => p.present),
   // The boot unit is named after the destination: a replacement that keeps
   // it must remove the old unit before writing the new one.
@@ -73,10 +82,11 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
     const t = sshTransport(inputs.connection);
     const r = normalizeRoute(inputs);
     const previous = previousRoute(await t.run(`ip route show ${command(r.destination)}`));
-    await apply(t, r);
+    const step = boot.bootUnitStep(undefined, inputs);
+    await apply(t, r, step);
     return {
       id: ROUTE.id!(inputs),
-      outs: { ...inputs, ...r, ...(previous !== undefined ? { previous } : {}), present: true, persisted: true },
+      outs: { ...inputs, ...r, ...(previous !== undefined ? { previous } : {}), present: true, persisted: step === "install" },
     };
   },
 
@@ -93,8 +103,17 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
   async update(_id, olds, news) {
     const t = sshTransport(news.connection);
     const r = normalizeRoute(news);
-    await apply(t, r);
-    return { outs: { ...news, ...r, ...(olds.previous !== undefined ? { previous: olds.previous } : {}), present: true, persisted: true } };
+    const step = boot.bootUnitStep(olds, news);
+    await apply(t, r, step);
+    return {
+      outs: {
+        ...news,
+        ...r,
+        ...(olds.previous !== undefined ? { previous: olds.previous } : {}),
+        present: true,
+        persisted: step === "install",
+      },
+    };
   },
 
   async delete(_id, props) {
@@ -104,7 +123,7 @@ export const routeProvider = kindProvider<Props>(ROUTE, {
   },
 });
 
-/** An IPv4 route (such as a real server's default gateway), persisted across reboots. */
+/** An IPv4 route (such as a real server's default gateway), persisted across reboots (unless persist is false). */
 export class Route extends LvsResource {
   /** Refresh: is the live route the declared one? */
   declare readonly present: pulumi.Output<boolean>;

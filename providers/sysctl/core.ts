@@ -35,9 +35,10 @@ const KEY = /^[A-Za-z0-9_]+(\.[A-Za-z0-9_/:-]+)+$/;
 const VALUE = /^[A-Za-z0-9_.:, \t/-]*$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export function checkSysctl(inputs: { connection?: unknown; name?: unknown; values?: unknown }): CheckFailure[] {
+export function checkSysctl(inputs: { connection?: unknown; name?: unknown; values?: unknown; persist?: unknown }): CheckFailure[] {
   const c = new Checker();
   checkConnection(c, inputs.connection);
+  c.bool("persist", inputs.persist);
   if (
     c.required("name", inputs.name) &&
     c.word("name", inputs.name, NAME, "a file name: letters, digits, '_', '-', '.' (it becomes /etc/sysctl.d/<name>.conf)")
@@ -87,6 +88,20 @@ export function normalizeValues(values: Record<string, string | number>): Record
 export function renderSysctlConf(name: string, values: Record<string, string>): string {
   const lines = Object.entries(values).map(([k, v]) => `${k} = ${v}`);
   return `# Managed by pulumi-lvs (SysctlSet ${name}). Changes here are overwritten.\n${lines.join("\n")}\n`;
+}
+
+/** Whether the values are kept across reboots in /etc/sysctl.d: `persist` true or absent (the default). */
+export function persistsSysctl(p: { persist?: boolean }): boolean {
+  return p.persist !== false;
+}
+
+/**
+ * Drift besides the values: the /etc/sysctl.d file found missing or edited,
+ * when the set persists. With persist false the file is not looked at (values
+ * set by `echo 1 > /proc/sys/...` have none).
+ */
+export function sysctlDrift(olds: { persist?: boolean; persisted?: boolean }): boolean {
+  return persistsSysctl(olds) && olds.persisted === false;
 }
 
 /** Live values are compared after folding whitespace (the kernel prints tabs between numbers). */

@@ -1,6 +1,8 @@
 // SysctlSet: kernel parameters applied live and persisted in
-// /etc/sysctl.d/<name>.conf (atomic write). The live values found at create
-// are recorded and restored at delete; unknown keys are refused.
+// /etc/sysctl.d/<name>.conf (atomic write), or live only with persist: false
+// (as `echo 1 > /proc/sys/...` leaves them). The live values found at create
+// are recorded and restored at delete; unknown keys are refused. A set adopted
+// by import records none: its delete leaves the values as they are.
 //
 // Fields (which replace, which update in place): SYSCTL_SET below.
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +14,7 @@ import { command } from "../transport/shell";
 import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs, Transport } from "../transport/types";
 import { ConnectionInput } from "../common/connection";
-import { checkSysctl, confPath, normalizeValues, procPath, renderSysctlConf, sameValue } from "./core";
+import { checkSysctl, confPath, normalizeValues, persistsSysctl, procPath, renderSysctlConf, sameValue, sysctlDrift } from "./core";
 
 export interface SysctlSetArgs {
   /** How to reach the host over SSH. Required. */
@@ -21,13 +23,23 @@ export interface SysctlSetArgs {
   name: pulumi.Input<string>;
   /** Key -> value, e.g. { "net.ipv4.ip_forward": "1" }. Required: at least one key. */
   values: pulumi.Input<Record<string, pulumi.Input<string | number>>>;
+  /**
+   * Keep the values across reboots (/etc/sysctl.d/<name>.conf). false: live only, as `echo 1 > /proc/sys/...` leaves
+   * them; a missing file is then no drift. Turning it on later writes the file in place, turning it off removes the file
+   * and keeps the live values. Default true.
+   */
+  persist?: pulumi.Input<boolean>;
 }
 
 interface Props {
   connection: ConnectionArgs;
   name: string;
   values: Record<string, string | number>;
-  /** Live values before this set first changed them (restored at delete). */
+  persist?: boolean;
+  /**
+   * Live values before this set first changed them (restored at delete). Absent after adoption by import: delete
+   * leaves the adopted values as they are (an update then records the live values of its keys).
+   */
   previous?: Record<string, string>;
   /** False when refresh found /etc/sysctl.d/<name>.conf missing or edited by hand (drift). */
   persisted?: boolean;
@@ -58,12 +70,12 @@ async function apply(t: Transport, values: Record<string, string>): Promise<void
 export const SYSCTL_SET = defineKind<Props>({
   type: "SysctlSet",
   id: (p) => `${targetOf(p.connection)}/${confPath(p.name)}`,
-  fields: { replace: ["name"], update: ["values"], output: ["previous", "persisted"] },
+  fields: { replace: ["name"], update: ["values", "persist"], output: ["previous", "persisted"] },
   file: __filename,
-  notes: "live + `/etc/sysctl.d/<name>.conf`; previous live values restored at delete",
+  notes: "live + `/etc/sysctl.d/<name>.conf` (unless persist is false); previous live values restored at delete (none when adopted)",
   check: checkSysctl,
-  normalize: (p) => ({ ...p, values: normalizeValues(p.values) }),
-  changes: (olds) => olds.persisted === false,
+  normalize: (p) => ({ ...p, values: normalizeValues(p.values), persist: p.persist ?? true }),
+  changes: sysctlDrift,
 });
 
 export const sysctlSetProvider = kindProvider<Props>(SYSCTL_SET, {
@@ -71,9 +83,10 @@ export const sysctlSetProvider = kindProvider<Props>(SYSCTL_SET, {
     const t = sshTransport(inputs.connection);
     const values = normalizeValues(inputs.values);
     const previous = await readLive(t, Object.keys(values));
-    await t.writeFileAtomic(confPath(inputs.name), renderSysctlConf(inputs.name, values));
+    const persist = persistsSysctl(inputs);
+    if (persist) await t.writeFileAtomic(confPath(inputs.name), renderSysctlConf(inputs.name, values));
     await apply(t, Object.fromEntries(Object.entries(values).filter(([k, v]) => !sameValue(previous[k], v))));
-    return { id: SYSCTL_SET.id!(inputs), outs: { ...inputs, values, previous, persisted: true } };
+    return { id: SYSCTL_SET.id!(inputs), outs: { ...inputs, values, previous, persisted: persist } };
   },
 
   async read(id, props) {
@@ -94,13 +107,16 @@ export const sysctlSetProvider = kindProvider<Props>(SYSCTL_SET, {
     const added = Object.keys(values).filter((k) => !(k in previous));
     Object.assign(previous, await readLive(t, added));
     const live = await readLive(t, Object.keys(values));
-    await t.writeFileAtomic(confPath(news.name), renderSysctlConf(news.name, values));
+    const persist = persistsSysctl(news);
+    if (persist) await t.writeFileAtomic(confPath(news.name), renderSysctlConf(news.name, values));
+    // persist turned off: the file goes, the live values stay.
+    else if (persistsSysctl(olds)) await t.run(`rm -f ${command(confPath(news.name))}`);
     await apply(t, Object.fromEntries(Object.entries(values).filter(([k, v]) => !sameValue(live[k], v))));
     // Keys no longer declared go back to their recorded values.
     const dropped = Object.fromEntries(Object.entries(previous).filter(([k]) => !(k in values)));
     await apply(t, dropped);
     for (const k of Object.keys(dropped)) delete previous[k];
-    return { outs: { ...news, values, previous, persisted: true } };
+    return { outs: { ...news, values, previous, persisted: persist } };
   },
 
   async delete(_id, props) {
@@ -110,7 +126,7 @@ export const sysctlSetProvider = kindProvider<Props>(SYSCTL_SET, {
   },
 });
 
-/** Kernel parameters on one host, live and persisted. */
+/** Kernel parameters on one host, live and persisted (unless persist is false). */
 export class SysctlSet extends LvsResource {
   declare readonly values: pulumi.Output<Record<string, string>>;
   declare readonly previous: pulumi.Output<Record<string, string>>;

@@ -51,8 +51,10 @@ export function removeBootUnit(u: Pick<BootUnit, "name">): string {
   return removeBootUnitCommand(u.name, bootUnitPath(u.name));
 }
 
-/** The output every kind with a boot unit reports on refresh (a type, not an interface, so that Props stay indexable). */
+/** What every kind with a boot unit takes and reports on refresh (a type, not an interface, so that Props stay indexable). */
 export type BootUnitProps = {
+  /** Put the object back at boot with the unit; false: live only. Absent: true. */
+  persist?: boolean;
   /** Refresh: is the boot-time unit in place and enabled? */
   persisted?: boolean;
 };
@@ -65,9 +67,42 @@ export function unitOf<Spec>(name: (s: Spec) => string, render: (s: Spec) => str
   return (s) => ({ name: name(s), text: render(s) });
 }
 
-/** Drift of a boot-unit kind on refresh: its live object (`live`) or its boot unit found missing. */
+/** Whether the object is put back at boot: `persist` true or absent (the default). */
+export function persists(p: Pick<BootUnitProps, "persist">): boolean {
+  return p.persist !== false;
+}
+
+/** `persist` as diff compares it: absent is true, so that declaring the default shows no change. */
+export function persistForm<P extends Pick<BootUnitProps, "persist">>(p: P): P & { persist: boolean } {
+  return { ...p, persist: p.persist ?? true };
+}
+
+/**
+ * Drift of a boot-unit kind on refresh: its live object (`live`) found missing,
+ * or, when it persists, its boot unit found missing or edited. With persist
+ * false the unit is not looked at (a hand-built object has none).
+ */
 export function bootUnitDrift<P extends BootUnitProps>(live: (p: P) => boolean | undefined): (olds: P) => boolean {
-  return (olds) => live(olds) === false || olds.persisted === false;
+  return (olds) => live(olds) === false || (persists(olds) && olds.persisted === false);
+}
+
+/** What create or update does with the boot unit: write it, remove it (persist turned off), or nothing (persist off). */
+export type BootUnitStep = "install" | "remove" | "none";
+
+/** The step for an update from `olds` to `news` (create: olds undefined): install when persisting, remove when persist is turned off. */
+export function bootUnitStep(olds: Pick<BootUnitProps, "persist"> | undefined, news: Pick<BootUnitProps, "persist">): BootUnitStep {
+  if (persists(news)) return "install";
+  return olds !== undefined && persists(olds) ? "remove" : "none";
+}
+
+/**
+ * Runs `then` (what sets the kernel object) with the unit as `step` says:
+ * written and enabled first, disabled and removed first (the live object
+ * stays), or left alone.
+ */
+export async function applyWithBootUnit(t: Transport, u: BootUnit, then: string, step: BootUnitStep): Promise<void> {
+  if (step === "install") return installBootUnit(t, u, then);
+  await t.run(step === "remove" ? `${removeBootUnit(u)}; ${then}` : then);
 }
 
 /**

@@ -38,6 +38,7 @@ export function checkVip(i: Record<string, unknown>): CheckFailure[] {
   }
   c.bool("hostRoute", i.hostRoute);
   c.bool("gratuitousArp", i.gratuitousArp);
+  c.bool("persist", i.persist);
   if (i.gratuitousArp === true && i.interface === "lo")
     c.fail("gratuitousArp", "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)");
   return c.failures;

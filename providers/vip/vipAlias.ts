@@ -1,6 +1,7 @@
 // VipAlias: an address on an interface with an ifconfig-style label
 // (ens33:0 on a director, lo:0 on a DR real server), an optional host route
-// and gratuitous ARP, persisted by a systemd unit so it comes back at boot.
+// and gratuitous ARP, persisted by a systemd unit so it comes back at boot
+// (persist: false keeps it live only, as `ifconfig ens33:0 VIP` leaves one).
 //
 // Fields (which replace, which update in place): VIP_ALIAS below. A
 // replacement deletes first when the label, and so the boot unit, stays the
@@ -31,6 +32,12 @@ export interface VipAliasArgs {
   hostRoute?: pulumi.Input<boolean>;
   /** Send gratuitous ARP when adding. Default false. */
   gratuitousArp?: pulumi.Input<boolean>;
+  /**
+   * Put it back at boot (a systemd unit). false: live only, as a hand-built one (`ifconfig ens33:0 VIP`) is; a missing
+   * unit is then no drift. Turning it on later installs the unit in place, turning it off removes the unit and keeps the
+   * address. Default true.
+   */
+  persist?: pulumi.Input<boolean>;
 }
 
 type Props = boot.BootUnitKindProps<
@@ -51,13 +58,13 @@ export const VIP_ALIAS = defineKind<Props>({
   },
   fields: {
     replace: ["address", "prefix", "interface", "label"],
-    update: ["hostRoute", "gratuitousArp"],
+    update: ["hostRoute", "gratuitousArp", "persist"],
     output: ["assigned", "persisted"],
   },
   file: __filename,
-  notes: "a systemd unit puts it back at boot; deletes before replacing when the label stays",
+  notes: "a systemd unit puts it back at boot (unless persist is false); deletes before replacing when the label stays",
   check: (p) => checkVip(p as Record<string, unknown>),
-  normalize: (p) => ({ ...p, ...normalizeVip(p) }),
+  normalize: (p) => boot.persistForm({ ...p, ...normalizeVip(p) }),
   changes: boot.bootUnitDrift((p) => p.assigned),
   // The boot unit is named after the label: a replacement that keeps the
   // label must remove the old unit before writing the new one.
@@ -68,10 +75,11 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
   async create(inputs) {
     const t = sshTransport(inputs.connection);
     const v = normalizeVip(inputs);
-    await boot.installBootUnit(t, bootUnit(v), addCommand(v));
+    const step = boot.bootUnitStep(undefined, inputs);
+    await boot.applyWithBootUnit(t, bootUnit(v), addCommand(v), step);
     return {
       id: VIP_ALIAS.id!(inputs),
-      outs: { ...inputs, ...v, assigned: true, persisted: true },
+      outs: { ...inputs, ...v, assigned: true, persisted: step === "install" },
     };
   },
 
@@ -94,8 +102,9 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     const v = normalizeVip(news);
     const old = normalizeVip(olds);
     if (old.hostRoute && !v.hostRoute) await t.run(delCommand({ ...old, hostRoute: true }).split("; ")[0]);
-    await boot.installBootUnit(t, bootUnit(v), addCommand(v));
-    return { outs: { ...news, ...v, assigned: true, persisted: true } };
+    const step = boot.bootUnitStep(olds, news);
+    await boot.applyWithBootUnit(t, bootUnit(v), addCommand(v), step);
+    return { outs: { ...news, ...v, assigned: true, persisted: step === "install" } };
   },
 
   async delete(_id, props) {
@@ -105,7 +114,7 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
   },
 });
 
-/** A VIP on an interface, persisted across reboots. */
+/** A VIP on an interface, persisted across reboots (unless persist is false). */
 export class VipAlias extends LvsResource {
   declare readonly address: pulumi.Output<string>;
   declare readonly assigned: pulumi.Output<boolean>;

@@ -53,11 +53,11 @@ const samples: Record<KindName, { base: Record<string, unknown>; alt: Record<str
   },
   VipAlias: {
     base: { connection: conn, address: "12.0.0.100", interface: "ens33", label: "ens33:0" },
-    alt: { address: "12.0.0.101", prefix: 24, interface: "ens36", label: "ens33:1", hostRoute: true, gratuitousArp: true },
+    alt: { address: "12.0.0.101", prefix: 24, interface: "ens36", label: "ens33:1", hostRoute: true, gratuitousArp: true, persist: false },
   },
   SysctlSet: {
     base: { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1" } },
-    alt: { name: "y", values: { "net.ipv4.ip_forward": "0" } },
+    alt: { name: "y", values: { "net.ipv4.ip_forward": "0" }, persist: false },
   },
   NatRule: {
     base: {
@@ -80,11 +80,12 @@ const samples: Record<KindName, { base: Record<string, unknown>; alt: Record<str
       protocol: "tcp",
       port: 80,
       to: "12.0.0.21",
+      persist: false,
     },
   },
   Route: {
     base: { connection: conn, destination: "default", via: "192.168.118.20" },
-    alt: { destination: "10.0.0.0/8", via: "192.168.118.21", dev: "ens33" },
+    alt: { destination: "10.0.0.0/8", via: "192.168.118.21", dev: "ens33", persist: false },
   },
   KeepalivedInstance: {
     base: { connection: conn, name: "lvs", vrrp },

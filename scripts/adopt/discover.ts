@@ -1,0 +1,269 @@
+// `npm run adopt`'s discovery: one read-only command line per host, and the
+// pure parse of its output into what pulumi-lvs can manage there (IPVS
+// services and real servers, VIP aliases, the LVS sysctls, routes, its own
+// NAT rules) and what it cannot (foreign iptables rules, config files of the
+// daemons, objects a running keepalived owns), which are listed, never
+// dropped.
+//
+// Read-only means: the command reads files and kernel tables only. It runs
+// ipvsadm only when the ip_vs module is already loaded (ipvsadm would load
+// it), and iptables only when a nat table already exists (listing one can
+// create it).
+import { parseTableRead } from "../../providers/ipvs/host";
+import { RealServer, sameKey, VirtualService } from "../../providers/ipvs/model";
+import { NatChain, NatSpec, NatTarget } from "../../providers/nat/core";
+import { routeEntries } from "../../providers/route/core";
+import { canonicalKey } from "../../providers/sysctl/core";
+import { parseIpAddr } from "../../providers/vip/core";
+import { READ_TABLE } from "../../providers/ipvs/batch";
+
+/** The LVS sysctls adopt looks at, with the kernel's defaults: only values that differ were set by someone. */
+export const LVS_SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
+  "net.ipv4.ip_forward": "0",
+  "conf.*.arp_ignore": "0",
+  "conf.*.arp_announce": "0",
+  "conf.*.send_redirects": "1",
+  "net.ipv4.vs.conntrack": "0",
+  "net.ipv4.vs.expire_nodest_conn": "0",
+  "net.ipv4.vs.expire_quiescent_template": "0",
+};
+
+const SYSCTL_FILES = [
+  "/proc/sys/net/ipv4/ip_forward",
+  "/proc/sys/net/ipv4/conf/*/arp_ignore",
+  "/proc/sys/net/ipv4/conf/*/arp_announce",
+  "/proc/sys/net/ipv4/conf/*/send_redirects",
+  "/proc/sys/net/ipv4/vs/conntrack",
+  "/proc/sys/net/ipv4/vs/expire_nodest_conn",
+  "/proc/sys/net/ipv4/vs/expire_quiescent_template",
+];
+
+/** The daemons' main config files adopt reads (to list what they hold and what keepalived owns). */
+export const CONFIG_FILES = {
+  keepalived: "/etc/keepalived/keepalived.conf",
+  haproxy: "/etc/haproxy/haproxy.cfg",
+} as const;
+
+/** The parts of the discovery command, in order; each one's output is followed by a PART line. */
+const PART = "__PULUMI_LVS_ADOPT_PART__";
+const PARTS = [
+  `if [ -e /proc/net/ip_vs ]; then ${READ_TABLE}; fi`,
+  "ip -o addr show",
+  "ip -4 route show table main",
+  `grep -H . ${SYSCTL_FILES.join(" ")} 2>/dev/null || true`,
+  "if grep -qx nat /proc/net/ip_tables_names 2>/dev/null || nft list tables 2>/dev/null | grep -qx 'table ip nat'; then iptables -w -t nat -S; fi",
+  `cat ${CONFIG_FILES.keepalived} 2>/dev/null || true`,
+  `cat ${CONFIG_FILES.haproxy} 2>/dev/null || true`,
+  "ls -1 /etc/nginx/sites-enabled /etc/nginx/conf.d 2>/dev/null || true",
+];
+
+/** The one command line adopt runs on each host: reads only. */
+export const DISCOVERY_COMMAND = PARTS.map((p) => `{ ${p}; }; echo ${PART}`).join("; ");
+
+export interface FoundVip {
+  address: string;
+  prefix: number;
+  interface: string;
+  label?: string;
+  /** A host route to it via its interface is in the main table (the seed's `route add -host VIP dev lo:0`). */
+  hostRoute: boolean;
+}
+
+export interface FoundRoute {
+  destination: string;
+  via: string;
+  dev?: string;
+}
+
+/** A NAT rule pulumi-lvs wrote (it carries the `pulumi-lvs:<name>` comment). */
+export type FoundNatRule = NatSpec;
+
+/** What pulumi-lvs can manage on one host, and what it found but cannot. */
+export interface HostFindings {
+  services: VirtualService[];
+  realServers: RealServer[];
+  vips: FoundVip[];
+  /** LVS sysctls whose value differs from the kernel's default. */
+  sysctls: Record<string, string>;
+  routes: FoundRoute[];
+  natRules: FoundNatRule[];
+  /** Found and left alone, one line each: why, and what it is (never a secret). */
+  unmanaged: string[];
+}
+
+function sysctlDefault(key: string): string | undefined {
+  if (key in LVS_SYSCTL_DEFAULTS) return LVS_SYSCTL_DEFAULTS[key];
+  const m = /^net\.ipv4\.conf\.[^.]+\.(\w+)$/.exec(key);
+  return m ? LVS_SYSCTL_DEFAULTS[`conf.*.${m[1]}`] : undefined;
+}
+
+/** `grep -H .` lines of /proc/sys files: the ones that differ from the kernel's default, by dotted key. */
+export function parseSysctls(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const at = line.indexOf(":");
+    if (at < 0 || !line.startsWith("/proc/sys/")) continue;
+    const key = canonicalKey(line.slice(0, at));
+    const value = line.slice(at + 1).trim();
+    if (sysctlDefault(key) !== undefined && sysctlDefault(key) !== value) out[key] = value;
+  }
+  return out;
+}
+
+/** keepalived.conf's VIPs (virtual_ipaddress blocks) and virtual servers ("address port"): what keepalived owns. */
+export function keepalivedOwns(conf: string): { vips: string[]; virtualServers: string[]; instances: string[] } {
+  const text = conf.replace(/[#!].*$/gm, "");
+  const vips: string[] = [];
+  for (const m of text.matchAll(/virtual_ipaddress(?:_excluded)?\s*\{([^}]*)\}/g))
+    for (const line of m[1].split("\n")) {
+      const addr = /^\s*([0-9a-fA-F.:]+)(?:\/\d+)?/.exec(line);
+      if (addr) vips.push(addr[1]);
+    }
+  const virtualServers = [...text.matchAll(/^\s*virtual_server\s+(\S+)\s+(\d+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+  const instances = [...text.matchAll(/^\s*vrrp_instance\s+(\S+)/gm)].map((m) => m[1]);
+  return { vips, virtualServers, instances };
+}
+
+/** haproxy.cfg's sections that take traffic (listen / frontend), with their bind lines. */
+export function haproxySections(cfg: string): string[] {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const raw of cfg.split("\n")) {
+    const line = raw.replace(/#.*$/, "").trimEnd();
+    const head = /^(listen|frontend|backend)\s+(\S+)/.exec(line);
+    if (head) current = `${head[1]} ${head[2]}`;
+    else if (/^\S/.test(line)) current = undefined;
+    const bind = /^\s+bind\s+(\S+)/.exec(line);
+    if (head?.[1] !== "backend" && head) out.push(current!);
+    if (bind && current) out[out.length - 1] = `${out[out.length - 1]} (bind ${bind[1]})`;
+  }
+  return out;
+}
+
+const NAT_CHAINS: readonly string[] = ["POSTROUTING", "PREROUTING"];
+const NAT_TARGETS: readonly string[] = ["SNAT", "MASQUERADE", "DNAT"];
+
+/** One `iptables -t nat -S` rule line as a NatSpec, when pulumi-lvs wrote it and models every word of it. */
+export function parseNatRule(line: string): FoundNatRule | undefined {
+  const w = line.trim().split(/\s+/);
+  if (w[0] !== "-A" || !NAT_CHAINS.includes(w[1])) return undefined;
+  const s: Partial<NatSpec> = { chain: w[1] as NatChain };
+  for (let k = 2; k < w.length; k++) {
+    const v = w[k + 1];
+    switch (w[k]) {
+      case "-s":
+        s.source = v.replace(/\/32$/, "");
+        break;
+      case "-d":
+        s.destination = v.replace(/\/32$/, "");
+        break;
+      case "-i":
+        s.inInterface = v;
+        break;
+      case "-o":
+        s.outInterface = v;
+        break;
+      case "-p":
+        if (v !== "tcp" && v !== "udp") return undefined;
+        s.protocol = v;
+        break;
+      case "--dport":
+        s.port = Number(v);
+        break;
+      case "-m":
+        if (v !== "comment" && v !== s.protocol) return undefined;
+        break;
+      case "--comment": {
+        const name = /^"?pulumi-lvs:([A-Za-z0-9][A-Za-z0-9_.-]*)"?$/.exec(v);
+        if (!name) return undefined;
+        s.name = name[1];
+        break;
+      }
+      case "-j":
+        if (!NAT_TARGETS.includes(v)) return undefined;
+        s.target = v as NatTarget;
+        break;
+      case "--to-source":
+      case "--to-destination":
+        s.to = v;
+        break;
+      default:
+        return undefined;
+    }
+    k++;
+  }
+  return s.name && s.target ? (s as FoundNatRule) : undefined;
+}
+
+/** Parses DISCOVERY_COMMAND's output. */
+export function parseDiscovery(out: string): HostFindings {
+  const [ipvs = "", addrs = "", routes = "", sysctl = "", nat = "", keepalived = "", haproxy = "", nginx = ""] = out.split(`${PART}\n`);
+  const unmanaged: string[] = [];
+  const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [] };
+  const table = ipvs.trim() ? parseTableRead(ipvs).table : { services: [], servers: [] };
+  const keyText = (s: { address?: string; port?: number }) => `${s.address} ${s.port}`;
+  const services = table.services.filter((s) => {
+    if (!owned.virtualServers.includes(keyText(s))) return true;
+    unmanaged.push(`IPVS service ${s.protocol} ${s.address}:${s.port}: keepalived's virtual_server (${CONFIG_FILES.keepalived}) owns it`);
+    return false;
+  });
+  const realServers = table.servers.filter((rs) => services.some((s) => sameKey(s, rs.service)));
+  const hostRoutes = new Set(
+    routeEntries(routes)
+      .filter((w) => !w.includes("via") && w.includes("dev"))
+      .map((w) => `${w[0].replace(/\/32$/, "")} ${w[w.indexOf("dev") + 1]}`),
+  );
+  const vips: FoundVip[] = [];
+  for (const line of addrs.split("\n")) {
+    const [a] = parseIpAddr(line);
+    if (!a) continue;
+    const secondary = /\ssecondary\s/.test(line);
+    const onLo = a.interface === "lo" && !a.address.startsWith("127.") && a.address !== "::1";
+    if (!a.label && !secondary && !onLo) continue;
+    if (owned.vips.includes(a.address)) {
+      unmanaged.push(`VIP ${a.address}/${a.prefix} on ${a.label ?? a.interface}: keepalived's virtual_ipaddress owns it`);
+      continue;
+    }
+    vips.push({ ...a, hostRoute: hostRoutes.has(`${a.address} ${a.interface}`) });
+  }
+  const found: FoundRoute[] = [];
+  for (const w of routeEntries(routes)) {
+    const text = w.join(" ");
+    if (!w.includes("via")) continue;
+    const proto = w[w.indexOf("proto") + 1];
+    if (w.includes("proto") && ["kernel", "dhcp", "ra"].includes(proto)) {
+      unmanaged.push(`route ${text}: set by ${proto}, left to it`);
+      continue;
+    }
+    if (
+      w.includes("nexthop") ||
+      (w.includes("metric") && w[w.indexOf("metric") + 1] !== "0") ||
+      !/^(default|[0-9.]+(\/\d+)?)$/.test(w[0])
+    ) {
+      unmanaged.push(`route ${text}: a form Route does not model (multipath, a metric, or a route type)`);
+      continue;
+    }
+    const dest = w[0] === "default" || w[0].includes("/") ? w[0] : `${w[0]}/32`;
+    found.push({ destination: dest, via: w[w.indexOf("via") + 1], ...(w.includes("dev") ? { dev: w[w.indexOf("dev") + 1] } : {}) });
+  }
+  const natRules: FoundNatRule[] = [];
+  for (const line of nat.split("\n")) {
+    if (!line.startsWith("-A ")) {
+      if (line.startsWith("-N ")) unmanaged.push(`iptables nat chain ${line.slice(3)}: not a pulumi-lvs rule`);
+      continue;
+    }
+    const rule = parseNatRule(line);
+    if (rule) natRules.push(rule);
+    else
+      unmanaged.push(`iptables -t nat ${line}: a rule pulumi-lvs did not write (declare a NatRule for it, then delete this one by hand)`);
+  }
+  if (keepalived.trim())
+    unmanaged.push(
+      `${CONFIG_FILES.keepalived}: vrrp_instance ${owned.instances.join(", ") || "(none)"}; virtual_server ${owned.virtualServers.join(", ") || "(none)"} — a hand-written keepalived.conf is not adopted yet (its secrets are not copied here)`,
+    );
+  const sections = haproxySections(haproxy);
+  if (sections.length) unmanaged.push(`${CONFIG_FILES.haproxy}: ${sections.join("; ")} — a hand-written haproxy.cfg is not adopted yet`);
+  for (const site of nginx.split("\n").filter((l) => l.trim() && !l.endsWith(":")))
+    unmanaged.push(`nginx site ${site.trim()}: not adopted yet`);
+  return { services, realServers, vips, sysctls: parseSysctls(sysctl), routes: found, natRules, unmanaged };
+}

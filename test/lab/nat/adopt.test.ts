@@ -1,0 +1,194 @@
+// Adopting a hand-built NAT director (the seed's commands, typed on the
+// hosts): `npm run adopt` reads the lab's hosts and writes a program of its
+// own; installed with the packed package, its check says the first up only
+// adopts; up then changes nothing on any host (IPVS table, addresses, routes,
+// NAT rules, sysctls, files, daemon PIDs) while requests through the VIP keep
+// succeeding; refresh and preview find no change; a weight edit in the
+// generated code applies in place; destroy (keepOnDestroy, the generated
+// default) leaves every object on its host. What pulumi-lvs does not manage
+// (the seed's hand-typed SNAT rule) is listed in the program, and stays.
+import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import * as lab from "../../../lab/lab";
+import { pulumiCommand, toolchainEnv } from "../../../scripts/lib/toolchain";
+import { snapshot } from "../../../scripts/lib/snapshot";
+import { defaultInventoryPath } from "../../../stacks/inventory";
+
+const ROOT = path.join(__dirname, "..", "..", "..");
+const HOSTS = ["director", "rs1", "rs2", "client"];
+
+/**
+ * The seed's NAT lab, typed by hand: ip_forward, the service and its masq real servers, SNAT, the RS gateways, a WAN
+ * alias. The lab's image has no net-tools: ifconfig and route are written as the `ip` commands that set the same state.
+ */
+const HAND_BUILT: Record<string, string[]> = {
+  director: [
+    "echo 1 > /proc/sys/net/ipv4/ip_forward",
+    "ipvsadm -A -t 12.0.0.20:80 -s wrr",
+    "ipvsadm -a -t 12.0.0.20:80 -r 192.168.118.30:80 -m -w 2",
+    "ipvsadm -a -t 12.0.0.20:80 -r 192.168.118.40:80 -m -w 3",
+    "iptables -t nat -A POSTROUTING -s 192.168.118.0/24 -o ens36 -j SNAT --to 12.0.0.20",
+    "ip addr add 12.0.0.100/24 brd + dev ens36 label ens36:0", // ifconfig ens36:0 12.0.0.100 netmask 255.255.255.0 up
+  ],
+  rs1: ["ip route add default via 192.168.118.20"], // route add default gw 192.168.118.20
+  rs2: ["ip route add default via 192.168.118.20"],
+};
+
+/** Host state compared before and after: the bare-state text plus the main PIDs of sshd and nginx (a restart changes them). */
+function hostState(): string {
+  return snapshot(HOSTS, ["echo main pids $(systemctl show -p MainPID --value ssh nginx)"]);
+}
+
+function run(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): string {
+  return execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
+}
+
+const PROBE_LOG = "/tmp/adopt-probe.log";
+
+/** Starts requests through the VIP from the client, one every 0.2 s, each status logged. */
+function startProbe(): void {
+  lab.run(
+    "client",
+    `rm -f ${PROBE_LOG}; nohup sh -c 'while :; do curl -s -m 2 -o /dev/null -w "%{http_code}\\n" http://12.0.0.20/ >> ${PROBE_LOG}; sleep 0.2; done' >/dev/null 2>&1 & echo $! > /tmp/adopt-probe.pid`,
+  );
+}
+
+/** Stops the probe; the statuses it logged. */
+function stopProbe(): string[] {
+  return lab.run("client", `kill $(cat /tmp/adopt-probe.pid) 2>/dev/null; sleep 0.3; cat ${PROBE_LOG}`).trim().split("\n");
+}
+
+describe("adopt: a hand-built NAT director brought under pulumi-lvs without a change (nat preset, real engine)", function () {
+  this.timeout(1800000);
+  let tmp: string;
+  let dir: string;
+  let env: Record<string, string>;
+  let stack: Stack;
+  let built: string;
+  let adoptOut: string;
+
+  before(async function () {
+    const r = await lab.use("nat");
+    console.log(`      lab nat: ${r.mode} in ${r.seconds.toFixed(1)}s`);
+    for (const [host, cmds] of Object.entries(HAND_BUILT)) lab.run(host, cmds.join(" && "));
+    built = hostState();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-adopt-"));
+    dir = path.join(tmp, "adopted");
+    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tmp], ROOT)) as { filename: string }[];
+    const t0 = Date.now();
+    adoptOut = run(
+      "npx",
+      [
+        "ts-node",
+        "--transpile-only",
+        "scripts/adopt.ts",
+        "--inventory",
+        defaultInventoryPath(),
+        "--out",
+        dir,
+        "--package",
+        `file:${path.join(tmp, packed[0].filename)}`,
+      ],
+      ROOT,
+    );
+    console.log(`      adopt: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${adoptOut.replace(/^/gm, "        ")}`);
+    const base = ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"];
+    try {
+      run("npm", [...base, "--offline"], dir);
+    } catch {
+      run("npm", base, dir);
+    }
+    run(path.join(dir, "node_modules/.bin/tsc"), ["--noEmit", "-p", dir], dir);
+    env = { ...toolchainEnv(), PULUMI_BACKEND_URL: `file://${tmp}/state`, PULUMI_CONFIG_PASSPHRASE: "the adopted stack's own" };
+    fs.mkdirSync(path.join(tmp, "state"));
+    stack = await LocalWorkspace.createOrSelectStack(
+      { stackName: "adopted", workDir: dir },
+      { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
+    );
+  });
+
+  after(async () => {
+    try {
+      lab.exec("client", "kill $(cat /tmp/adopt-probe.pid) 2>/dev/null");
+    } finally {
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("discovery only read: every host is as it was; the program declares what is live and lists the SNAT rule it leaves alone", () => {
+    assert.equal(hostState(), built, "adopt changed a host");
+    // One line per statement, whatever the formatter's line breaks.
+    const program = fs.readFileSync(path.join(dir, "index.ts"), "utf8").replace(/\s+/g, " ").replace(/\( /g, "(").replace(/,? \)/g, ")");
+    for (const want of [
+      /new IpvsService\("director-tcp-12\.0\.0\.20-80", \{[^}]*scheduler: "wrr"/,
+      /address: "192\.168\.118\.30", port: 80, method: "masq", weight: 2/,
+      /address: "192\.168\.118\.40", port: 80, method: "masq", weight: 3/,
+      /values: \{ "net\.ipv4\.ip_forward": "1" \}, persist: false/,
+      /address: "12\.0\.0\.100", prefix: 24, interface: "ens36", label: "ens36:0", persist: false/,
+      /new Route\("rs1-route-default", \{ connection: rs1, destination: "default", via: "192\.168\.118\.20"/,
+      /\/\/ director: iptables -t nat -A POSTROUTING -s 192\.168\.118\.0\/24 -o ens36 -j SNAT --to-source 12\.0\.0\.20/,
+    ])
+      assert.match(program, want);
+  });
+
+  it("the check passes: the first up only adopts", () => {
+    const out = run("npx", ["ts-node", "--transpile-only", "scripts/adopt.ts", "--check", dir, "--stack", "adopted"], ROOT, {
+      ...process.env,
+      ...env,
+    });
+    assert.match(out, /only adoptions: \d+ resources/);
+    console.log(`      ${out.trim()}`);
+  });
+
+  it("up adopts and changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
+    startProbe();
+    const t0 = Date.now();
+    const up = await stack.up();
+    const statuses = stopProbe();
+    console.log(
+      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
+    );
+    assert.equal(up.summary.result, "succeeded");
+    const creates = up.summary.resourceChanges?.create ?? 0;
+    assert.ok(creates >= 9, `the stack and every adopted resource (${creates})`);
+    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["create"]);
+    assert.equal(hostState(), built, "up changed a host");
+    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
+    assert.deepEqual(
+      statuses.filter((s) => s !== "200"),
+      [],
+      "every request through the VIP answered",
+    );
+  });
+
+  it("refresh and preview find no change", async () => {
+    const refresh = await stack.refresh();
+    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
+    const preview = await stack.preview();
+    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+    assert.equal(hostState(), built);
+  });
+
+  it("a weight edit in the generated code applies in place", async () => {
+    const file = path.join(dir, "index.ts");
+    const program = fs.readFileSync(file, "utf8");
+    const edited = program.replace(/(address: "192\.168\.118\.40", port: 80, method: "masq", weight: )3/, "$15");
+    assert.notEqual(edited, program);
+    fs.writeFileSync(file, edited);
+    const up = await stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: up.summary.resourceChanges?.same, update: 1 });
+    assert.match(lab.run("director", "ipvsadm -Sn"), /-a -t 12\.0\.0\.20:80 -r 192\.168\.118\.40:80 -m -w 5/);
+  });
+
+  it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
+    const before = hostState();
+    const destroy = await stack.destroy();
+    assert.equal(destroy.summary.result, "succeeded");
+    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+    assert.match(lab.run("client", "curl -s -m 3 http://12.0.0.20/"), /nginx/);
+  });
+});

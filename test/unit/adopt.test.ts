@@ -1,0 +1,181 @@
+// `npm run adopt`'s pure parts: discovery's parse of what lab hosts printed
+// (fixtures/adopt-*.txt: a hand-built NAT director, a hand-built DR real
+// server), what keepalived owns, pulumi-lvs's own NAT rules, the generated
+// program and its import ids, and the safety net over a preview's steps.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ADOPT_KEY } from "../../providers/common/define";
+import { IPVS_REAL_SERVER } from "../../providers/ipvs/realServer";
+import { IPVS_SERVICE } from "../../providers/ipvs/service";
+import { DISCOVERY_COMMAND, keepalivedOwns, parseDiscovery, parseNatRule, parseSysctls } from "../../scripts/adopt/discover";
+import { renderProgram } from "../../scripts/adopt/program";
+import { unsafeSteps } from "../../scripts/adopt/safety";
+import { ConnectionArgs } from "../../providers/transport/types";
+
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8");
+const PART = "__PULUMI_LVS_ADOPT_PART__\n";
+const conn: ConnectionArgs = { host: "10.0.0.5", port: 22, user: "root" };
+const OPTS = { project: "adopted", inventory: "/srv/inventory.yaml", packageSpec: "^0.1.0", pulumiVersion: "3.248.0" };
+
+/** A discovery output with the given parts (the others empty). */
+function output(parts: { ipvs?: string; addrs?: string; routes?: string; sysctl?: string; nat?: string; keepalived?: string }): string {
+  return [parts.ipvs, parts.addrs, parts.routes, parts.sysctl, parts.nat, parts.keepalived, "", ""]
+    .map((p) => `${p ?? ""}${PART}`)
+    .join("");
+}
+
+describe("adopt: discovery", () => {
+  it("reads only: no command of the discovery line writes, loads a module or creates a table", () => {
+    assert.doesNotMatch(
+      DISCOVERY_COMMAND,
+      /(^|[;&|]\s*)(echo [^_]|ipvsadm -[AaEeDdCX]|sysctl -w|modprobe|ip (addr|route|link) (add|del|replace|change|set))/,
+    );
+    assert.match(DISCOVERY_COMMAND, /if \[ -e \/proc\/net\/ip_vs \]; then ipvsadm -Sn/, "ipvsadm only when ip_vs is loaded");
+    assert.match(DISCOVERY_COMMAND, /then iptables -w -t nat -S; fi/, "iptables only when a nat table exists");
+  });
+
+  it("a hand-built NAT director: the service, its masq servers, ip_forward, the WAN alias; the hand-typed SNAT rule is listed", () => {
+    const f = parseDiscovery(fixture("adopt-nat-director.txt"));
+    assert.deepEqual(
+      f.services.map((s) => [s.protocol, s.address, s.port, s.scheduler]),
+      [["tcp", "12.0.0.20", 80, "rr"]],
+    );
+    assert.deepEqual(
+      f.realServers.map((r) => [r.address, r.port, r.method, r.weight]),
+      [
+        ["192.168.118.30", 80, "masq", 1],
+        ["192.168.118.40", 80, "masq", 2],
+      ],
+    );
+    assert.deepEqual(f.sysctls, { "net.ipv4.ip_forward": "1" });
+    assert.deepEqual(f.vips, [{ address: "12.0.0.100", prefix: 24, interface: "ens36", label: "ens36:0", hostRoute: false }]);
+    assert.deepEqual(f.routes, []);
+    assert.deepEqual(f.natRules, []);
+    assert.ok(
+      f.unmanaged.some((u) => u.startsWith("iptables -t nat -A POSTROUTING -s 192.168.118.0/24 -o ens36 -j SNAT --to-source 12.0.0.20")),
+      f.unmanaged.join("\n"),
+    );
+  });
+
+  it("a hand-built DR real server: the VIP on lo:0 with its host route, the ARP sysctls, the default route", () => {
+    const f = parseDiscovery(fixture("adopt-dr-realserver.txt"));
+    assert.deepEqual(f.vips, [{ address: "192.168.118.100", prefix: 32, interface: "lo", label: "lo:0", hostRoute: true }]);
+    assert.deepEqual(f.sysctls, {
+      "net.ipv4.conf.all.arp_ignore": "1",
+      "net.ipv4.conf.lo.arp_ignore": "1",
+      "net.ipv4.conf.all.arp_announce": "2",
+      "net.ipv4.conf.lo.arp_announce": "2",
+    });
+    assert.deepEqual(f.routes, [{ destination: "default", via: "192.168.118.20", dev: "ens33" }]);
+    assert.deepEqual(f.services, []);
+  });
+
+  it("sysctls: only values that differ from the kernel's default; an interface with a dot keeps it in the key", () => {
+    assert.deepEqual(
+      parseSysctls(
+        "/proc/sys/net/ipv4/ip_forward:0\n/proc/sys/net/ipv4/conf/eth0.100/send_redirects:0\n/proc/sys/net/ipv4/conf/lo/arp_ignore:0\n",
+      ),
+      { "net.ipv4.conf.eth0/100.send_redirects": "0" },
+    );
+  });
+
+  it("what a keepalived.conf holds is its own: the VIP and the virtual server are listed, not adopted, and auth_pass is never copied", () => {
+    const conf = [
+      "vrrp_instance VI_1 {",
+      "  state MASTER",
+      "  authentication {",
+      "    auth_type PASS",
+      "    auth_pass s3cr3tpw",
+      "  }",
+      "  virtual_ipaddress {",
+      "    192.168.118.100/24 dev ens33 label ens33:0",
+      "  }",
+      "}",
+      "virtual_server 192.168.118.100 80 {",
+      "  lb_algo rr",
+      "}",
+    ].join("\n");
+    assert.deepEqual(keepalivedOwns(conf), { vips: ["192.168.118.100"], virtualServers: ["192.168.118.100 80"], instances: ["VI_1"] });
+    const f = parseDiscovery(
+      output({
+        ipvs: "-A -t 192.168.118.100:80 -s rr\n-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 1\n__PULUMI_LVS_SEP__\n",
+        addrs: "2: ens33    inet 192.168.118.100/24 scope global secondary ens33:0\\       valid_lft forever preferred_lft forever\n",
+        keepalived: conf,
+      }),
+    );
+    assert.deepEqual([f.services, f.realServers, f.vips], [[], [], []]);
+    assert.equal(f.unmanaged.length, 3, f.unmanaged.join("\n"));
+    assert.ok(!f.unmanaged.join("\n").includes("s3cr3tpw"));
+  });
+
+  it("NAT rules: one pulumi-lvs wrote is adopted by every word; any word it does not model leaves the rule to the operator", () => {
+    assert.deepEqual(
+      parseNatRule('-A POSTROUTING -s 192.168.118.0/24 -o ens36 -m comment --comment "pulumi-lvs:snat" -j SNAT --to-source 12.0.0.20'),
+      { chain: "POSTROUTING", source: "192.168.118.0/24", outInterface: "ens36", name: "snat", target: "SNAT", to: "12.0.0.20" },
+    );
+    assert.equal(parseNatRule("-A POSTROUTING -s 192.168.118.0/24 -o ens36 -j SNAT --to-source 12.0.0.20"), undefined, "no comment");
+    assert.equal(parseNatRule('-A POSTROUTING -m comment --comment "pulumi-lvs:x" -m mark --mark 1 -j MASQUERADE'), undefined);
+  });
+});
+
+describe("adopt: the generated program", () => {
+  const findings = parseDiscovery(fixture("adopt-nat-director.txt"));
+  const { files, ids } = renderProgram([{ name: "director", connection: conn, findings }], OPTS);
+
+  it("each resource's import id is its kind's own id of the declared inputs", () => {
+    const svc = findings.services[0];
+    assert.equal(ids["director-tcp-12.0.0.20-80"], IPVS_SERVICE.id!({ connection: conn, ...svc }));
+    assert.equal(ids["director-tcp-12.0.0.20-80"], "root@10.0.0.5:22/tcp 12.0.0.20:80");
+    assert.equal(
+      ids["director-tcp-12.0.0.20-80-rs-192.168.118.40-80"],
+      IPVS_REAL_SERVER.id!({ connection: conn, ...findings.realServers[1] }),
+    );
+    assert.deepEqual(Object.keys(ids).sort(), [
+      "director-lvs-sysctls",
+      "director-tcp-12.0.0.20-80",
+      "director-tcp-12.0.0.20-80-rs-192.168.118.30-80",
+      "director-tcp-12.0.0.20-80-rs-192.168.118.40-80",
+      "director-vip-12.0.0.100-ens36-0",
+    ]);
+    for (const id of Object.values(ids)) assert.ok(files["index.ts"].includes(JSON.stringify(id)), id);
+  });
+
+  it("hosts come from the inventory, objects are kept at destroy by default, what is left alone closes the program", () => {
+    const index = files["index.ts"];
+    assert.match(index, /const director = hosts\.host\("director"\)\.connection;/);
+    assert.match(index, /const keepOnDestroy = true;/);
+    assert.match(index, /return \{ import: id, retainOnDelete: keepOnDestroy, dependsOn \};/);
+    assert.match(
+      index,
+      /\/\/ {3}director: iptables -t nat -A POSTROUTING .* -j SNAT --to-source 12\.0\.0\.20: a rule pulumi-lvs did not write/,
+    );
+    assert.match(files["Pulumi.yaml"], /pulumi-lvs:inventory:\n {4}value: "\/srv\/inventory.yaml"/);
+    assert.deepEqual(JSON.parse(files["package.json"]).dependencies, { "@pulumi/pulumi": "3.248.0", "pulumi-lvs": "^0.1.0" });
+  });
+});
+
+describe("adopt: the safety net", () => {
+  const step = (op: string, name: string, inputs: Record<string, unknown> = {}) => ({
+    op,
+    urn: `urn:pulumi:s::p::pulumi-nodejs:dynamic/pulumi-lvs:IpvsService::${name}`,
+    type: "pulumi-nodejs:dynamic/pulumi-lvs:IpvsService",
+    new: { inputs },
+  });
+
+  it("creates that adopt, and same, pass; anything else is named with why", () => {
+    const stackStep = { op: "create", urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type: "pulumi:pulumi:Stack" };
+    assert.deepEqual(unsafeSteps([stackStep, step("create", "a", { [ADOPT_KEY]: "root@h:22/tcp 1.2.3.4:80" }), step("same", "b")]), []);
+    const bad = unsafeSteps([step("create", "c"), step("update", "d"), step("create-replacement", "e"), step("delete", "f")]);
+    assert.deepEqual(
+      bad.map((b) => [b.op, b.name, b.type]),
+      [
+        ["create", "c", "IpvsService"],
+        ["update", "d", "IpvsService"],
+        ["replace", "e", "IpvsService"],
+        ["delete", "f", "IpvsService"],
+      ],
+    );
+    assert.match(bad[0].why, /a new object on its host/);
+  });
+});
