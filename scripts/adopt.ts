@@ -1,19 +1,21 @@
-// `npm run adopt -- --out DIR [--inventory FILE] [--hosts a,b] [--project NAME] [--package SPEC]`
+// `npm run adopt -- --out DIR [--inventory FILE] [--hosts a,b] [--project NAME] [--package SPEC] [--stack NAME]`
 //   Connects to the inventory's hosts (read-only: one command line of reads per
 //   host, scripts/adopt/discover.ts), and writes into DIR a Pulumi program of its
 //   own that declares what pulumi-lvs can manage there, each resource with its
-//   import id, and lists as comments what it cannot.
+//   import id, and lists as comments what it cannot. Secrets found in the hosts'
+//   files (VRRP auth_pass, HAProxy passwords) go to the stack's config as
+//   secrets: --stack names the stack, which adopt creates (needed when any is found).
 // `npm run adopt -- --check DIR --stack NAME`
 //   The safety net before the first up: previews DIR's program on the stack and
 //   fails, naming each step and why, unless every step adopts (or is unchanged).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as prettier from "prettier";
 import { closeAll, sshTransport } from "../providers/transport/ssh";
 import { connectionArgs, defaultInventoryPath, inventoryHost, loadInventory } from "../stacks/inventory";
 import { DISCOVERY_COMMAND, parseDiscovery } from "./adopt/discover";
-import { AdoptedHost, renderProgram } from "./adopt/program";
+import { AdoptedHost, foundSecrets, renderProgram } from "./adopt/program";
 import { adoptions, unsafeSteps } from "./adopt/safety";
 import { Step } from "./review/core";
 import { projectRoot, pulumiCommand, toolchainEnv } from "./lib/toolchain";
@@ -30,12 +32,14 @@ const KNOWN = ["--out", "--inventory", "--hosts", "--project", "--package", "--c
 
 async function discover(argv: string[]): Promise<void> {
   const out = option(argv, "--out");
-  if (!out) throw new Error("usage: npm run adopt -- --out DIR [--inventory FILE] [--hosts a,b] [--project NAME] [--package SPEC]");
+  if (!out)
+    throw new Error("usage: npm run adopt -- --out DIR [--inventory FILE] [--hosts a,b] [--project NAME] [--package SPEC] [--stack NAME]");
   const dir = path.resolve(out);
   if (fs.existsSync(path.join(dir, "index.ts"))) throw new Error(`${dir}/index.ts exists: adopt writes a new program, give an empty --out`);
   const inventoryPath = path.resolve(option(argv, "--inventory") ?? defaultInventoryPath());
   const inv = loadInventory(inventoryPath);
   const names = option(argv, "--hosts")?.split(",").filter(Boolean) ?? Object.keys(inv.hosts);
+  const stackName = option(argv, "--stack");
   const hosts: AdoptedHost[] = [];
   try {
     for (const name of names) {
@@ -54,6 +58,11 @@ async function discover(argv: string[]): Promise<void> {
   } finally {
     await closeAll();
   }
+  const secretCount = Object.keys(foundSecrets(hosts)).length;
+  if (secretCount && !stackName)
+    throw new Error(
+      `${secretCount} secrets found in the hosts' files (VRRP auth_pass, HAProxy passwords); give --stack NAME so that adopt stores them as that stack's secrets. Nothing was written`,
+    );
   const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
   const pinned = (
     JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }
@@ -68,17 +77,30 @@ async function discover(argv: string[]): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
   console.log(`wrote ${Object.keys(files).join(", ")} to ${dir}: ${Object.keys(ids).length} resources to adopt`);
-  console.log(
-    `next: cd ${dir} && npm install && pulumi stack init <name>, then \`npm run adopt -- --check ${dir} --stack <name>\`, then pulumi up`,
-  );
+  const secrets = foundSecrets(hosts);
+  if (stackName) {
+    const stack = await workspaceStack(dir, stackName, true);
+    for (const [key, value] of Object.entries(secrets)) await stack.setConfig(key, { value, secret: true });
+    console.log(`stack ${stackName}: created; ${Object.keys(secrets).length} secrets found on the hosts stored in its config, encrypted`);
+  }
+  const init = stackName ? "" : " && pulumi stack init <name>";
+  console.log(`next: cd ${dir} && npm install${init}; \`npm run adopt -- --check ${dir} --stack ${stackName ?? "<name>"}\`; pulumi up`);
+}
+
+/** The stack in the program's directory, through the project's CLI and the caller's backend and passphrase. */
+async function workspaceStack(dir: string, stackName: string, create: boolean): Promise<Stack> {
+  const env = { ...toolchainEnv(), ...(process.env as Record<string, string>) };
+  const opts = { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env };
+  return create
+    ? LocalWorkspace.createStack({ stackName, workDir: dir }, opts)
+    : LocalWorkspace.selectStack({ stackName, workDir: dir }, opts);
 }
 
 async function check(argv: string[]): Promise<void> {
   const dir = path.resolve(option(argv, "--check")!);
   const stackName = option(argv, "--stack");
   if (!stackName) throw new Error("--check needs --stack NAME");
-  const env = { ...toolchainEnv(), ...(process.env as Record<string, string>) };
-  const stack = await LocalWorkspace.selectStack({ stackName, workDir: dir }, { pulumiCommand: await pulumiCommand(env), envVars: env });
+  const stack = await workspaceStack(dir, stackName, false);
   const steps: Step[] = [];
   await stack.preview({ onEvent: (e) => e.resourcePreEvent && steps.push(e.resourcePreEvent.metadata as Step) });
   const bad = unsafeSteps(steps);

@@ -55,6 +55,7 @@ const PARTS = [
   `cat ${CONFIG_FILES.keepalived} 2>/dev/null || true`,
   `cat ${CONFIG_FILES.haproxy} 2>/dev/null || true`,
   "ls -1 /etc/nginx/sites-enabled /etc/nginx/conf.d 2>/dev/null || true",
+  `for f in ${CONFIG_FILES.keepalived} ${CONFIG_FILES.haproxy}; do [ -f "$f" ] && echo "$f $(stat -c '%a %U:%G' "$f")"; done; true`,
 ];
 
 /** The one command line adopt runs on each host: reads only. */
@@ -78,6 +79,23 @@ export interface FoundRoute {
 /** A NAT rule pulumi-lvs wrote (it carries the `pulumi-lvs:<name>` comment). */
 export type FoundNatRule = NatSpec;
 
+/** A piece of an adopted file's text: literal text, or a secret found there (its value; the program reads it from the stack config). */
+export type FilePart = string | { secret: string; value: string };
+
+/** A daemon's hand-written config file, adopted whole (ManagedFile): what it holds is the daemon's to apply. */
+export interface FoundFile {
+  daemon: "keepalived" | "haproxy";
+  path: string;
+  /** The text, with each secret (keepalived auth_pass, HAProxy passwords) cut out as its own part. */
+  parts: FilePart[];
+  mode: string;
+  owner: string;
+  /** Checks a new version before it replaces the live one (`%s` is its path). */
+  validate: string;
+  /** Applies a change without a restart. */
+  reload: string;
+}
+
 /** What pulumi-lvs can manage on one host, and what it found but cannot. */
 export interface HostFindings {
   services: VirtualService[];
@@ -87,6 +105,7 @@ export interface HostFindings {
   sysctls: Record<string, string>;
   routes: FoundRoute[];
   natRules: FoundNatRule[];
+  files: FoundFile[];
   /** Found and left alone, one line each: why, and what it is (never a secret). */
   unmanaged: string[];
 }
@@ -138,6 +157,43 @@ export function haproxySections(cfg: string): string[] {
     if (bind && current) out[out.length - 1] = `${out[out.length - 1]} (bind ${bind[1]})`;
   }
   return out;
+}
+
+/** Lines whose last word is a secret: keepalived's auth_pass, HAProxy's `stats auth user:password` and userlist passwords. */
+const SECRET_LINES: Record<FoundFile["daemon"], RegExp> = {
+  keepalived: /^(\s*auth_pass\s+)(\S+)/gm,
+  haproxy: /^(\s*(?:stats\s+auth\s+[^:\s]+:|user\s+\S+\s+(?:insecure-)?password\s+))(\S+)/gm,
+};
+
+/** The file's text with its secrets cut out as their own parts, named `<daemon>-secret-<n>`. */
+export function splitSecrets(daemon: FoundFile["daemon"], text: string): FilePart[] {
+  const parts: FilePart[] = [];
+  let at = 0;
+  let n = 0;
+  for (const m of text.matchAll(SECRET_LINES[daemon])) {
+    const start = m.index! + m[1].length;
+    parts.push(text.slice(at, start), { secret: `${daemon}-secret-${++n}`, value: m[2] });
+    at = start + m[2].length;
+  }
+  parts.push(text.slice(at));
+  return parts.filter((p) => p !== "");
+}
+
+const VALIDATE: Record<FoundFile["daemon"], string> = { keepalived: "keepalived -t -f %s", haproxy: "haproxy -c -q -f %s" };
+
+function foundFile(daemon: FoundFile["daemon"], text: string, stats: string): FoundFile | undefined {
+  const path = CONFIG_FILES[daemon];
+  const stat = new RegExp(`^${path} (\\d+) (\\S+)$`, "m").exec(stats);
+  if (!stat) return undefined;
+  return {
+    daemon,
+    path,
+    parts: splitSecrets(daemon, text),
+    mode: stat[1].padStart(4, "0"),
+    owner: stat[2],
+    validate: VALIDATE[daemon],
+    reload: `systemctl reload ${daemon}`,
+  };
 }
 
 const NAT_CHAINS: readonly string[] = ["POSTROUTING", "PREROUTING"];
@@ -197,14 +253,18 @@ export function parseNatRule(line: string): FoundNatRule | undefined {
 
 /** Parses DISCOVERY_COMMAND's output. */
 export function parseDiscovery(out: string): HostFindings {
-  const [ipvs = "", addrs = "", routes = "", sysctl = "", nat = "", keepalived = "", haproxy = "", nginx = ""] = out.split(`${PART}\n`);
+  const [ipvs = "", addrs = "", routes = "", sysctl = "", nat = "", keepalived = "", haproxy = "", nginx = "", stats = ""] = out.split(
+    `${PART}\n`,
+  );
   const unmanaged: string[] = [];
   const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [] };
   const table = ipvs.trim() ? parseTableRead(ipvs).table : { services: [], servers: [] };
   const keyText = (s: { address?: string; port?: number }) => `${s.address} ${s.port}`;
   const services = table.services.filter((s) => {
     if (!owned.virtualServers.includes(keyText(s))) return true;
-    unmanaged.push(`IPVS service ${s.protocol} ${s.address}:${s.port}: keepalived's virtual_server (${CONFIG_FILES.keepalived}) owns it`);
+    unmanaged.push(
+      `IPVS service ${s.protocol} ${s.address}:${s.port}: keepalived's virtual_server owns it (managed through ${CONFIG_FILES.keepalived})`,
+    );
     return false;
   });
   const realServers = table.servers.filter((rs) => services.some((s) => sameKey(s, rs.service)));
@@ -221,7 +281,9 @@ export function parseDiscovery(out: string): HostFindings {
     const onLo = a.interface === "lo" && !a.address.startsWith("127.") && a.address !== "::1";
     if (!a.label && !secondary && !onLo) continue;
     if (owned.vips.includes(a.address)) {
-      unmanaged.push(`VIP ${a.address}/${a.prefix} on ${a.label ?? a.interface}: keepalived's virtual_ipaddress owns it`);
+      unmanaged.push(
+        `VIP ${a.address}/${a.prefix} on ${a.label ?? a.interface}: keepalived's virtual_ipaddress owns it (managed through ${CONFIG_FILES.keepalived})`,
+      );
       continue;
     }
     vips.push({ ...a, hostRoute: hostRoutes.has(`${a.address} ${a.interface}`) });
@@ -257,13 +319,12 @@ export function parseDiscovery(out: string): HostFindings {
     else
       unmanaged.push(`iptables -t nat ${line}: a rule pulumi-lvs did not write (declare a NatRule for it, then delete this one by hand)`);
   }
-  if (keepalived.trim())
-    unmanaged.push(
-      `${CONFIG_FILES.keepalived}: vrrp_instance ${owned.instances.join(", ") || "(none)"}; virtual_server ${owned.virtualServers.join(", ") || "(none)"} — a hand-written keepalived.conf is not adopted yet (its secrets are not copied here)`,
-    );
-  const sections = haproxySections(haproxy);
-  if (sections.length) unmanaged.push(`${CONFIG_FILES.haproxy}: ${sections.join("; ")} — a hand-written haproxy.cfg is not adopted yet`);
+  const files: FoundFile[] = [];
+  const kf = keepalived.trim() ? foundFile("keepalived", keepalived, stats) : undefined;
+  if (kf) files.push(kf);
+  const hf = haproxySections(haproxy).length ? foundFile("haproxy", haproxy, stats) : undefined;
+  if (hf) files.push(hf);
   for (const site of nginx.split("\n").filter((l) => l.trim() && !l.endsWith(":")))
     unmanaged.push(`nginx site ${site.trim()}: not adopted yet`);
-  return { services, realServers, vips, sysctls: parseSysctls(sysctl), routes: found, natRules, unmanaged };
+  return { services, realServers, vips, sysctls: parseSysctls(sysctl), routes: found, natRules, files, unmanaged };
 }

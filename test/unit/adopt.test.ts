@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { ADOPT_KEY } from "../../providers/common/define";
 import { IPVS_REAL_SERVER } from "../../providers/ipvs/realServer";
 import { IPVS_SERVICE } from "../../providers/ipvs/service";
-import { DISCOVERY_COMMAND, keepalivedOwns, parseDiscovery, parseNatRule, parseSysctls } from "../../scripts/adopt/discover";
-import { renderProgram } from "../../scripts/adopt/program";
+import { DISCOVERY_COMMAND, keepalivedOwns, parseDiscovery, parseNatRule, parseSysctls, splitSecrets } from "../../scripts/adopt/discover";
+import { foundSecrets, renderProgram } from "../../scripts/adopt/program";
 import { unsafeSteps } from "../../scripts/adopt/safety";
 import { ConnectionArgs } from "../../providers/transport/types";
 
@@ -19,8 +19,17 @@ const conn: ConnectionArgs = { host: "10.0.0.5", port: 22, user: "root" };
 const OPTS = { project: "adopted", inventory: "/srv/inventory.yaml", packageSpec: "^0.1.0", pulumiVersion: "3.248.0" };
 
 /** A discovery output with the given parts (the others empty). */
-function output(parts: { ipvs?: string; addrs?: string; routes?: string; sysctl?: string; nat?: string; keepalived?: string }): string {
-  return [parts.ipvs, parts.addrs, parts.routes, parts.sysctl, parts.nat, parts.keepalived, "", ""]
+function output(parts: {
+  ipvs?: string;
+  addrs?: string;
+  routes?: string;
+  sysctl?: string;
+  nat?: string;
+  keepalived?: string;
+  haproxy?: string;
+  stats?: string;
+}): string {
+  return [parts.ipvs, parts.addrs, parts.routes, parts.sysctl, parts.nat, parts.keepalived, parts.haproxy, "", parts.stats]
     .map((p) => `${p ?? ""}${PART}`)
     .join("");
 }
@@ -29,7 +38,12 @@ describe("adopt: discovery", () => {
   it("reads only: no command of the discovery line writes, loads a module or creates a table", () => {
     assert.doesNotMatch(
       DISCOVERY_COMMAND,
-      /(^|[;&|]\s*)(echo [^_]|ipvsadm -[AaEeDdCX]|sysctl -w|modprobe|ip (addr|route|link) (add|del|replace|change|set))/,
+      /[^2]>(?!&|\/dev\/null)|>>|\btee\b|\bsed -i\b|\brm\b|\bmv\b|\bcp\b/,
+      "no redirection into a file",
+    );
+    assert.doesNotMatch(
+      DISCOVERY_COMMAND,
+      /(^|[;&|]\s*)(echo (?!__|"\$f \$\(stat)|ipvsadm -[AaEeDdCX]|sysctl -w|modprobe|ip (addr|route|link) (add|del|replace|change|set))/,
     );
     assert.match(DISCOVERY_COMMAND, /if \[ -e \/proc\/net\/ip_vs \]; then ipvsadm -Sn/, "ipvsadm only when ip_vs is loaded");
     assert.match(DISCOVERY_COMMAND, /then iptables -w -t nat -S; fi/, "iptables only when a nat table exists");
@@ -105,8 +119,53 @@ describe("adopt: discovery", () => {
       }),
     );
     assert.deepEqual([f.services, f.realServers, f.vips], [[], [], []]);
-    assert.equal(f.unmanaged.length, 3, f.unmanaged.join("\n"));
+    assert.equal(f.unmanaged.length, 2, f.unmanaged.join("\n"));
     assert.ok(!f.unmanaged.join("\n").includes("s3cr3tpw"));
+  });
+
+  it("a hand-written keepalived.conf is adopted whole (validated, reloaded), its auth_pass cut out as a secret", () => {
+    const conf = "vrrp_instance VI_1 {\n  authentication {\n    auth_type PASS\n    auth_pass s3cr3tpw\n  }\n}\n";
+    const f = parseDiscovery(output({ keepalived: conf, stats: "/etc/keepalived/keepalived.conf 640 root:root\n" }));
+    assert.deepEqual(f.files, [
+      {
+        daemon: "keepalived",
+        path: "/etc/keepalived/keepalived.conf",
+        parts: [
+          "vrrp_instance VI_1 {\n  authentication {\n    auth_type PASS\n    auth_pass ",
+          { secret: "keepalived-secret-1", value: "s3cr3tpw" },
+          "\n  }\n}\n",
+        ],
+        mode: "0640",
+        owner: "root:root",
+        validate: "keepalived -t -f %s",
+        reload: "systemctl reload keepalived",
+      },
+    ]);
+    const { files } = renderProgram([{ name: "lb-a", connection: conn, findings: f }], OPTS);
+    assert.ok(!files["index.ts"].includes("s3cr3tpw"), "the secret stays out of the program");
+    assert.match(files["index.ts"], /const config = new pulumi\.Config\(\);/);
+    assert.match(
+      files["index.ts"],
+      /content: pulumi\.interpolate`vrrp_instance VI_1 \{\n.*auth_pass \$\{config\.requireSecret\("lb-a-keepalived-secret-1"\)\}\n/s,
+    );
+    assert.deepEqual(foundSecrets([{ name: "lb-a", connection: conn, findings: f }]), { "lb-a-keepalived-secret-1": "s3cr3tpw" });
+  });
+
+  it("HAProxy passwords are secrets too; a file's backticks, backslashes and ${ stay literal in the program", () => {
+    assert.deepEqual(splitSecrets("haproxy", "listen stats\n  stats auth admin:pw1\nuserlist u\n  user bob insecure-password pw2\n"), [
+      "listen stats\n  stats auth admin:",
+      { secret: "haproxy-secret-1", value: "pw1" },
+      "\nuserlist u\n  user bob insecure-password ",
+      { secret: "haproxy-secret-2", value: "pw2" },
+      "\n",
+    ]);
+    const text = "global\n  log `x` \\ ${y}\nlisten web\n  bind :80\n";
+    const f = parseDiscovery(output({ haproxy: text, stats: "/etc/haproxy/haproxy.cfg 644 root:haproxy\n" }));
+    assert.equal(f.files.length, 1);
+    const { files } = renderProgram([{ name: "lb", connection: conn, findings: f }], OPTS);
+    const literal = /content: (`[^]*?`),\n? *mode/.exec(files["index.ts"]);
+    assert.ok(literal, files["index.ts"]);
+    assert.equal(new Function(`return ${literal[1]};`)(), text, "the template literal evaluates to the file's text");
   });
 
   it("NAT rules: one pulumi-lvs wrote is adopted by every word; any word it does not model leaves the rule to the operator", () => {

@@ -8,17 +8,12 @@
 // default) leaves every object on its host. What pulumi-lvs does not manage
 // (the seed's hand-typed SNAT rule) is listed in the program, and stays.
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as lab from "../../../lab/lab";
-import { pulumiCommand, toolchainEnv } from "../../../scripts/lib/toolchain";
 import { snapshot } from "../../../scripts/lib/snapshot";
-import { defaultInventoryPath } from "../../../stacks/inventory";
+import { AdoptedProgram, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
 
-const ROOT = path.join(__dirname, "..", "..", "..");
 const HOSTS = ["director", "rs1", "rs2", "client"];
 
 /**
@@ -43,86 +38,28 @@ function hostState(): string {
   return snapshot(HOSTS, ["echo main pids $(systemctl show -p MainPID --value ssh nginx)"]);
 }
 
-function run(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): string {
-  return execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
-}
-
-const PROBE_LOG = "/tmp/adopt-probe.log";
-
-/** Starts requests through the VIP from the client, one every 0.2 s, each status logged. */
-function startProbe(): void {
-  lab.run(
-    "client",
-    `rm -f ${PROBE_LOG}; nohup sh -c 'while :; do curl -s -m 2 -o /dev/null -w "%{http_code}\\n" http://12.0.0.20/ >> ${PROBE_LOG}; sleep 0.2; done' >/dev/null 2>&1 & echo $! > /tmp/adopt-probe.pid`,
-  );
-}
-
-/** Stops the probe; the statuses it logged. */
-function stopProbe(): string[] {
-  return lab.run("client", `kill $(cat /tmp/adopt-probe.pid) 2>/dev/null; sleep 0.3; cat ${PROBE_LOG}`).trim().split("\n");
-}
-
 describe("adopt: a hand-built NAT director brought under pulumi-lvs without a change (nat preset, real engine)", function () {
   this.timeout(1800000);
-  let tmp: string;
-  let dir: string;
-  let env: Record<string, string>;
-  let stack: Stack;
+  let a: AdoptedProgram;
   let built: string;
-  let adoptOut: string;
 
   before(async function () {
     const r = await lab.use("nat");
     console.log(`      lab nat: ${r.mode} in ${r.seconds.toFixed(1)}s`);
     for (const [host, cmds] of Object.entries(HAND_BUILT)) lab.run(host, cmds.join(" && "));
     built = hostState();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-adopt-"));
-    dir = path.join(tmp, "adopted");
-    const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tmp], ROOT)) as { filename: string }[];
-    const t0 = Date.now();
-    adoptOut = run(
-      "npx",
-      [
-        "ts-node",
-        "--transpile-only",
-        "scripts/adopt.ts",
-        "--inventory",
-        defaultInventoryPath(),
-        "--out",
-        dir,
-        "--package",
-        `file:${path.join(tmp, packed[0].filename)}`,
-      ],
-      ROOT,
-    );
-    console.log(`      adopt: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${adoptOut.replace(/^/gm, "        ")}`);
-    const base = ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"];
-    try {
-      run("npm", [...base, "--offline"], dir);
-    } catch {
-      run("npm", base, dir);
-    }
-    run(path.join(dir, "node_modules/.bin/tsc"), ["--noEmit", "-p", dir], dir);
-    env = { ...toolchainEnv(), PULUMI_BACKEND_URL: `file://${tmp}/state`, PULUMI_CONFIG_PASSPHRASE: "the adopted stack's own" };
-    fs.mkdirSync(path.join(tmp, "state"));
-    stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: "adopted", workDir: dir },
-      { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
-    );
+    a = await adoptLab(HOSTS);
   });
 
-  after(async () => {
-    try {
-      lab.exec("client", "kill $(cat /tmp/adopt-probe.pid) 2>/dev/null");
-    } finally {
-      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    }
+  after(() => {
+    stopProbe();
+    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
   });
 
   it("discovery only read: every host is as it was; the program declares what is live and lists the SNAT rule it leaves alone", () => {
     assert.equal(hostState(), built, "adopt changed a host");
     // One line per statement, whatever the formatter's line breaks.
-    const program = fs.readFileSync(path.join(dir, "index.ts"), "utf8").replace(/\s+/g, " ").replace(/\( /g, "(").replace(/,? \)/g, ")");
+    const program = programText(a.dir);
     for (const want of [
       /new IpvsService\("director-tcp-12\.0\.0\.20-80", \{[^}]*scheduler: "wrr"/,
       /address: "192\.168\.118\.30", port: 80, method: "masq", weight: 2/,
@@ -136,18 +73,15 @@ describe("adopt: a hand-built NAT director brought under pulumi-lvs without a ch
   });
 
   it("the check passes: the first up only adopts", () => {
-    const out = run("npx", ["ts-node", "--transpile-only", "scripts/adopt.ts", "--check", dir, "--stack", "adopted"], ROOT, {
-      ...process.env,
-      ...env,
-    });
+    const out = a.adopt(["--check", a.dir, "--stack", "adopted"]);
     assert.match(out, /only adoptions: \d+ resources/);
     console.log(`      ${out.trim()}`);
   });
 
   it("up adopts and changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
-    startProbe();
+    startProbe("http://12.0.0.20/");
     const t0 = Date.now();
-    const up = await stack.up();
+    const up = await a.stack.up();
     const statuses = stopProbe();
     console.log(
       `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
@@ -166,27 +100,27 @@ describe("adopt: a hand-built NAT director brought under pulumi-lvs without a ch
   });
 
   it("refresh and preview find no change", async () => {
-    const refresh = await stack.refresh();
+    const refresh = await a.stack.refresh();
     assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
-    const preview = await stack.preview();
+    const preview = await a.stack.preview();
     assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
     assert.equal(hostState(), built);
   });
 
   it("a weight edit in the generated code applies in place", async () => {
-    const file = path.join(dir, "index.ts");
+    const file = path.join(a.dir, "index.ts");
     const program = fs.readFileSync(file, "utf8");
     const edited = program.replace(/(address: "192\.168\.118\.40", port: 80, method: "masq", weight: )3/, "$15");
     assert.notEqual(edited, program);
     fs.writeFileSync(file, edited);
-    const up = await stack.up();
+    const up = await a.stack.up();
     assert.deepEqual(up.summary.resourceChanges, { same: up.summary.resourceChanges?.same, update: 1 });
     assert.match(lab.run("director", "ipvsadm -Sn"), /-a -t 12\.0\.0\.20:80 -r 192\.168\.118\.40:80 -m -w 5/);
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
     const before = hostState();
-    const destroy = await stack.destroy();
+    const destroy = await a.stack.destroy();
     assert.equal(destroy.summary.result, "succeeded");
     assert.equal(hostState(), before, "destroy of an adopted stack removed something");
     assert.match(lab.run("client", "curl -s -m 3 http://12.0.0.20/"), /nginx/);

@@ -1,0 +1,196 @@
+// Adopting a hand-built keepalived DR pair (the seed's keepalived.conf typed
+// into both directors, its real servers with the VIP on lo:0 and the ARP
+// sysctls): `npm run adopt` writes a program that declares each director's
+// keepalived.conf whole (validated and reloaded on change), its auth_pass a
+// stack secret, and the real servers' lo:0 VIPs and sysctls; the VIP and
+// the IPVS service that keepalived owns are left to it. The first up changes
+// nothing on any host (keepalived's PID included) while requests through the
+// VIP keep succeeding; refresh and preview find no change; a weight edit in
+// the generated config applies through keepalived's reload; destroy
+// (keepOnDestroy) leaves every object on its host.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as lab from "../../../lab/lab";
+import { snapshot } from "../../../scripts/lib/snapshot";
+import { AdoptedProgram, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
+
+const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
+const VIP = "192.168.118.100";
+const AUTH = "seedpw51";
+
+/** The seed's keepalived.conf for a director of the pair. */
+function keepalivedConf(state: "MASTER" | "BACKUP", priority: number): string {
+  const server = (addr: string) =>
+    [
+      `    real_server ${addr} 80 {`,
+      "        weight 1",
+      "        TCP_CHECK {",
+      "            connect_port 80",
+      "            connect_timeout 3",
+      "        }",
+      "    }",
+    ].join("\n");
+  return [
+    "! Configuration File for keepalived",
+    "global_defs {",
+    `   router_id LVS_${state}`,
+    "}",
+    "vrrp_instance VI_1 {",
+    `    state ${state}`,
+    "    interface ens33",
+    "    virtual_router_id 51",
+    `    priority ${priority}`,
+    "    advert_int 1",
+    "    authentication {",
+    "        auth_type PASS",
+    `        auth_pass ${AUTH}`,
+    "    }",
+    "    virtual_ipaddress {",
+    `        ${VIP}/24 dev ens33 label ens33:0`,
+    "    }",
+    "}",
+    `virtual_server ${VIP} 80 {`,
+    "    delay_loop 3",
+    "    lb_algo rr",
+    "    lb_kind DR",
+    "    protocol TCP",
+    server("192.168.118.30"),
+    server("192.168.118.40"),
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** The real server's hand-typed DR side (`ifconfig lo:0 VIP netmask 255.255.255.255`, `route add -host VIP dev lo:0`, the ARP sysctls). */
+const REAL_SERVER = [
+  `ip addr add ${VIP}/32 dev lo label lo:0`,
+  `ip route add ${VIP} dev lo`,
+  "echo 1 > /proc/sys/net/ipv4/conf/lo/arp_ignore",
+  "echo 2 > /proc/sys/net/ipv4/conf/lo/arp_announce",
+  "echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore",
+  "echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce",
+].join(" && ");
+
+function hostState(): string {
+  return snapshot(HOSTS, [
+    "echo main pids $(systemctl show -p MainPID --value ssh nginx keepalived)",
+    "md5sum /etc/keepalived/keepalived.conf 2>/dev/null || true",
+  ]);
+}
+
+function holdsVip(host: string): boolean {
+  return lab.run(host, "ip -o -4 addr show dev ens33").includes(`inet ${VIP}/`);
+}
+
+async function until(what: string, ok: () => boolean, seconds: number): Promise<void> {
+  const end = Date.now() + seconds * 1000;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs without a change (dr preset, real engine)", function () {
+  this.timeout(1800000);
+  let a: AdoptedProgram;
+  let built: string;
+
+  before(async function () {
+    const r = await lab.use("dr");
+    console.log(`      lab dr: ${r.mode} in ${r.seconds.toFixed(1)}s`);
+    for (const rs of ["rs1", "rs2"]) lab.run(rs, REAL_SERVER);
+    const pair: [string, "MASTER" | "BACKUP", number][] = [
+      ["director1", "MASTER", 120],
+      ["director2", "BACKUP", 100],
+    ];
+    for (const [host, state, priority] of pair) {
+      const w = lab.exec(host, "cat > /etc/keepalived/keepalived.conf && systemctl start keepalived", keepalivedConf(state, priority));
+      assert.equal(w.code, 0, w.stderr);
+    }
+    await until(
+      "the VIP on director1 and both real servers in its IPVS table",
+      () => {
+        return holdsVip("director1") && (lab.run("director1", "ipvsadm -Sn").match(/-r /g) ?? []).length === 2;
+      },
+      30,
+    );
+    built = hostState();
+    a = await adoptLab(HOSTS);
+  });
+
+  after(() => {
+    stopProbe();
+    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
+  });
+
+  it("discovery only read; each keepalived.conf is declared whole with its auth_pass a stack secret; keepalived's VIP and service are left to it", () => {
+    assert.equal(hostState(), built, "adopt changed a host");
+    const program = programText(a.dir);
+    assert.ok(!fs.readFileSync(path.join(a.dir, "index.ts"), "utf8").includes(AUTH), "auth_pass stays out of the program");
+    const stackFile = fs.readFileSync(path.join(a.dir, "Pulumi.adopted.yaml"), "utf8");
+    assert.ok(!stackFile.includes(AUTH), "the stack config holds it encrypted");
+    assert.match(stackFile, /director1-keepalived-secret-1:\s+secure:/);
+    for (const want of [
+      /new ManagedFile\("director1-keepalived-conf", \{ connection: director1, path: "\/etc\/keepalived\/keepalived\.conf", content: pulumi\.interpolate`/,
+      /auth_pass \$\{config\.requireSecret\("director2-keepalived-secret-1"\)\}/,
+      /validate: "keepalived -t -f %s", reload: "systemctl reload keepalived"/,
+      /new VipAlias\("rs1-vip-192\.168\.118\.100-lo-0", \{ connection: rs1, address: "192\.168\.118\.100", prefix: 32, interface: "lo", label: "lo:0", hostRoute: true, persist: false \}/,
+      /"net\.ipv4\.conf\.all\.arp_ignore": "1"/,
+      /\/\/ director1: VIP 192\.168\.118\.100\/24 on ens33:0: keepalived's virtual_ipaddress owns it/,
+      /\/\/ director1: IPVS service tcp 192\.168\.118\.100:80: keepalived's virtual_server owns it/,
+    ])
+      assert.match(program, want);
+    assert.doesNotMatch(program, /new IpvsService\(/, "keepalived's service is not declared a second time");
+  });
+
+  it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
+    console.log(`      ${a.adopt(["--check", a.dir, "--stack", "adopted"]).trim()}`);
+    startProbe(`http://${VIP}/`);
+    const t0 = Date.now();
+    const up = await a.stack.up();
+    const statuses = stopProbe();
+    console.log(
+      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
+    );
+    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["create"]);
+    assert.equal(hostState(), built, "up changed a host");
+    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
+    assert.deepEqual(
+      statuses.filter((s) => s !== "200"),
+      [],
+    );
+  });
+
+  it("refresh and preview find no change", async () => {
+    const refresh = await a.stack.refresh();
+    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
+    const preview = await a.stack.preview();
+    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+  });
+
+  it("a weight edit in the generated keepalived.conf is validated, swapped in and reloaded on both directors", async () => {
+    const file = path.join(a.dir, "index.ts");
+    const program = fs.readFileSync(file, "utf8");
+    const edited = program.replace(/(real_server 192\.168\.118\.40 80 \{\n\s*weight )1/g, "$13");
+    assert.equal(edited.split("weight 3").length - 1, 2, "both directors' configs edited");
+    fs.writeFileSync(file, edited);
+    const pid = lab.run("director1", "systemctl show -p MainPID --value keepalived").trim();
+    const up = await a.stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
+    await until(
+      "weight 3 in director1's IPVS table",
+      () => /-r 192\.168\.118\.40:80 -g -w 3/.test(lab.run("director1", "ipvsadm -Sn")),
+      20,
+    );
+    assert.equal(lab.run("director1", "systemctl show -p MainPID --value keepalived").trim(), pid, "reloaded, not restarted");
+    assert.ok(holdsVip("director1") && !holdsVip("director2"), "the VIP stayed on director1");
+  });
+
+  it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
+    const before = hostState();
+    const destroy = await a.stack.destroy();
+    assert.equal(destroy.summary.result, "succeeded");
+    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+  });
+});
