@@ -52,7 +52,7 @@ function hostState(target: string): HostIpvs {
 }
 
 /** Parses READ_TABLE's output. */
-export function parseTableRead(out: string): IpvsState {
+function parseTableRead(out: string): IpvsState {
   const [save, thresholds = ""] = out.split(`${SEP}\n`);
   const counters = parseThresholds(thresholds);
   return { table: withThresholds(parseIpvsSave(save), counters), counters };

@@ -9,8 +9,9 @@
 // ipvsadm only when the ip_vs module is already loaded (ipvsadm would load
 // it), and iptables only when a nat table already exists (listing one can
 // create it).
-import { parseTableRead } from "../../providers/ipvs/host";
-import { RealServer, sameKey, VirtualService } from "../../providers/ipvs/model";
+import { IpvsTable, RealServer, sameKey, serviceKeyText, VirtualService } from "../../providers/ipvs/model";
+import { parseIpvsSave, parseThresholds, withThresholds } from "../../providers/ipvs/parse";
+import { SEP } from "../../providers/common/check";
 import { NatChain, NatSpec, NatTarget } from "../../providers/nat/core";
 import { routeEntries } from "../../providers/route/core";
 import { canonicalKey } from "../../providers/sysctl/core";
@@ -196,6 +197,32 @@ function foundFile(daemon: FoundFile["daemon"], text: string, stats: string): Fo
   };
 }
 
+/**
+ * The IPVS part (READ_TABLE's output), line by line: a line ipvsadm prints
+ * that pulumi-lvs does not parse is reported in `unmanaged`, not fatal.
+ */
+export function parseIpvsPart(text: string, unmanaged: string[]): IpvsTable {
+  const [save, thresholds = ""] = text.split(`${SEP}\n`);
+  const table: IpvsTable = { services: [], servers: [] };
+  for (const line of save.split("\n").filter((l) => l.trim())) {
+    try {
+      const one = parseIpvsSave(line);
+      table.services.push(...one.services);
+      table.servers.push(...one.servers);
+    } catch (err) {
+      unmanaged.push(`ipvsadm ${line.trim()}: not modelled (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  return withThresholds(table, parseThresholds(thresholds));
+}
+
+/** Real server options ipvsadm prints that IpvsRealServer does not take: a server using one is left alone (an update would drop it). */
+function unmodelledServerOptions(rs: RealServer): string[] {
+  return [rs.tunNoCsum && "--tun-nocsum", rs.tunCsum && "--tun-csum", rs.tunRemCsum && "--tun-remcsum"].filter(
+    (o): o is string => typeof o === "string",
+  );
+}
+
 const NAT_CHAINS: readonly string[] = ["POSTROUTING", "PREROUTING"];
 const NAT_TARGETS: readonly string[] = ["SNAT", "MASQUERADE", "DNAT"];
 
@@ -258,7 +285,7 @@ export function parseDiscovery(out: string): HostFindings {
   );
   const unmanaged: string[] = [];
   const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [] };
-  const table = ipvs.trim() ? parseTableRead(ipvs).table : { services: [], servers: [] };
+  const table = ipvs.trim() ? parseIpvsPart(ipvs, unmanaged) : { services: [], servers: [] };
   const keyText = (s: { address?: string; port?: number }) => `${s.address} ${s.port}`;
   const services = table.services.filter((s) => {
     if (!owned.virtualServers.includes(keyText(s))) return true;
@@ -267,7 +294,16 @@ export function parseDiscovery(out: string): HostFindings {
     );
     return false;
   });
-  const realServers = table.servers.filter((rs) => services.some((s) => sameKey(s, rs.service)));
+  const realServers = table.servers.filter((rs) => {
+    const what = `real server ${rs.address}:${rs.port} of ${serviceKeyText(rs.service)}`;
+    const extra = unmodelledServerOptions(rs);
+    if (extra.length)
+      unmanaged.push(`${what}: ${extra.join(" ")}, which IpvsRealServer does not take; left alone so that no update drops it`);
+    else if (services.some((s) => sameKey(s, rs.service))) return true;
+    else if (!owned.virtualServers.includes(keyText(rs.service)))
+      unmanaged.push(`${what}: its service is not adopted (see the line about it)`);
+    return false;
+  });
   const hostRoutes = new Set(
     routeEntries(routes)
       .filter((w) => !w.includes("via") && w.includes("dev"))

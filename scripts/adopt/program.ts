@@ -99,7 +99,6 @@ function serverFields(rs: RealServer): [string, unknown][] {
     ["lowerThreshold", rs.lowerThreshold || undefined],
     ["tunType", rs.method === "tunnel" ? rs.tunType : undefined],
     ["tunPort", rs.method === "tunnel" ? rs.tunPort : undefined],
-    ["tunNoCsum", rs.method === "tunnel" && rs.tunNoCsum ? true : undefined],
   ];
 }
 

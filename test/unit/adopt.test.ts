@@ -4,7 +4,9 @@
 // program and its import ids, and the safety net over a preview's steps.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { ADOPT_KEY } from "../../providers/common/define";
 import { IPVS_REAL_SERVER } from "../../providers/ipvs/realServer";
 import { IPVS_SERVICE } from "../../providers/ipvs/service";
@@ -83,6 +85,34 @@ describe("adopt: discovery", () => {
     });
     assert.deepEqual(f.routes, [{ destination: "default", via: "192.168.118.20", dev: "ens33" }]);
     assert.deepEqual(f.services, []);
+  });
+
+  it("what it cannot express is reported, not lost: an unknown service option, its servers, a server's tunnel checksum flag", () => {
+    const f = parseDiscovery(
+      output({
+        ipvs: [
+          "-A -u 10.0.0.100:5060 -s rr --pe sip",
+          "-a -u 10.0.0.100:5060 -r 10.0.1.1:5060 -m -w 1",
+          "-A -t 10.0.0.100:80 -s wlc",
+          "-a -t 10.0.0.100:80 -r 10.0.1.1:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum",
+          "-a -t 10.0.0.100:80 -r 10.0.1.2:80 -i -w 2",
+          "__PULUMI_LVS_SEP__",
+          "",
+        ].join("\n"),
+      }),
+    );
+    assert.deepEqual(
+      f.services.map((s) => `${s.protocol} ${s.address}:${s.port}`),
+      ["tcp 10.0.0.100:80"],
+    );
+    assert.deepEqual(
+      f.realServers.map((r) => r.address),
+      ["10.0.1.2"],
+    );
+    assert.equal(f.unmanaged.length, 3, f.unmanaged.join("\n"));
+    assert.match(f.unmanaged[0], /^ipvsadm -A -u 10\.0\.0\.100:5060 -s rr --pe sip: not modelled \(.*unknown service option "--pe"/);
+    assert.match(f.unmanaged[1], /^real server 10\.0\.1\.1:5060 of udp 10\.0\.0\.100:5060: its service is not adopted/);
+    assert.match(f.unmanaged[2], /^real server 10\.0\.1\.1:80 of tcp 10\.0\.0\.100:80: --tun-nocsum, which IpvsRealServer does not take/);
   });
 
   it("sysctls: only values that differ from the kernel's default; an interface with a dot keeps it in the key", () => {
@@ -211,6 +241,67 @@ describe("adopt: the generated program", () => {
     );
     assert.match(files["Pulumi.yaml"], /pulumi-lvs:inventory:\n {4}value: "\/srv\/inventory.yaml"/);
     assert.deepEqual(JSON.parse(files["package.json"]).dependencies, { "@pulumi/pulumi": "3.248.0", "pulumi-lvs": "^0.1.0" });
+  });
+});
+
+describe("adopt: the generated program type-checks against the package's types", () => {
+  it("every kind and option the generator writes is accepted (fwmark, flags, persistence, tunnel, NAT rule, route, file with a secret)", function () {
+    this.timeout(120000);
+    const ipvs = [
+      "-A -f 7 -s sh -b sh-fallback,sh-port -p 300 -M 255.255.255.0",
+      "-a -f 7 -r 10.0.1.1:0 -g -w 2 -x 100 -y 10",
+      "-A -u 10.0.0.100:53 -s rr -o",
+      "-a -u 10.0.0.100:53 -r 10.0.1.1:53 -i -w 1 --tun-type gue --tun-port 6080",
+      "__PULUMI_LVS_SEP__",
+      "",
+    ].join("\n");
+    const f = parseDiscovery(
+      output({
+        ipvs,
+        addrs: "1: lo    inet 10.0.0.100/32 scope global lo:0\\       valid_lft forever preferred_lft forever\n",
+        routes: "default via 10.0.0.1 dev eth0\n10.9.0.0/16 via 10.0.0.2 dev eth0\n",
+        sysctl: "/proc/sys/net/ipv4/ip_forward:1\n",
+        nat: '-A POSTROUTING -s 10.0.1.0/24 -o eth1 -m comment --comment "pulumi-lvs:snat" -j SNAT --to-source 10.0.0.100\n',
+        keepalived: "vrrp_instance V {\n  auth_pass `x` \\ ${y}\n}\n",
+        stats: "/etc/keepalived/keepalived.conf 644 root:root\n",
+      }),
+    );
+    assert.deepEqual(
+      [f.services.length, f.realServers.length, f.vips.length, f.routes.length, f.natRules.length, f.files.length],
+      [2, 2, 1, 2, 1, 1],
+      f.unmanaged.join("\n"),
+    );
+    const { files } = renderProgram([{ name: "lb", connection: conn, findings: f }], OPTS);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-adopt-tsc-"));
+    try {
+      const file = path.join(dir, "index.ts");
+      fs.writeFileSync(file, files["index.ts"]);
+      const root = path.join(__dirname, "..", "..");
+      const program = ts.createProgram([file], {
+        strict: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.CommonJS,
+        moduleResolution: ts.ModuleResolutionKind.Node10,
+        esModuleInterop: true,
+        skipLibCheck: true,
+        noEmit: true,
+        types: ["node"],
+        typeRoots: [path.join(root, "node_modules/@types")],
+        baseUrl: root,
+        paths: {
+          "pulumi-lvs": ["providers/index.ts"],
+          "pulumi-lvs/components": ["stacks/components/index.ts"],
+          "@pulumi/pulumi": ["node_modules/@pulumi/pulumi"],
+        },
+      });
+      const errors = ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.file?.fileName === file)
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      assert.deepEqual(errors, [], files["index.ts"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
