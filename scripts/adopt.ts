@@ -50,7 +50,7 @@ async function discover(argv: string[]): Promise<void> {
       const f = findings;
       console.log(
         `${name} (${t.target}, ${Date.now() - t0} ms, 1 read-only command): ${f.services.length} IPVS services, ${f.realServers.length} real servers, ` +
-          `${f.vips.length} VIPs, ${Object.keys(f.sysctls).length} sysctls, ${f.routes.length} routes, ${f.natRules.length} NAT rules; ${f.unmanaged.length} left alone`,
+          `${f.vips.length} VIPs, ${Object.keys(f.sysctls).length} sysctls, ${f.routes.length} routes, ${f.natRules.length} NAT rules, ${f.files.length} config files; ${f.unmanaged.length} left alone`,
       );
       for (const u of f.unmanaged) console.log(`  left alone: ${u}`);
       hosts.push({ name, connection, findings });

@@ -21,6 +21,7 @@ import { READ_TABLE } from "../../providers/ipvs/batch";
 /** The LVS sysctls adopt looks at, with the kernel's defaults: only values that differ were set by someone. */
 export const LVS_SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
   "net.ipv4.ip_forward": "0",
+  "net.ipv4.ip_nonlocal_bind": "0",
   "conf.*.arp_ignore": "0",
   "conf.*.arp_announce": "0",
   "conf.*.send_redirects": "1",
@@ -31,6 +32,7 @@ export const LVS_SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
 
 const SYSCTL_FILES = [
   "/proc/sys/net/ipv4/ip_forward",
+  "/proc/sys/net/ipv4/ip_nonlocal_bind",
   "/proc/sys/net/ipv4/conf/*/arp_ignore",
   "/proc/sys/net/ipv4/conf/*/arp_announce",
   "/proc/sys/net/ipv4/conf/*/send_redirects",
@@ -131,7 +133,7 @@ export function parseSysctls(text: string): Record<string, string> {
 }
 
 /** keepalived.conf's VIPs (virtual_ipaddress blocks) and virtual servers ("address port"): what keepalived owns. */
-export function keepalivedOwns(conf: string): { vips: string[]; virtualServers: string[]; instances: string[] } {
+export function keepalivedOwns(conf: string): { vips: string[]; virtualServers: string[]; instances: string[]; scripts: string[] } {
   const text = conf.replace(/[#!].*$/gm, "");
   const vips: string[] = [];
   for (const m of text.matchAll(/virtual_ipaddress(?:_excluded)?\s*\{([^}]*)\}/g))
@@ -141,7 +143,10 @@ export function keepalivedOwns(conf: string): { vips: string[]; virtualServers: 
     }
   const virtualServers = [...text.matchAll(/^\s*virtual_server\s+(\S+)\s+(\d+)/gm)].map((m) => `${m[1]} ${m[2]}`);
   const instances = [...text.matchAll(/^\s*vrrp_instance\s+(\S+)/gm)].map((m) => m[1]);
-  return { vips, virtualServers, instances };
+  const scripts = [...text.matchAll(/^\s*(?:script|notify\w*|misc_path)\s+"?([^"\s]+)/gm)]
+    .map((m) => m[1])
+    .filter((p) => p.startsWith("/"));
+  return { vips, virtualServers, instances, scripts: [...new Set(scripts)] };
 }
 
 /** haproxy.cfg's sections that take traffic (listen / frontend), with their bind lines. */
@@ -284,7 +289,9 @@ export function parseDiscovery(out: string): HostFindings {
     `${PART}\n`,
   );
   const unmanaged: string[] = [];
-  const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [] };
+  const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [], scripts: [] };
+  for (const script of owned.scripts)
+    unmanaged.push(`${script}: a script ${CONFIG_FILES.keepalived} runs; left as it is (declare a ManagedFile to manage it)`);
   const table = ipvs.trim() ? parseIpvsPart(ipvs, unmanaged) : { services: [], servers: [] };
   const keyText = (s: { address?: string; port?: number }) => `${s.address} ${s.port}`;
   const services = table.services.filter((s) => {

@@ -140,7 +140,15 @@ describe("adopt: discovery", () => {
       "  lb_algo rr",
       "}",
     ].join("\n");
-    assert.deepEqual(keepalivedOwns(conf), { vips: ["192.168.118.100"], virtualServers: ["192.168.118.100 80"], instances: ["VI_1"] });
+    assert.deepEqual(keepalivedOwns(conf), {
+      vips: ["192.168.118.100"],
+      virtualServers: ["192.168.118.100 80"],
+      instances: ["VI_1"],
+      scripts: [],
+    });
+    assert.deepEqual(keepalivedOwns('vrrp_script chk {\n  script "/etc/keepalived/check_haproxy.sh"\n}\n').scripts, [
+      "/etc/keepalived/check_haproxy.sh",
+    ]);
     const f = parseDiscovery(
       output({
         ipvs: "-A -t 192.168.118.100:80 -s rr\n-a -t 192.168.118.100:80 -r 192.168.118.30:80 -g -w 1\n__PULUMI_LVS_SEP__\n",

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
 import { AdoptedProgram, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
+import { holdsVip, until } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
 const VIP = "192.168.118.100";
@@ -79,18 +80,6 @@ function hostState(): string {
   ]);
 }
 
-function holdsVip(host: string): boolean {
-  return lab.run(host, "ip -o -4 addr show dev ens33").includes(`inet ${VIP}/`);
-}
-
-async function until(what: string, ok: () => boolean, seconds: number): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs without a change (dr preset, real engine)", function () {
   this.timeout(1800000);
   let a: AdoptedProgram;
@@ -108,13 +97,9 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
       const w = lab.exec(host, "cat > /etc/keepalived/keepalived.conf && systemctl start keepalived", keepalivedConf(state, priority));
       assert.equal(w.code, 0, w.stderr);
     }
-    await until(
-      "the VIP on director1 and both real servers in its IPVS table",
-      () => {
-        return holdsVip("director1") && (lab.run("director1", "ipvsadm -Sn").match(/-r /g) ?? []).length === 2;
-      },
-      30,
-    );
+    await until("the VIP on director1 and both real servers in its IPVS table", 30, () => {
+      return holdsVip("director1") && (lab.run("director1", "ipvsadm -Sn").match(/-r /g) ?? []).length === 2;
+    });
     built = hostState();
     a = await adoptLab(HOSTS);
   });
@@ -178,10 +163,8 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
     const pid = lab.run("director1", "systemctl show -p MainPID --value keepalived").trim();
     const up = await a.stack.up();
     assert.equal(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
-    await until(
-      "weight 3 in director1's IPVS table",
-      () => /-r 192\.168\.118\.40:80 -g -w 3/.test(lab.run("director1", "ipvsadm -Sn")),
-      20,
+    await until("weight 3 in director1's IPVS table", 20, () =>
+      /-r 192\.168\.118\.40:80 -g -w 3/.test(lab.run("director1", "ipvsadm -Sn")),
     );
     assert.equal(lab.run("director1", "systemctl show -p MainPID --value keepalived").trim(), pid, "reloaded, not restarted");
     assert.ok(holdsVip("director1") && !holdsVip("director2"), "the VIP stayed on director1");
