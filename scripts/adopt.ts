@@ -63,12 +63,17 @@ async function discover(argv: string[]): Promise<void> {
     throw new Error(
       `${secretCount} secrets found in the hosts' files (VRRP auth_pass, HAProxy passwords); give --stack NAME so that adopt stores them as that stack's secrets. Nothing was written`,
     );
+  const project = option(argv, "--project") ?? path.basename(dir);
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(project))
+    throw new Error(
+      `the project name must be letters, digits, '_', '.' or '-' (Pulumi's rule); got ${JSON.stringify(project)}: give --project NAME`,
+    );
   const version = (JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
   const pinned = (
     JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { devDependencies: Record<string, string> }
   ).devDependencies["@pulumi/pulumi"];
   const { files, ids } = renderProgram(hosts, {
-    project: option(argv, "--project") ?? path.basename(dir),
+    project,
     inventory: inventoryPath,
     packageSpec: option(argv, "--package") ?? `^${version}`,
     pulumiVersion: pinned,

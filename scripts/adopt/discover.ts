@@ -363,10 +363,16 @@ export function parseDiscovery(out: string): HostFindings {
       unmanaged.push(`iptables -t nat ${line}: a rule pulumi-lvs did not write (declare a NatRule for it, then delete this one by hand)`);
   }
   const files: FoundFile[] = [];
-  const kf = keepalived.trim() ? foundFile("keepalived", keepalived, stats) : undefined;
-  if (kf) files.push(kf);
-  const hf = haproxySections(haproxy).length ? foundFile("haproxy", haproxy, stats) : undefined;
-  if (hf) files.push(hf);
+  const configs: [FoundFile["daemon"], string, boolean][] = [
+    ["keepalived", keepalived, keepalived.trim() !== ""],
+    ["haproxy", haproxy, haproxySections(haproxy).length > 0],
+  ];
+  for (const [daemon, text, present] of configs) {
+    if (!present) continue;
+    const file = foundFile(daemon, text, stats);
+    if (file) files.push(file);
+    else unmanaged.push(`${CONFIG_FILES[daemon]}: read, but its mode and owner were not; not adopted`);
+  }
   for (const site of nginx.split("\n").filter((l) => l.trim() && !l.endsWith(":")))
     unmanaged.push(`nginx site ${site.trim()}: not adopted yet`);
   return { services, realServers, vips, sysctls: parseSysctls(sysctl), routes: found, natRules, files, unmanaged };

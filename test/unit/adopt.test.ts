@@ -157,7 +157,7 @@ describe("adopt: discovery", () => {
       }),
     );
     assert.deepEqual([f.services, f.realServers, f.vips], [[], [], []]);
-    assert.equal(f.unmanaged.length, 2, f.unmanaged.join("\n"));
+    assert.equal(f.unmanaged.length, 3, f.unmanaged.join("\n"));
     assert.ok(!f.unmanaged.join("\n").includes("s3cr3tpw"));
   });
 
@@ -187,6 +187,12 @@ describe("adopt: discovery", () => {
       /content: pulumi\.interpolate`vrrp_instance VI_1 \{\n.*auth_pass \$\{config\.requireSecret\("lb-a-keepalived-secret-1"\)\}\n/s,
     );
     assert.deepEqual(foundSecrets([{ name: "lb-a", connection: conn, findings: f }]), { "lb-a-keepalived-secret-1": "s3cr3tpw" });
+  });
+
+  it("a config file whose mode and owner could not be read is reported, not dropped", () => {
+    const f = parseDiscovery(output({ keepalived: "vrrp_instance VI_1 {\n}\n", stats: "" }));
+    assert.deepEqual(f.files, []);
+    assert.deepEqual(f.unmanaged, ["/etc/keepalived/keepalived.conf: read, but its mode and owner were not; not adopted"]);
   });
 
   it("HAProxy passwords are secrets too; a file's backticks, backslashes and ${ stay literal in the program", () => {
