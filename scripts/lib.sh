@@ -77,6 +77,12 @@ pulumi_env() {
     if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ]; then echo "PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE"; fi
     return 0
   fi
+  if is_shared_backend; then
+    # No default on a shared backend: the user's own or none.
+    refuse_lab_passphrase || return 1
+    if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ]; then echo "PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE"; fi
+    return 0
+  fi
   if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ] || [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
     echo "PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-$LAB_PASSPHRASE}"
   fi
@@ -204,6 +210,38 @@ pulumi_command_stack() {
   selected_stack "$cwd"
 }
 
+# is_shared_backend: whether PULUMI_BACKEND_URL names a backend others share
+# (postgres://, s3://, gs://, azblob://, the Pulumi Cloud): anything but file://.
+is_shared_backend() {
+  case ${PULUMI_BACKEND_URL:-} in
+    "" | file://*) return 1 ;;
+    *) return 0 ;;
+  esac
+}
+
+# redacted_backend_url: PULUMI_BACKEND_URL with any user:password@ masked.
+redacted_backend_url() {
+  printf '%s\n' "${PULUMI_BACKEND_URL:-}" | sed -E 's#//[^/@]*@#//****@#'
+}
+
+# refuse_lab_passphrase: on a shared backend, returns 1 with the fix on stderr
+# when the passphrase in use (PULUMI_CONFIG_PASSPHRASE, else the first line of
+# PULUMI_CONFIG_PASSPHRASE_FILE) is the lab's, which is published in this
+# repository and so protects nothing.
+refuse_lab_passphrase() {
+  local p=${PULUMI_CONFIG_PASSPHRASE:-}
+  if [ -z "$p" ] && [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] && [ -r "$PULUMI_CONFIG_PASSPHRASE_FILE" ]; then
+    IFS= read -r p <"$PULUMI_CONFIG_PASSPHRASE_FILE" || true
+  fi
+  if [ "$p" != "$LAB_PASSPHRASE" ]; then return 0; fi
+  {
+    echo "pulumi-lvs: the lab's passphrase is public (scripts/lib.sh); it is refused on a shared backend ($(redacted_backend_url))."
+    echo "Use the team's own: export PULUMI_CONFIG_PASSPHRASE=...   (or PULUMI_CONFIG_PASSPHRASE_FILE=<file holding it>)"
+    echo "A stack already encrypted with it: pulumi stack change-secrets-provider passphrase --stack NAME (docs/team.md)"
+  } >&2
+  return 1
+}
+
 # export_pulumi_passphrase ARGS...: the passphrase for the pulumi command line
 # ARGS. The user's PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE
 # stays as it is, and nothing sets the other one: pulumi prefers
@@ -211,8 +249,25 @@ pulumi_command_stack() {
 # PULUMI_CONFIG_PASSPHRASE counts as unset and is removed (pulumi would take
 # "" for the passphrase and ignore the file). Without either, a lab stack
 # (LAB_STACKS) gets LAB_PASSPHRASE, a command without a stack gets none, and
-# any other stack is refused: returns 1 with the fix on stderr.
+# any other stack is refused: returns 1 with the fix on stderr. On a shared
+# backend (is_shared_backend) no stack gets a default and the lab's
+# passphrase is refused even when the user sets it.
 export_pulumi_passphrase() {
+  if is_shared_backend; then
+    refuse_lab_passphrase || return 1
+    if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ]; then return 0; fi
+    unset PULUMI_CONFIG_PASSPHRASE
+    if [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then return 0; fi
+    local shared
+    shared=$(pulumi_command_stack "$@")
+    if [ -z "$shared" ]; then return 0; fi
+    {
+      echo "pulumi-lvs: stack ${shared##*/}: no passphrase. On a shared backend ($(redacted_backend_url)) every stack, the lab's too, needs the team's own."
+      echo "Set it before every command (docs/team.md says who holds it and how to rotate it):"
+      echo "  export PULUMI_CONFIG_PASSPHRASE=...   (or PULUMI_CONFIG_PASSPHRASE_FILE=<file holding it>)"
+    } >&2
+    return 1
+  fi
   if [ -n "${PULUMI_CONFIG_PASSPHRASE:-}" ]; then return 0; fi
   unset PULUMI_CONFIG_PASSPHRASE
   if [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then return 0; fi

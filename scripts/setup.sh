@@ -2,7 +2,18 @@
 # `npm run setup`: installs everything the tests and the demo need on a fresh
 # Debian machine. Idempotent: a second run checks the caches and takes seconds.
 #
-#   1. Debian packages (apt-get update first, only when something is missing)
+# PULUMI_LVS_SETUP selects what it installs:
+#   full (default)  all of the steps below; needs root when a Debian package is missing
+#   preview         what `npm run preview-report` needs (CI previews,
+#                   .github/workflows/preview.yml): steps 2 to 5 only, as any
+#                   user; no Debian package (step 1 only checks that git, curl,
+#                   tar, node and npm are on PATH and names the missing ones),
+#                   no lab image. The CLI and plugins come from the cache
+#                   ($PULUMI_LVS_CACHE, default ~/.cache/pulumi-lvs) or the
+#                   official download, as in a full setup.
+#
+#   1. Debian packages (apt-get update first, only when something is missing);
+#      postgresql: tests start a private PostgreSQL server from its binaries
 #   2. npm ci (skipped when node_modules matches package-lock.json)
 #   3. the Pulumi CLI: the cached build, else one on PATH if recent enough,
 #      else the official download, else a build from Go source (module proxy)
@@ -13,9 +24,19 @@
 #      (PULUMI_LVS_THIRD_PARTY, default ../shared/third_party); setup fails
 #      when none of these worked
 #   6. the lab's VM image (lab/image/build.sh); PULUMI_LVS_NO_LAB=1 skips it
+#      (as does the preview mode)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PROJECT_ROOT"
+
+SETUP_MODE=${PULUMI_LVS_SETUP:-full}
+case $SETUP_MODE in
+  full | preview) ;;
+  *)
+    echo "setup: PULUMI_LVS_SETUP=$SETUP_MODE: expected full (the default) or preview" >&2
+    exit 1
+    ;;
+esac
 
 SETUP_START=$SECONDS
 step_start=0
@@ -45,25 +66,43 @@ with_progress() {
 }
 
 # ---------------------------------------------------------------- 1. Debian
-# ansible: the peer `npm run bench` times against.
-DEB_PACKAGES=(git curl ca-certificates openssh-client qemu-system-x86 qemu-utils debootstrap e2fsprogs iproute2 ansible)
-step "Debian packages"
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing Debian packages (${missing[*]}) and not root; install them with apt-get and rerun" >&2
+# ansible: the peer `npm run bench` times against. postgresql: the tests start
+# a private PostgreSQL server from its binaries (the distribution's service is
+# not used).
+DEB_PACKAGES=(git curl ca-certificates openssh-client qemu-system-x86 qemu-utils debootstrap e2fsprogs iproute2 ansible postgresql)
+# The preview mode installs no package; it needs these commands.
+PREVIEW_TOOLS=(git curl tar node npm)
+if [ "$SETUP_MODE" = preview ]; then
+  step "tools (preview mode: no Debian packages)"
+  missing=()
+  for t in "${PREVIEW_TOOLS[@]}"; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: not on PATH: ${missing[*]}; the preview mode installs no packages: install them (Debian: apt-get install ${missing[*]/node/nodejs}) and rerun" >&2
     exit 1
   fi
-  note "installing: ${missing[*]}"
-  with_progress "apt-get update" apt-get update -qq
-  with_progress "apt-get install" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  note "all on PATH: ${PREVIEW_TOOLS[*]}"
+  done_step
 else
-  note "all present: ${DEB_PACKAGES[*]}"
+  step "Debian packages"
+  missing=()
+  for p in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: missing Debian packages (${missing[*]}) and not root; install them with apt-get and rerun" >&2
+      exit 1
+    fi
+    note "installing: ${missing[*]}"
+    with_progress "apt-get update" apt-get update -qq
+    with_progress "apt-get install" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    note "all present: ${DEB_PACKAGES[*]}"
+  fi
+  done_step
 fi
-done_step
 
 # ---------------------------------------------------------------- 2. npm
 step "npm ci"
@@ -274,7 +313,9 @@ done_step
 
 # ---------------------------------------------------------------- 6. lab
 step "lab VM image"
-if [ -n "${PULUMI_LVS_NO_LAB:-}" ]; then
+if [ "$SETUP_MODE" = preview ]; then
+  note "skipped (PULUMI_LVS_SETUP=preview)"
+elif [ -n "${PULUMI_LVS_NO_LAB:-}" ]; then
   note "skipped (PULUMI_LVS_NO_LAB is set: a machine that only previews real hosts)"
 elif [ -f lab/image/build.sh ]; then
   bash lab/image/build.sh >/dev/null
@@ -283,4 +324,4 @@ else
 fi
 done_step
 
-printf '\nsetup finished in %ss. Pulumi: %s (%s)\n' $((SECONDS - SETUP_START)) "$(pulumi version)" "$TOOLCHAIN_BIN"
+printf '\nsetup (%s) finished in %ss. Pulumi: %s (%s)\n' "$SETUP_MODE" $((SECONDS - SETUP_START)) "$(pulumi version)" "$TOOLCHAIN_BIN"

@@ -123,7 +123,8 @@ export interface HostSource {
 /** Hosts of the inventory in the stack config (or the lab's). */
 export function hostsFromConfig(): HostSource {
   const config = new pulumi.Config("pulumi-lvs");
-  const inventory = loadInventory(config.get("inventory") ?? defaultInventoryPath());
+  // `||`: the project declares "" as the default.
+  const inventory = loadInventory(config.get("inventory") || defaultInventoryPath());
   const key = config.getSecret("privateKey");
   return {
     inventory,

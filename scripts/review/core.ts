@@ -144,10 +144,46 @@ const OP_WORD: Record<ResourceChange["op"], string> = {
   delete: "delete",
 };
 
-/** The pull-request comment: summary counts, then per resource old -> new, replacements flagged. */
-export function previewMarkdown(stack: string, changes: ResourceChange[]): string {
+/**
+ * The hidden first line of a stack's report: scripts/pr-comment.sh finds the
+ * pull request's comment for the stack by it and updates that comment in place.
+ */
+export function previewMarker(stack: string): string {
+  return `<!-- pulumi-lvs-preview:${stack} -->`;
+}
+
+/**
+ * A value as a code span in a Markdown (GFM) table cell: `|` escaped as `\|`
+ * (GFM takes that out before it reads the code span, so the backslash does
+ * not show), a line break as `<br>` between code spans, and a fence longer
+ * than any backtick run inside. Backslashes stay as they are: a code span
+ * shows them literally.
+ */
+export function codeCell(s: string): string {
+  return s
+    .split(/\r\n|\r|\n/)
+    .map((line) => {
+      if (line === "") return "` `";
+      const fence = "`".repeat(Math.max(0, ...(line.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+      const pad = line.startsWith("`") || line.endsWith("`") || (line.startsWith(" ") && line.endsWith(" ")) ? " " : "";
+      return `${fence}${pad}${line.replace(/\|/g, "\\|")}${pad}${fence}`;
+    })
+    .join("<br>");
+}
+
+/** Plain text in a Markdown table cell: Markdown's punctuation escaped, line breaks as `<br>`. */
+export function textCell(s: string): string {
+  return s
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.replace(/[\\`*_[\]<>|~&#!]/g, (c) => `\\${c}`))
+    .join("<br>");
+}
+
+/** The pull-request comment: a hidden marker, summary counts, then per resource old -> new, replacements flagged. */
+export function previewMarkdown(stack: string, changes: ResourceChange[], note?: string): string {
   const count = (op: ResourceChange["op"]) => changes.filter((c) => c.op === op).length;
-  const lines = [`### pulumi-lvs preview: \`${stack}\``, ""];
+  const lines = [previewMarker(stack), `### pulumi-lvs preview: \`${stack}\``, ""];
+  if (note) lines.push(note, "");
   if (!changes.length) return [...lines, "No changes: the hosts already match the program.", ""].join("\n");
   lines.push(
     `**${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete**`,
@@ -155,16 +191,17 @@ export function previewMarkdown(stack: string, changes: ResourceChange[]): strin
   );
   lines.push("| resource | type | action | property | old | new |", "|---|---|---|---|---|---|");
   for (const c of changes) {
-    const action = OP_WORD[c.op] + (c.replacedBy.length ? ` (${c.replacedBy.join(", ")} changed)` : "");
+    const action = OP_WORD[c.op] + (c.replacedBy.length ? ` (${textCell(c.replacedBy.join(", "))} changed)` : "");
+    const head = `| ${codeCell(c.name)} | ${textCell(c.kind)} | ${action} `;
     if (!c.changes.length || c.op === "delete") {
-      lines.push(`| \`${c.name}\` | ${c.kind} | ${action} | | | |`);
+      lines.push(`${head}| | | |`);
       continue;
     }
     // A new resource lists its first properties; an update all that change.
     const shown = c.op === "create" ? c.changes.filter((ch) => !ch.path.startsWith("connection")).slice(0, CREATE_ROWS) : c.changes;
     shown.forEach((ch, i) => {
-      const head = i === 0 ? `| \`${c.name}\` | ${c.kind} | ${action} ` : "| | | ";
-      lines.push(`${head}| \`${ch.path}\` | ${c.op === "create" ? "" : `\`${show(ch.old)}\``} | \`${show(ch.new)}\` |`);
+      const old = c.op === "create" ? "" : codeCell(show(ch.old));
+      lines.push(`${i === 0 ? head : "| | | "}| ${codeCell(ch.path)} | ${old} | ${codeCell(show(ch.new))} |`);
     });
     if (c.op === "create" && c.changes.length > shown.length) lines.push(`| | | | … ${c.changes.length - shown.length} more | | |`);
   }

@@ -15,12 +15,12 @@ function collector(kind: "resourcePreEvent" | "resOutputsEvent"): { steps: Step[
   };
 }
 
-/** Runs a preview and returns its changes and the pull-request Markdown. */
-export async function previewReport(stack: Stack): Promise<{ changes: ResourceChange[]; markdown: string }> {
+/** Runs a preview and returns its changes and the pull-request Markdown (`note` goes above the counts). */
+export async function previewReport(stack: Stack, note?: string): Promise<{ changes: ResourceChange[]; markdown: string }> {
   const c = collector("resourcePreEvent");
   await stack.preview({ onEvent: c.onEvent });
   const changes = previewChanges(c.steps);
-  return { changes, markdown: previewMarkdown(stack.name, changes) };
+  return { changes, markdown: previewMarkdown(stack.name, changes, note) };
 }
 
 /** Runs a refresh preview (nothing is written to state) and returns the drift. */

@@ -240,4 +240,50 @@ done`;
     assert.match(prod.stderr, /stack prod: no passphrase/);
     assert.match(env("prod", { PULUMI_CONFIG_PASSPHRASE: "mine" }).stdout, /^PULUMI_CONFIG_PASSPHRASE=mine$/m);
   });
+
+  describe("on a shared backend (PULUMI_BACKEND_URL other than file://)", () => {
+    const shared = { PULUMI_BACKEND_URL: "postgres://team:s3cret@127.0.0.1:5432/pulumi" };
+
+    it("gives no stack a default, the lab's included, and masks the backend's password in the message", () => {
+      for (const stack of ["nat-lab", "prod"]) {
+        const r = exportEnv(["up", "--stack", stack], shared);
+        assert.equal(r.status, 1, r.stdout);
+        assert.match(
+          r.stderr,
+          new RegExp(`stack ${stack}: no passphrase\\. On a shared backend \\(postgres://\\*\\*\\*\\*@127\\.0\\.0\\.1:5432/pulumi\\)`),
+        );
+        assert.doesNotMatch(r.stderr, /s3cret/);
+        assert.equal(r.passphrase, undefined);
+      }
+      assert.equal(exportEnv(["stack", "ls"], shared).status, 0, "a command without a stack needs none");
+    });
+
+    it("refuses the lab's passphrase, set directly or in a file, and takes the team's", () => {
+      const file = path.join(dir, "pass");
+      fs.writeFileSync(file, `${LAB_PASSPHRASE}\n`);
+      for (const env of [{ PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE }, { PULUMI_CONFIG_PASSPHRASE_FILE: file }] as Record<
+        string,
+        string
+      >[]) {
+        const r = exportEnv(["up", "--stack", "nat-lab"], { ...shared, ...env });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /the lab's passphrase is public .* refused on a shared backend/);
+        assert.match(r.stderr, /change-secrets-provider/);
+      }
+      const ok = exportEnv(["up", "--stack", "nat-lab"], { ...shared, PULUMI_CONFIG_PASSPHRASE: "team" });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(ok.passphrase, "team");
+      const local = exportEnv(["up", "--stack", "nat-lab"], { PULUMI_BACKEND_URL: "file:///srv/state" });
+      assert.equal(local.passphrase, LAB_PASSPHRASE, "a file backend keeps the lab's default");
+    });
+
+    it("scripts/env.sh prints no default passphrase there and refuses the lab's", () => {
+      const env = (extra: Record<string, string>) => bash(`exec bash "${path.join(root, "scripts/env.sh")}"`, [], { ...shared, ...extra });
+      const none = env({});
+      assert.equal(none.status, 0, none.stderr);
+      assert.doesNotMatch(none.stdout, /PULUMI_CONFIG_PASSPHRASE=/);
+      assert.match(env({ PULUMI_CONFIG_PASSPHRASE: "team" }).stdout, /^PULUMI_CONFIG_PASSPHRASE=team$/m);
+      assert.notEqual(env({ PULUMI_CONFIG_PASSPHRASE: LAB_PASSPHRASE }).status, 0);
+    });
+  });
 });

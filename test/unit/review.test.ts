@@ -1,7 +1,7 @@
 // Preview reports, drift tables and the split-brain diagnosis, from
 // synthetic engine steps and member facts.
 import { strict as assert } from "node:assert";
-import { driftOf, driftTable, previewChanges, previewMarkdown, Step } from "../../scripts/review/core";
+import { codeCell, driftOf, driftTable, previewChanges, previewMarker, previewMarkdown, Step } from "../../scripts/review/core";
 import { diagnose, MemberFacts } from "../../scripts/review/diagnose";
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
 
@@ -100,6 +100,70 @@ describe("preview report", () => {
     );
     assert.doesNotMatch(md, /__provider|sha256/);
     assert.match(previewMarkdown("dr", []), /No changes/);
+  });
+
+  it("starts with the hidden marker that scripts/pr-comment.sh finds the stack's comment by", () => {
+    assert.equal(previewMarker("dr-keepalived"), "<!-- pulumi-lvs-preview:dr-keepalived -->");
+    for (const md of [previewMarkdown("dr-keepalived", previewChanges(steps)), previewMarkdown("dr-keepalived", [])])
+      assert.equal(md.split("\n")[0], "<!-- pulumi-lvs-preview:dr-keepalived -->");
+    assert.match(
+      previewMarkdown("dr", [], "no state yet"),
+      /^<!-- pulumi-lvs-preview:dr -->\n### pulumi-lvs preview: `dr`\n\nno state yet\n/,
+    );
+  });
+
+  /** A GFM table row's cells as GitHub splits them: at each `|` that no backslash escapes. */
+  function cells(row: string): string[] {
+    const out: string[] = [];
+    let cur = "";
+    for (let i = 0; i < row.length; i++) {
+      if (row[i] === "\\" && row[i + 1] === "|") {
+        cur += "\\|";
+        i++;
+      } else if (row[i] === "|") {
+        out.push(cur.trim());
+        cur = "";
+      } else cur += row[i];
+    }
+    out.push(cur.trim());
+    return out.slice(1, -1);
+  }
+  /** The table's rows: every line from the header on to the first non-table line. */
+  function tableRows(md: string): string[] {
+    const lines = md.split("\n");
+    const start = lines.indexOf("| resource | type | action | property | old | new |");
+    assert.ok(start >= 0, md);
+    const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
+    return lines.slice(start, end < 0 ? undefined : end);
+  }
+  const hostile: Step[] = [
+    {
+      op: "update",
+      urn: urn("pulumi-lvs:index:ManagedFile", "motd|banner"),
+      type: "pulumi-lvs:index:ManagedFile",
+      old: { inputs: { content: "a|b", note: "one\ntwo", tick: "x`y", slash: "C:\\dir\\|" } },
+      new: { inputs: { content: "a||c", note: "one\r\nthree\n", tick: "``z``", slash: "C:\\dir" } },
+    },
+  ];
+
+  it("escapes | in a value, so each value stays in its own cell", () => {
+    const rows = tableRows(previewMarkdown("dr", previewChanges(hostile)));
+    for (const r of rows) assert.equal(cells(r).length, 6, `a row of 6 cells: ${r}`);
+    const byPath = Object.fromEntries(rows.slice(2).map((r) => [cells(r)[3], cells(r)]));
+    assert.deepEqual(byPath["`content`"].slice(4), ["`a\\|b`", "`a\\|\\|c`"]);
+    assert.equal(cells(rows[2])[0], "`motd\\|banner`");
+    // A backslash before a pipe stays a backslash: GFM unescapes only \| (the pipe).
+    assert.deepEqual(byPath["`slash`"].slice(4), ["`C:\\dir\\\\|`", "`C:\\dir`"]);
+  });
+
+  it("turns a line break in a value into <br> inside its cell, and fences backticks", () => {
+    const md = previewMarkdown("dr", previewChanges(hostile));
+    const rows = tableRows(md);
+    assert.equal(rows.length, 2 + 4, `header, delimiter and 4 property rows, no row broken by a newline:\n${md}`);
+    const byPath = Object.fromEntries(rows.slice(2).map((r) => [cells(r)[3], cells(r)]));
+    assert.deepEqual(byPath["`note`"].slice(4), ["`one`<br>`two`", "`one`<br>`three`<br>` `"]);
+    assert.deepEqual(byPath["`tick`"].slice(4), ["``x`y``", "``` ``z`` ```"]);
+    assert.equal(codeCell("plain"), "`plain`");
   });
 });
 
