@@ -20,6 +20,7 @@ import { FAKE_HOSTS_ENV } from "../../providers/transport/seam";
 import { inlineStack, TestBackend, testBackend } from "../support/engine";
 import { FakeHost, startFakeHost, writeFakeHostsDir } from "../support/fakeHost";
 import { Postgres, startPostgres } from "../support/postgres";
+import { Deployment, TEAM_PASSPHRASE, deployment, pendingText, sharedCheckout, stateServers, upKilledWhen } from "../support/team";
 
 const VIP = "12.0.0.40";
 const PROJECT = "team-director";
@@ -66,51 +67,6 @@ async function liveServers(h: FakeHost): Promise<string[]> {
   return rules.map((l) => / -r (\S+)/.exec(l)?.[1] ?? l).sort();
 }
 
-interface Deployment {
-  resources?: { type: string; inputs?: Record<string, unknown> }[];
-  pending_operations?: { type: string; resource: { type: string; urn: string } }[];
-}
-
-async function deployment(stack: Stack): Promise<Deployment> {
-  return (await stack.exportStack()).deployment as Deployment;
-}
-
-/** The real servers the state holds, as "address:port", sorted. */
-function stateServers(d: Deployment): string[] {
-  return (d.resources ?? [])
-    .filter((r) => r.type.endsWith(":IpvsRealServer"))
-    .map((r) => `${String(r.inputs?.address)}:${String(r.inputs?.port)}`)
-    .sort();
-}
-
-/** PIDs of a process and all its descendants. */
-function processTree(pid: number): number[] {
-  const out = cp.spawnSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).stdout;
-  const children = new Map<number, number[]>();
-  for (const line of out.trim().split("\n")) {
-    const [p, pp] = line.trim().split(/\s+/).map(Number);
-    children.set(pp, [...(children.get(pp) ?? []), p]);
-  }
-  const all: number[] = [];
-  const walk = (p: number) => {
-    all.push(p);
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(pid);
-  return all;
-}
-
-/** This process's child `pulumi` CLI processes (the Automation API's runs). */
-function cliChildren(): number[] {
-  const out = cp.spawnSync("ps", ["-e", "-o", "pid=,ppid=,comm="], { encoding: "utf8" }).stdout;
-  return out
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, pp, comm]) => Number(pp) === process.pid && comm === "pulumi")
-    .map(([p]) => Number(p));
-}
-
 describe("team: a PostgreSQL state backend, concurrent and interrupted runs", function () {
   this.timeout(600000);
   let pg: Postgres | undefined;
@@ -121,8 +77,7 @@ describe("team: a PostgreSQL state backend, concurrent and interrupted runs", fu
   /** Another checkout of the project on the shared backend: its own work directory, the same PULUMI_BACKEND_URL. */
   function checkout(): TestBackend {
     if (!pg || !fileBackend) throw new Error("setup failed");
-    const b = testBackend("checkout-");
-    b.env = { ...fileBackend.env, PULUMI_BACKEND_URL: pg.url };
+    const b = sharedCheckout(pg.url, fileBackend.env);
     checkouts.push(b);
     return b;
   }
@@ -135,7 +90,7 @@ describe("team: a PostgreSQL state backend, concurrent and interrupted runs", fu
     writeFakeHostsDir(dir, [host]);
     fileBackend.env[FAKE_HOSTS_ENV] = dir;
     // A team's own passphrase: the lab's is refused on a shared backend (scripts/lib.sh).
-    fileBackend.env.PULUMI_CONFIG_PASSPHRASE = "team-test-passphrase";
+    fileBackend.env.PULUMI_CONFIG_PASSPHRASE = TEAM_PASSPHRASE;
   });
 
   after(() => {
@@ -231,48 +186,11 @@ describe("team: a PostgreSQL state backend, concurrent and interrupted runs", fu
     const h = host;
     const c = h.connection;
     const stack = await inlineStack(checkout(), PROJECT, STACK, director(c, 22, true));
-    let done = 0;
-    const started = new Set<string>();
-    let killed: number[] = [];
-    let killAt = -1;
-    const t0 = Date.now();
-    const killer = new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        // Killed while the second VIP and the keepalived instance are being created, after some real servers.
-        if ((done >= 3 && started.has("vip2") && started.has("vrrp")) || Date.now() - t0 > 120000) {
-          clearInterval(timer);
-          const clis = cliChildren();
-          killed = clis.flatMap(processTree);
-          killAt = done;
-          // The CLI first, then its plugins, all at once: as when the machine or the CI job dies.
-          for (const p of killed) {
-            try {
-              process.kill(p, "SIGKILL");
-            } catch {
-              // already gone
-            }
-          }
-          resolve();
-        }
-      }, 20);
-    });
-    const upRun = stack
-      .up({
-        onEvent: (e) => {
-          if (e.resOutputsEvent?.metadata.op === "create") done++;
-          const pre = e.resourcePreEvent?.metadata;
-          if (pre?.op === "create") started.add(pre.urn.split("::").pop() ?? "");
-        },
-      })
-      .then(
-        () => "finished",
-        (err: unknown) => String(err),
-      );
-    await killer;
-    const outcome = await upRun;
-    assert.notEqual(outcome, "finished", "the up finished before it could be killed");
-    assert.ok(killed.length >= 2, `killed the CLI and its plugin (pids ${killed.join(", ")})`);
-    console.log(`      killed ${killed.length} processes after ${killAt} creates, ${Date.now() - t0} ms into the up`);
+    // Killed while the second VIP and the keepalived instance are being created, after some real servers.
+    const k = await upKilledWhen(stack, (started, creates) => creates >= 3 && started.has("vip2") && started.has("vrrp"));
+    assert.equal(k.outcome === "finished", false, "the up finished before it could be killed");
+    assert.ok(k.killed.length >= 2, `killed the CLI and its plugin (pids ${k.killed.join(", ")})`);
+    console.log(`      killed ${k.killed.length} processes after ${k.creates} creates, ${k.ms} ms into the up`);
 
     // The lock stays: the next run that changes the stack is refused until someone cancels (a preview takes no lock).
     assert.ok(pg?.sql("SELECT key FROM pulumi_state").includes("/locks/"), "the killed up left its lock");
@@ -280,9 +198,7 @@ describe("team: a PostgreSQL state backend, concurrent and interrupted runs", fu
     await stack.cancel();
     assert.equal(pg?.sql("SELECT key FROM pulumi_state").includes("/locks/"), false, "cancel removed the lock");
     const pending = (await deployment(stack)).pending_operations ?? [];
-    console.log(
-      `      pending operations after the kill: ${pending.map((p) => `${p.type} ${p.resource.urn.split("::").pop()}`).join(", ") || "none"}`,
-    );
+    console.log(`      pending operations after the kill: ${pendingText(await deployment(stack))}`);
 
     assert.ok(pending.length > 0, "the kill left pending operations: it came in the middle of the up");
     const refresh = await stack.refresh({ clearPendingCreates: true });
@@ -305,5 +221,27 @@ describe("team: a PostgreSQL state backend, concurrent and interrupted runs", fu
     assert.deepEqual(await liveServers(h), [], "nothing orphaned: destroy removed every real server");
     assert.doesNotMatch(await h.sh("ip -o addr show dev ens33"), /12\.0\.0\.4[01]/);
     assert.equal(fs.existsSync(path.join(h.root, "upper/etc/keepalived/conf.d/vi_team.conf")), false);
+  });
+
+  it("rotating the passphrase (stack change-secrets-provider passphrase, the new one on stdin): the new one reads the stack's secret, the old one no longer does", async () => {
+    if (!host) throw new Error("setup failed");
+    const a = checkout();
+    const stack = await inlineStack(a, PROJECT, STACK, director(host.connection, 0));
+    await stack.setConfig("pulumi-lvs:privateKey", { value: "not-a-real-key", secret: true });
+    const cli = (args: string[], passphrase: string, input?: string) =>
+      cp.spawnSync("pulumi", [...args, "--stack", STACK], {
+        cwd: stack.workspace.workDir,
+        encoding: "utf8",
+        input,
+        env: { ...a.env, PULUMI_CONFIG_PASSPHRASE: passphrase },
+      });
+    const rotated = cli(["stack", "change-secrets-provider", "passphrase"], TEAM_PASSPHRASE, "rotated-passphrase\n");
+    assert.equal(rotated.status, 0, rotated.stderr);
+    const withNew = cli(["config", "get", "pulumi-lvs:privateKey"], "rotated-passphrase");
+    assert.equal(withNew.status, 0, withNew.stderr);
+    assert.equal(withNew.stdout.trim(), "not-a-real-key");
+    const withOld = cli(["config", "get", "pulumi-lvs:privateKey"], TEAM_PASSPHRASE);
+    assert.notEqual(withOld.status, 0, "the old passphrase still reads the secret");
+    assert.match(withOld.stderr, /incorrect passphrase/i);
   });
 });

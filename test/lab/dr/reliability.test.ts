@@ -6,14 +6,19 @@
 // back with its VIP, sysctls and nginx and refresh finds no drift; a failing
 // reload puts the old file back; 3 runs of parallel changes to one director
 // keep the saved IPVS rules equal to the kernel's table (the real
-// `ipvsadm -Sn` format). The 20-run proof of parallel changes, which needs no
+// `ipvsadm -Sn` format); on a PostgreSQL backend, a second `up` of the stack
+// is refused with the lock message and an `up` killed with SIGKILL converges
+// after cancel, refresh --clear-pending-creates and up. The 20-run proof of parallel changes, which needs no
 // kernel, is on the fake tier: test/fake/ipvsParallel.test.ts.
 import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
-import { IpvsRealServer, IpvsService, ManagedFile } from "../../../providers";
+import { IpvsRealServer, IpvsService, KeepalivedInstance, ManagedFile, VipAlias } from "../../../providers";
 import { DrCluster } from "../../../stacks/components/drCluster";
 import { hostsFromConfig } from "../../../stacks/hosts";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { inlineStack } from "../../support/engine";
+import { startPostgres } from "../../support/postgres";
+import { deployment, pendingText, sharedCheckout, stateServers, upKilledWhen } from "../../support/team";
 import { loadDuring } from "../../support/load";
 import { useLabStacks } from "../../support/labStack";
 import { snapshot } from "../../../scripts/lib/snapshot";
@@ -73,6 +78,31 @@ function program(s: Shape) {
 }
 
 const BASE: Shape = { scheduler: "rr", weights: { rs1: 1, rs2: 1 } };
+
+/** The team test's program (its own objects on director1, beside the dr stack's): a service with 12 real servers, a VIP, a keepalived instance. */
+const TEAM_VIP = "192.168.118.160";
+const TEAM_SERVERS = Array.from({ length: 12 }, (_, i) => `192.168.118.${221 + i}`);
+async function teamProgram() {
+  const d = hostsFromConfig().host("director1").connection;
+  const svc = new IpvsService("team-svc", { connection: d, address: TEAM_VIP, port: 8080, scheduler: "wrr" });
+  for (const address of TEAM_SERVERS) {
+    new IpvsRealServer(`team-${address}`, { connection: d, service: svc.key, address, port: 8080, method: "route", weight: 1 });
+  }
+  new VipAlias("team-vip", { connection: d, address: "192.168.118.161", interface: "ens33", label: "ens33:7" });
+  new KeepalivedInstance("team-vrrp", {
+    connection: d,
+    name: "vi-team",
+    vrrp: {
+      name: "VI_TEAM",
+      state: "BACKUP",
+      interface: "ens33",
+      virtualRouterId: 71,
+      priority: 50,
+      virtualIpaddress: [{ address: "192.168.118.162" }],
+    },
+  });
+  return {};
+}
 
 describe("reliability on the dr preset (real engine)", function () {
   this.timeout(1500000);
@@ -197,6 +227,72 @@ describe("reliability on the dr preset (real engine)", function () {
       );
     }
     console.log(`      3 runs of 12 parallel weight changes: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  it("on a PostgreSQL backend: an up started while another runs is refused with the lock message; an up killed with SIGKILL while adding 12 real servers, a VIP and a keepalived instance converges after cancel, refresh --clear-pending-creates and up", async () => {
+    const pg = await startPostgres();
+    const [a, b] = [sharedCheckout(pg.url, ctx.backend.env), sharedCheckout(pg.url, ctx.backend.env)];
+    let team: Stack | undefined;
+    try {
+      team = await inlineStack(a, "team", "prod", teamProgram);
+      const other = await inlineStack(b, "team", "prod", teamProgram);
+      // B starts as soon as A creates its first resource; A is killed once B was refused and A is in the middle.
+      let refusal: Promise<string> | undefined;
+      let refused: string | undefined;
+      const k = await upKilledWhen(team, (started, creates) => {
+        if (started.size > 0 && !refusal) {
+          const t0 = Date.now();
+          refusal = other.up().then(
+            () => "ran",
+            (err: unknown) => `${String(err)}\n(after ${Date.now() - t0} ms)`,
+          );
+          void refusal.then((r) => (refused = r));
+        }
+        return refused !== undefined && creates >= 3 && started.has("team-vip") && started.has("team-vrrp");
+      });
+      assert.notEqual(k.outcome, "finished", "the up finished before it could be killed");
+      assert.ok(refused, "B's up ended");
+      assert.match(refused, /the stack is currently locked by 1 lock\(s\)/, refused.slice(0, 2000));
+      const pendingAfter = pendingText(await deployment(team));
+      console.log(
+        `      B refused ${/\(after (\d+) ms\)$/.exec(refused)?.[1]} ms after it started; A killed (${k.killed.length} processes) after ${k.creates} creates, ${k.ms} ms in; pending: ${pendingAfter}`,
+      );
+      await assert.rejects(other.refresh(), /the stack is currently locked/);
+      const t1 = Date.now();
+      await other.cancel();
+      const refresh = await other.refresh({ clearPendingCreates: true });
+      assert.equal(refresh.summary.result, "succeeded");
+      const up = await other.up();
+      assert.equal(up.summary.result, "succeeded");
+      console.log(`      recovery (cancel, refresh --clear-pending-creates, up): ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      const table = lab.run("director1", "ipvsadm -Sn");
+      const servers = table.split("\n").filter((l) => l.startsWith(`-a -t ${TEAM_VIP}:8080`));
+      assert.deepEqual(
+        servers.map((l) => / -r (\S+):8080/.exec(l)?.[1]).sort(),
+        [...TEAM_SERVERS].sort(),
+        `each real server once on the host:\n${table}`,
+      );
+      assert.deepEqual(
+        stateServers(await deployment(other)),
+        TEAM_SERVERS.map((x) => `${x}:8080`).sort(),
+        "each real server once in the state",
+      );
+      assert.equal(lab.run("director1", "cat /etc/ipvsadm.rules"), table, "the saved rules equal the kernel's");
+      assert.equal(lab.run("director1", "ip -o addr show dev ens33").match(/inet 192\.168\.118\.161\//g)?.length, 1, "the VIP once");
+      assert.equal(lab.run("director1", "ls /etc/keepalived/conf.d").trim(), "vi-team.conf");
+      assert.equal(lab.run("director1", "systemctl is-active keepalived").trim(), "active");
+      await other.preview({ expectNoChanges: true });
+      team = other;
+    } finally {
+      try {
+        if (team) await team.destroy();
+      } finally {
+        a.dispose();
+        b.dispose();
+        pg.stop();
+      }
+    }
+    assert.equal(lab.run("director1", "ipvsadm -Sn").includes(TEAM_VIP), false, "destroy removed the service");
   });
 
   it("destroy returns every host to the lab's bare state", async () => {
