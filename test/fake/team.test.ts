@@ -18,6 +18,7 @@ import type { Stack, UpOptions } from "@pulumi/pulumi/automation";
 import * as P from "../../providers";
 import { FAKE_HOSTS_ENV } from "../../providers/transport/seam";
 import { inlineStack, TestBackend, testBackend } from "../support/engine";
+import { projectRoot } from "../support/toolchain";
 import { FakeHost, startFakeHost, writeFakeHostsDir } from "../support/fakeHost";
 import { Postgres, startPostgres } from "../support/postgres";
 import { Deployment, TEAM_PASSPHRASE, deployment, pendingText, sharedCheckout, stateServers, upKilledWhen } from "../support/team";
@@ -127,6 +128,16 @@ describe("team: a PostgreSQL state backend, concurrent and interrupted runs", fu
     // The file backend's copy is retired as the docs say: `stack rm --preserve-config --force` there.
     await onFile.workspace.removeStack(STACK, { force: true });
     console.log(`      migration: export + import ${migrateMs} ms; ${keys.length} rows`);
+    // `npm run pulumi` (scripts/pulumi.sh) takes the shared backend as set: it lists the stack there.
+    const ls = cp.spawnSync("bash", [path.join(projectRoot, "scripts/pulumi.sh"), "stack", "ls", "--project", PROJECT, "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_BACKEND_URL: pg.url, PULUMI_CONFIG_PASSPHRASE: TEAM_PASSPHRASE },
+    });
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.deepEqual(
+      (JSON.parse(ls.stdout) as { name: string }[]).map((x) => x.name),
+      [`organization/${PROJECT}/${STACK}`],
+    );
   });
 
   it("two ups of one stack from two checkouts: one starting while the other runs fails fast with the lock message; started together, at most one runs; each real server exactly once", async () => {
