@@ -2,11 +2,16 @@
 // real engine: dr, dr-keepalived (failover under load, TCP_CHECK) and
 // keepalived-nginx (check_nginx moves the VIP). Each: up from bare hosts,
 // the client's requests, preview shows no change, destroy = bare state.
+// `npm run status` on dr-keepalived: the MASTER, the real servers with their
+// connection counts, and rs1 shown as taken out by its health check.
 import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
 import { gapDuring } from "../../support/load";
 import { useLabStacks } from "../../support/labStack";
 import { snapshot } from "../../../scripts/lib/snapshot";
+import { readStatus, stackFacts } from "../../../scripts/review/status";
+import { ClusterStatus, renderStatus } from "../../../scripts/review/statusCore";
+import { closeAll } from "../../../providers/transport/ssh";
 import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
@@ -23,6 +28,16 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
     const up = await ctx.stack.up();
     console.log(`      ${name} up: ${((Date.now() - t0) / 1000).toFixed(1)} s; check: ${String(up.outputs.check?.value)}`);
     return Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.value]));
+  }
+
+  /** What `npm run status -- <stack> --json` prints, for the stack under test. */
+  async function status(): Promise<ClusterStatus> {
+    const { facts, inventory } = await stackFacts(ctx.stack!);
+    try {
+      return await readStatus(facts, inventory);
+    } finally {
+      await closeAll();
+    }
   }
 
   async function destroyToBare(name: string): Promise<void> {
@@ -49,6 +64,31 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
     assert.equal(outputs.check, "10/10 answered (this is nginx1: 5, this is nginx2: 5)", "the stack's remote.Command check");
     assertAlternates(answers(URL, 20), "this is nginx1", "this is nginx2");
     await ctx.stack!.preview({ expectNoChanges: true });
+    // npm run status (its --json is this object): the MASTER, both real servers up, the 20 requests counted.
+    const st = await status();
+    assert.deepEqual(st.warnings, []);
+    assert.deepEqual(st.vipHolders, ["director1"]);
+    assert.deepEqual(
+      st.vrrp[0].members.map((m) => [m.host, m.holds, m.keepalived]),
+      [
+        ["director1", true, true],
+        ["director2", false, true],
+      ],
+    );
+    const web = st.services.find((x) => x.key === "TCP 192.168.118.100:80");
+    assert.ok(web, JSON.stringify(st.services));
+    assert.deepEqual(
+      web.realServers.map((r) => [r.address, r.forward, r.health]),
+      [
+        ["192.168.118.30", "Route", "up"],
+        ["192.168.118.40", "Route", "up"],
+      ],
+    );
+    assert.ok(
+      web.realServers.every((r) => r.conns >= 10),
+      `each real server counted its requests: ${web.realServers.map((r) => r.conns).join(", ")}`,
+    );
+    console.log(renderStatus(st).replace(/^/gm, "      "));
   });
 
   it("dr-keepalived: with requests running, stopping the master moves the VIP and requests resume; its return takes the VIP back", async () => {
@@ -76,6 +116,9 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
       const s = await until("rs1 out of IPVS", 30, () => !/192\.168\.118\.30/.test(lab.run("director1", "ipvsadm -Sn")));
       console.log(`      TCP_CHECK removed rs1 after ${s.toFixed(1)} s`);
       assert.deepEqual(tally(answers(URL, 10)), { "this is nginx2": 10 });
+      const st = await status();
+      assert.deepEqual(st.warnings, ["192.168.118.30:80 is out of TCP 192.168.118.100:80 on director1 (its health check fails)"]);
+      assert.equal(st.services[0].realServers.find((r) => r.address === "192.168.118.30")?.health, "removed");
     } finally {
       lab.run("rs1", "systemctl start nginx");
     }
