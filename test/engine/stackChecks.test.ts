@@ -5,35 +5,15 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderInventory } from "../../stacks/inventory";
+import { closedInventory } from "../support/closedInventory";
 import { testBackend, TestBackend } from "../support/engine";
 import { projectStack } from "../support/stacks";
 
 function writeInventory(dir: string, rs1: string): string {
   const key = path.join(dir, "key");
   fs.writeFileSync(key, "not a key\n");
-  const h = (name: string, cidr: string, groups: string[]) => ({
-    name,
-    groups,
-    sshHost: "127.0.0.1",
-    port: 1,
-    user: "root",
-    privateKeyPath: key,
-    hostKeySha256: `SHA256:${"A".repeat(43)}`,
-    addresses: { ens33: cidr },
-  });
-  const hosts = {
-    director1: h("director1", "192.168.118.10/24", ["directors"]),
-    director2: h("director2", "192.168.118.11/24", ["directors"]),
-    client: h("client", "192.168.118.20/24", ["clients"]),
-    rs1: h("rs1", rs1, ["realservers"]),
-    rs2: h("rs2", "192.168.118.40/24", ["realservers"]),
-  };
   const file = path.join(dir, "inventory.yaml");
-  fs.writeFileSync(
-    file,
-    renderInventory({ hosts, groups: { directors: ["director1", "director2"], clients: ["client"], realservers: ["rs1", "rs2"] } }),
-  );
+  fs.writeFileSync(file, closedInventory(key, rs1));
   return file;
 }
 

@@ -22,7 +22,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { renderInventory } from "../../stacks/inventory";
+import { closedInventory } from "../support/closedInventory";
 import { projectRoot } from "../support/toolchain";
 
 const USER = "pulumi-lvs-ci";
@@ -260,26 +260,7 @@ describe("the PR preview workflow, as a non-root user from a clean clone (real e
   });
 
   /** The hosts of the dr preset at a closed port on 127.0.0.1: any attempt to reach one would fail. */
-  function inventory(): string {
-    const h = (name: string, cidr: string, groups: string[]) => ({
-      name,
-      groups,
-      sshHost: "127.0.0.1",
-      port: 1,
-      user: "root",
-      privateKeyPath: "~/.ssh/pulumi-lvs",
-      hostKeySha256: `SHA256:${"A".repeat(43)}`,
-      addresses: { ens33: cidr },
-    });
-    const hosts = {
-      director1: h("director1", "192.168.118.10/24", ["directors"]),
-      director2: h("director2", "192.168.118.11/24", ["directors"]),
-      client: h("client", "192.168.118.20/24", ["clients"]),
-      rs1: h("rs1", "192.168.118.30/24", ["realservers"]),
-      rs2: h("rs2", "192.168.118.40/24", ["realservers"]),
-    };
-    return renderInventory({ hosts, groups: { directors: ["director1", "director2"], clients: ["client"], realservers: ["rs1", "rs2"] } });
-  }
+  const inventory = () => closedInventory("~/.ssh/pulumi-lvs");
 
   it("previews every stack the project defines but the benchmark stack scale, each with its committed config", () => {
     const lib = sh("bash", ["-c", '. scripts/lib.sh; printf "%s\\n" "${LAB_STACKS[@]}"'], { cwd: projectRoot }).trim().split("\n");
