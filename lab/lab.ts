@@ -370,6 +370,19 @@ async function waitHosts(state: LabState, booted: boolean): Promise<void> {
   );
 }
 
+/** Runs each host's one-time `setup` (all hosts at once); whether any host had one. */
+async function setupHosts(state: LabState): Promise<boolean> {
+  const preset = presetNamed(state.preset);
+  const jobs = state.hosts.map(async (h) => {
+    const setup = preset.hosts.find((x) => x.name === h.name)?.setup;
+    if (!setup) return false;
+    const code = await sshCode(h.port, state.image, setup);
+    if (code !== 0) throw new Error(`lab host ${h.name}: its setup exited ${code}: ${setup}`);
+    return true;
+  });
+  return (await Promise.all(jobs)).some((x) => x);
+}
+
 /**
  * Waits until qemu has loaded the saved state and runs the VM: its monitor
  * answers only after `-loadvm` is done. SSH before that would connect to qemu's
@@ -484,6 +497,7 @@ export async function up(presetName: string, opts: UpOptions = {}): Promise<UpRe
     log(`VM up in ${tVm.toFixed(1)}s; starting ${hosts.length} hosts`);
     vmOrThrow(state, hosts.map((h) => labctlStartArgs(preset, h.name, h.guestPort)).join(" && "));
     await waitHosts(state, true);
+    if (await setupHosts(state)) await waitHosts(state, true);
     const total = (Date.now() - t0) / 1000;
     log(`all hosts SSH-ready in ${total.toFixed(1)}s`);
     let saveS: number | undefined;

@@ -45,13 +45,21 @@ function saveUnitState(unit: string): string {
   return `if [ ! -e ${s} ]; then mkdir -p "$(dirname ${s})" && printf '%s %s\\n' "$(systemctl is-enabled ${u} 2>/dev/null || echo disabled)" "$(systemctl is-active ${u} 2>/dev/null || echo inactive)" > ${s}; fi`;
 }
 
+/**
+ * Enables the unit unless it is enabled already: on Debian, `systemctl enable` of a unit that has a SysV script
+ * too (nginx, haproxy, keepalived) runs update-rc.d and reloads systemd several times, seconds each on a small host.
+ */
+function enableCommand(u: string): string {
+  return `{ [ "$(systemctl is-enabled ${u} 2>/dev/null)" = enabled ] || systemctl enable -q ${u}; }`;
+}
+
 /** Puts the unit back as recorded (stopped/disabled as the distro had it, or restarted on the stock config). */
 function restoreUnitState(unit: string): string {
   const s = quote(statePath(unit));
   const u = quote(unit);
   return (
     `if [ -e ${s} ]; then read -r en act < ${s}; ` +
-    `if [ "$en" = enabled ]; then systemctl enable -q ${u}; else systemctl disable -q ${u} 2>/dev/null; fi; ` +
+    `if [ "$en" = enabled ]; then ${enableCommand(u)}; else systemctl disable -q ${u} 2>/dev/null; fi; ` +
     `if [ "$act" = active ]; then systemctl restart ${u}; else systemctl stop ${u}; fi; rm -f ${s}; fi`
   );
 }
@@ -74,7 +82,7 @@ export function activateCommand(unit: string, restart = false): string {
     ? `systemctl restart ${u}`
     : `if systemctl is-active -q ${u}; then systemctl reload ${u}; else systemctl start ${u}; fi`;
   // No daemon-reload: the layouts manage configuration files, never unit files.
-  return `systemctl enable -q ${u} 2>/dev/null; ${go} && sleep 0.3 && systemctl is-active -q ${u}`;
+  return `${enableCommand(u)} 2>/dev/null; ${go} && sleep 0.3 && systemctl is-active -q ${u}`;
 }
 
 /**
