@@ -47,6 +47,11 @@ export function batchScript(changes: string[][], persist: Persistence): string {
   const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
   const lines = ["ok=0"];
   changes.forEach((args, i) => {
+    // No arguments: no change, only the save below (it rewrites the rules file only when it differs from the table).
+    if (args.length === 0) {
+      lines.push(`ok=$((ok+1)); echo "${RC_MARK} ${i} 0"`);
+      return;
+    }
     lines.push(
       `o=$(${command("ipvsadm", ...args)} 2>&1); rc=$?; [ $rc -ne 0 ] || ok=$((ok+1)); echo "${RC_MARK} ${i} $rc"; [ -z "$o" ] || printf '%s\\n' "$o"`,
     );

@@ -95,6 +95,15 @@ export function changeIpvs(t: Transport, args: string[], edit: TableEdit): Promi
   });
 }
 
+/**
+ * Makes the rules file for boot equal the table, with no change to the table (a batch entry without arguments):
+ * for a create that finds its object already there, where an earlier run may have died between its change and
+ * the save. The save rewrites the file only when it differs.
+ */
+export function saveIpvs(t: Transport): Promise<void> {
+  return changeIpvs(t, [], (table) => table);
+}
+
 /** Runs batches until the queue is empty; changes queued during a batch form the next one. */
 async function drain(t: Transport, h: HostIpvs): Promise<void> {
   try {

@@ -13,7 +13,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { ConnectionInput } from "../common/connection";
 import { RealServer, ServiceKey, canonicalAddress, hostPort, sameKey, serviceKeyText } from "./model";
-import { changeIpvs, readIpvs } from "./host";
+import { changeIpvs, saveIpvs, readIpvs } from "./host";
 import { dropServer, planServer, putServer, sameServer } from "./plan";
 import { deleteServerArgs, effectivePort, serverArgs } from "./render";
 import { checkServer, normalizeServer, ServerInputs } from "./validate";
@@ -91,7 +91,9 @@ export const ipvsRealServerProvider = kindProvider<Props>(IPVS_REAL_SERVER, {
           `(method ${existing.method}, weight ${existing.weight}); delete it on the host or import it first`,
       );
     }
+    // Already there as declared (an earlier run died after adding it): adopted, and its save for boot made sure of.
     if (plan.action === "add") await changeIpvs(t, serverArgs("-a", rs), putServer(rs));
+    else await saveIpvs(t);
     return { id: IPVS_REAL_SERVER.id!(inputs), outs: { ...inputs, ...rs, port: effectivePort(rs) } };
   },
 

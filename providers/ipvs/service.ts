@@ -11,7 +11,7 @@ import { sshTransport } from "../transport/ssh";
 import { ConnectionArgs } from "../transport/types";
 import { ConnectionInput } from "../common/connection";
 import { ServiceKey, VirtualService, sameKey, serviceKeyText } from "./model";
-import { changeIpvs, readIpvs } from "./host";
+import { changeIpvs, saveIpvs, readIpvs } from "./host";
 import { dropService, planService, putService } from "./plan";
 import { deleteServiceArgs, serviceArgs } from "./render";
 import { checkService, normalizeService, ServiceInputs } from "./validate";
@@ -86,7 +86,9 @@ export const ipvsServiceProvider = kindProvider<Props>(IPVS_SERVICE, {
           `declare what is live with the \`import\` option to adopt it (docs/adoption.md), or delete it on the host`,
       );
     }
+    // Already there as declared (an earlier run died after adding it): adopted, and its save for boot made sure of.
     if (plan.action === "add") await changeIpvs(t, serviceArgs("-A", svc), putService(svc));
+    else await saveIpvs(t);
     return { id: IPVS_SERVICE.id!(inputs), outs: outputs(inputs, svc) };
   },
 

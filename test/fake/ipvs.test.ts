@@ -31,11 +31,12 @@ describe("fake host: IpvsService", () => {
     assert.equal((await host().sh("cat /etc/ipvsadm.rules")).trim(), "");
   });
 
-  it("adopts an identical service already on the host", async () => {
-    await host().sh("ipvsadm -A -t 10.0.0.100:80 -s rr");
+  it("adopts an identical service already on the host, and saves the table for boot (a run killed after -A)", async () => {
+    await host().sh("rm -f /etc/ipvsadm.rules && ipvsadm -A -t 10.0.0.100:80 -s rr");
     const { outs } = await create(ipvsServiceProvider, svc());
     assert.equal(outs.scheduler, "rr");
     assert.equal(await table(), "-A -t 10.0.0.100:80 -s rr");
+    assert.equal((await host().sh("cat /etc/ipvsadm.rules")).trim(), await table());
   });
 
   it("refuses a conflicting service already on the host, and leaves it alone", async () => {
@@ -102,9 +103,11 @@ describe("fake host: IpvsRealServer", () => {
     assert.equal(r.props.lowerThreshold, 10);
   });
 
-  it("adopts an identical server and refuses a conflicting one", async () => {
-    await host().sh("ipvsadm -a -t 10.0.0.100:80 -r 192.168.1.11:80 -g -w 1");
+  it("adopts an identical server (saving the table for boot) and refuses a conflicting one", async () => {
+    // As a run killed between its -a and the save leaves it: in the table, not in the rules file.
+    await host().sh("ipvsadm-save -n > /etc/ipvsadm.rules && ipvsadm -a -t 10.0.0.100:80 -r 192.168.1.11:80 -g -w 1");
     await create(ipvsRealServerProvider, rs());
+    assert.equal((await host().sh("cat /etc/ipvsadm.rules")).trim(), (await host().sh("ipvsadm -Sn")).trim(), "create saved the table");
     await assert.rejects(create(ipvsRealServerProvider, rs({ weight: 5 })), /192\.168\.1\.11/);
     assert.deepEqual(await table(), ["-A -t 10.0.0.100:80 -s wrr", "-a -t 10.0.0.100:80 -r 192.168.1.11:80 -g -w 1"]);
   });
