@@ -112,7 +112,7 @@ function sshArgs(port: number, image: string, interactive = false): string[] {
     `UserKnownHostsFile=${path.join(labRunDir(), "known_hosts")}`,
     "-o",
     "StrictHostKeyChecking=yes",
-    ...(interactive ? ["-t"] : ["-o", "BatchMode=yes"]),
+    ...(interactive ? ["-t"] : ["-o", "BatchMode=yes", ...muxOptions()]),
     "-o",
     "ConnectTimeout=10",
     "-o",
@@ -121,6 +121,49 @@ function sshArgs(port: number, image: string, interactive = false): string[] {
     String(port),
     "root@127.0.0.1",
   ];
+}
+
+/**
+ * One SSH connection per lab port, shared by every command (OpenSSH
+ * multiplexing): a new connection costs seconds of key exchange in the
+ * emulated guest, a session on an open one a few milliseconds. The master
+ * outlives its command by two minutes (ControlPersist) and ends itself when
+ * the guest stops answering (ServerAlive); it is closed explicitly before
+ * anything that makes its connection stale (a host stopped, a state loaded
+ * or saved, the lab down).
+ */
+function muxOptions(): string[] {
+  return [
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPath=${path.join(labRunDir(), "mux-%p")}`,
+    "-o",
+    "ControlPersist=120",
+    "-o",
+    "ServerAliveInterval=5",
+    "-o",
+    "ServerAliveCountMax=3",
+  ];
+}
+
+/** Ends the shared connections to `ports` (all the lab's when not given), where one is open. */
+function closeMux(ports?: number[]): void {
+  let files: string[];
+  try {
+    files = fs.readdirSync(labRunDir()).filter((f) => /^mux-\d+$/.test(f));
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    const port = Number(f.slice(4));
+    if (ports && !ports.includes(port)) continue;
+    spawnSync("ssh", ["-o", `ControlPath=${path.join(labRunDir(), f)}`, "-O", "exit", "-p", String(port), "root@127.0.0.1"], {
+      stdio: "ignore",
+      timeout: 10_000,
+    });
+    fs.rmSync(path.join(labRunDir(), f), { force: true });
+  }
 }
 
 function runSsh(port: number, image: string, command: string, input?: string): ExecResult {
@@ -181,6 +224,7 @@ async function waitFor(what: string, timeoutS: number, probe: () => boolean | Pr
 /** Stops the running lab, if any: kills the qemu process the lab started (by its PID) and clears the run directory. */
 export async function down(): Promise<boolean> {
   let stopped = false;
+  closeMux();
   try {
     const s = JSON.parse(fs.readFileSync(stateFile(), "utf8")) as LabState;
     if (pidAlive(s.qemuPid)) {
@@ -504,6 +548,8 @@ export async function up(presetName: string, opts: UpOptions = {}): Promise<UpRe
     if (save) {
       const s0 = Date.now();
       vmOrThrow(state, "sync");
+      // No open connection goes into the saved state (every later restore would carry its stale sessions).
+      closeMux();
       await hmp(state.qmp, `savevm ${SNAPSHOT}`);
       fs.renameSync(disk, saved);
       fs.writeFileSync(
@@ -546,6 +592,7 @@ export async function reset(): Promise<ResetResult> {
       `lab: the running ${s.preset} lab has no saved state to reset to (it booted with PULUMI_LVS_LAB_NO_SAVE set); run \`npm run lab -- up ${s.preset}\``,
     );
   const t0 = Date.now();
+  closeMux();
   await hmp(s.qmp, `loadvm ${SNAPSHOT}`);
   const tLoad = (Date.now() - t0) / 1000;
   await afterRestore(s);
@@ -660,7 +707,8 @@ export function ssh(host: string, args: string[] = []): number {
 /** Powers a host off: its kernel state (network namespace) is gone; its files stay. */
 export function stop(host: string): void {
   const s = requireLab();
-  hostPort(s, host);
+  const port = hostPort(s, host);
+  closeMux([port]);
   vmOrThrow(s, `labctl stop ${quote(host)}`);
 }
 

@@ -90,7 +90,7 @@ async function main(name: string | undefined): Promise<number> {
   if (!groups.length)
     throw new Error(`stack ${name} has no keepalived VRRP group (no \`vrrp\` output); the doctor checks keepalived-managed VIPs`);
   const config = await stack.getAllConfig();
-  const inv = loadInventory(config["pulumi-lvs:inventory"]?.value ?? defaultInventoryPath());
+  const inv = loadInventory(config["pulumi-lvs:inventory"]?.value || defaultInventoryPath());
   const r = await runDoctor(groups, inv);
   process.stdout.write(r.text);
   return r.healthy ? 0 : 2;

@@ -1,7 +1,8 @@
 // The pure core of `npm run status`: the one command read from each host, its
 // parse (addresses, daemons, the IPVS table with `--stats` and `--rate`), the
-// cluster view assembled from every host's reading and the stack's outputs,
-// and its text rendering. No I/O here (scripts/review/status.ts does it).
+// HAProxy's servers from its stats socket (`show stat`), the cluster view
+// assembled from every host's reading and the stack's outputs, and its text
+// rendering. No I/O here (scripts/review/status.ts does it).
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
 
 export const STATUS_SEP = "__PULUMI_LVS_STATUS__";
@@ -17,7 +18,54 @@ export function statusCommand(): string {
     sep,
     // The IPVS table only where the module is loaded: reading it must not load it.
     `if [ -e /proc/net/ip_vs ]; then ipvsadm -Ln --exact; ${sep}; ipvsadm -Ln --stats --exact; ${sep}; ipvsadm -Ln --rate --exact; else ${sep}; ${sep}; fi`,
+    sep,
+    // HAProxy's own view of its servers, where its stats socket is (socat, else OpenBSD netcat).
+    `if [ -S ${HAPROXY_SOCKET} ]; then echo 'show stat' | { socat stdio UNIX-CONNECT:${HAPROXY_SOCKET} 2>/dev/null || nc -NU ${HAPROXY_SOCKET} 2>/dev/null; } || true; fi`,
   ].join("; ");
+}
+
+/** The stats socket the managed haproxy.cfg opens (providers/haproxy/core.ts, renderHaproxyMain). */
+export const HAPROXY_SOCKET = "/run/haproxy/admin.sock";
+
+/** One HAProxy server as its stats socket reports it. */
+export interface HaproxyServerStatus {
+  /** The backend (or listen section). */
+  proxy: string;
+  server: string;
+  /** UP, DOWN, MAINT, DRAIN, "no check", ... */
+  status: string;
+  weight: number;
+  /** Current sessions. */
+  sessions: number;
+  /** Sessions since start. */
+  total: number;
+  /** Sessions per second over the last second. */
+  rate: number;
+  /** The last health check's result (L4OK, L7OK, L4CON, ...), "" without checks. */
+  check: string;
+}
+
+/** The servers (not FRONTEND/BACKEND rows) of `show stat`'s CSV; its header names the columns. */
+export function parseHaproxyStat(csv: string): HaproxyServerStatus[] {
+  const lines = csv.split("\n").filter((l) => l.trim() !== "");
+  const header = lines.find((l) => l.startsWith("# "));
+  if (!header) return [];
+  const cols = header.slice(2).split(",");
+  const at = (row: string[], name: string) => row[cols.indexOf(name)] ?? "";
+  return lines
+    .filter((l) => !l.startsWith("#"))
+    .map((l) => l.split(","))
+    .filter((row) => !["FRONTEND", "BACKEND"].includes(at(row, "svname")))
+    .map((row) => ({
+      proxy: at(row, "pxname"),
+      server: at(row, "svname"),
+      status: at(row, "status"),
+      weight: num(at(row, "weight")),
+      sessions: num(at(row, "scur")),
+      total: num(at(row, "stot")),
+      rate: num(at(row, "rate")),
+      check: at(row, "check_status"),
+    }));
 }
 
 export interface RealServerStatus {
@@ -58,6 +106,8 @@ export interface HostReading {
   /** Daemons among keepalived, haproxy, nginx that are active. */
   active: string[];
   services: VirtualServiceStatus[];
+  /** HAProxy's servers, where it runs with its stats socket. */
+  haproxy: HaproxyServerStatus[];
 }
 
 interface Row {
@@ -125,7 +175,7 @@ export function parseIpvs(director: string, list: string, stats: string, rate: s
 
 /** One host's reading from the output of statusCommand(). */
 export function parseReading(host: string, out: string): HostReading {
-  const [addrs = "", daemons = "", list = "", stats = "", rate = ""] = out.split(`${STATUS_SEP}\n`);
+  const [addrs = "", daemons = "", list = "", stats = "", rate = "", haproxy = ""] = out.split(`${STATUS_SEP}\n`);
   const addresses: Record<string, string[]> = {};
   for (const line of addrs.split("\n")) {
     const m = /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\//.exec(line);
@@ -133,7 +183,7 @@ export function parseReading(host: string, out: string): HostReading {
   }
   const states = daemons.trim().split("\n");
   const active = DAEMONS.filter((_, i) => states[i]?.trim() === "active");
-  return { host, addresses, active, services: parseIpvs(host, list, stats, rate) };
+  return { host, addresses, active, services: parseIpvs(host, list, stats, rate), haproxy: parseHaproxyStat(haproxy) };
 }
 
 export interface StackFacts {
@@ -154,6 +204,8 @@ export interface ClusterStatus {
   vrrp: { vip: string; holders: string[]; members: { host: string; declared: string; holds: boolean; keepalived: boolean }[] }[];
   hosts: { host: string; role: string; reachable: boolean; error?: string; active: string[] }[];
   services: VirtualServiceStatus[];
+  /** HAProxy's servers per host that runs it (the VIP holder's carry the traffic). */
+  haproxy: { host: string; holdsVip: boolean; servers: HaproxyServerStatus[] }[];
   warnings: string[];
   /** One line of drift, when asked for (`--drift`). */
   drift?: string;
@@ -206,11 +258,19 @@ export function clusterStatus(facts: StackFacts, readings: HostReading[]): Clust
       }
     }
   }
+  const haproxy = readings
+    .filter((r) => r.haproxy.length > 0)
+    .map((r) => ({ host: r.host, holdsVip: vipHolders.includes(r.host), servers: r.haproxy }));
+  for (const h of haproxy) {
+    for (const sv of h.servers.filter((x) => x.status.startsWith("DOWN") || x.status === "MAINT")) {
+      warnings.push(`${sv.proxy}/${sv.server} is ${sv.status} in HAProxy on ${h.host}${sv.check ? ` (check ${sv.check})` : ""}`);
+    }
+  }
   const hosts = Object.keys(facts.roles).map((host) => {
     const r = byHost.get(host);
     return { host, role: facts.roles[host], reachable: !!r && !r.error, error: r?.error, active: r?.active ?? [] };
   });
-  return { stack: facts.stack, vip: facts.vip, vipHolders, vrrp, hosts, services, warnings };
+  return { stack: facts.stack, vip: facts.vip, vipHolders, vrrp, hosts, services, haproxy, warnings };
 }
 
 /** The view as text: warnings first, then the VIP, the hosts, the services. */
@@ -239,6 +299,17 @@ export function renderStatus(s: ClusterStatus, at = new Date()): string {
         `  ${addr.padEnd(22)} ${r.forward.padEnd(7)} ${String(r.weight).padStart(6)}  ${String(r.activeConns).padStart(6)}  ${String(
           r.inactiveConns,
         ).padStart(8)}  ${String(r.conns).padStart(5)}  ${String(r.cps).padStart(8)}  ${r.health}`,
+      );
+    }
+  }
+  for (const h of s.haproxy) {
+    lines.push(`HAProxy on ${h.host}${h.holdsVip ? " (holds the VIP)" : ""}:`);
+    lines.push("  backend/server              status      weight  sessions   total  rate/s  check");
+    for (const sv of h.servers) {
+      lines.push(
+        `  ${`${sv.proxy}/${sv.server}`.padEnd(27)} ${sv.status.padEnd(10)} ${String(sv.weight).padStart(6)}  ${String(sv.sessions).padStart(8)}  ${String(
+          sv.total,
+        ).padStart(6)}  ${String(sv.rate).padStart(6)}  ${sv.check || "-"}`,
       );
     }
   }

@@ -41,8 +41,17 @@ const ADDR_RS = `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forev
 1: lo    inet 192.168.118.100/32 scope global lo:0\\       valid_lft forever preferred_lft forever
 2: ens33    inet 192.168.118.30/24 scope global ens33\\       valid_lft forever preferred_lft forever
 `;
-const out = (addr: string, daemons: string, ipvs: [string, string, string] | undefined) =>
-  [addr, daemons, ...(ipvs ?? ["", "", ""])].join(`${STATUS_SEP}\n`);
+const out = (addr: string, daemons: string, ipvs: [string, string, string] | undefined, haproxy = "") =>
+  [addr, daemons, ...(ipvs ?? ["", "", ""]), haproxy].join(`${STATUS_SEP}\n`);
+
+// HAProxy 2.6's `show stat` (the first columns of its header, as it prints them).
+const HAPROXY_STAT = `# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,
+web,FRONTEND,,,1,3,3000,40,3200,9000,0,0,0,,,,,OPEN,,,,,,,,,1,2,0,,,,0,2,0,5,,,
+web_back,rs1,0,0,1,2,,22,1700,5000,,0,,0,0,0,0,UP,2,1,0,0,0,300,0,,1,3,1,,22,,2,1,,3,L4OK,,
+web_back,rs2,0,0,0,1,,18,1500,4000,,0,,0,0,0,0,DOWN,1,1,0,3,1,12,12,,1,3,2,,18,,2,0,,2,L4CON,,
+web_back,BACKEND,0,0,1,3,300,40,3200,9000,0,0,,0,0,0,0,UP,3,2,0,,1,300,0,,1,3,0,,40,,1,2,,5,,,
+
+`;
 
 const FACTS: StackFacts = {
   stack: "dr-keepalived",
@@ -78,7 +87,12 @@ describe("npm run status: the pure core", () => {
     assert.match(c, /ipvsadm -Ln --exact/);
     assert.match(c, /\[ -e \/proc\/net\/ip_vs \]/, "ipvsadm runs only where ip_vs is loaded");
     assert.doesNotMatch(c.replace(/2>\/dev\/null/g, ""), /ipvsadm -[ACDEadeR]|modprobe|>|\brm\b|\bsysctl -w/);
-    assert.equal(c.split(STATUS_SEP).length - 1, 6, "two before the IPVS part, two in each of its branches: five parts either way");
+    assert.equal(
+      c.split(STATUS_SEP).length - 1,
+      7,
+      "two before the IPVS part, two in each of its branches, one before HAProxy's: six parts either way",
+    );
+    assert.match(c, /echo 'show stat'/);
   });
 
   it("parses the table with weights, connections, stats and rates; flags; fwmark and IPv6 servers", () => {
@@ -131,6 +145,22 @@ describe("npm run status: the pure core", () => {
     assert.match(text, /192\.168\.118\.30:80\s+Route\s+2\s+1\s+7\s+14\s+3\s+up/);
   });
 
+  it("reads HAProxy's servers from its stats socket and warns of a DOWN one", () => {
+    const r = parseReading("haproxy1", out(ADDR_MASTER, "active\nactive\ninactive\n", undefined, HAPROXY_STAT));
+    assert.deepEqual(r.haproxy, [
+      { proxy: "web_back", server: "rs1", status: "UP", weight: 2, sessions: 1, total: 22, rate: 1, check: "L4OK" },
+      { proxy: "web_back", server: "rs2", status: "DOWN", weight: 1, sessions: 0, total: 18, rate: 0, check: "L4CON" },
+    ]);
+    assert.deepEqual(parseReading("rs1", out(ADDR_RS, "inactive\n", undefined)).haproxy, [], "no socket, no rows");
+    const s = clusterStatus({ ...FACTS, roles: { haproxy1: "haproxy, keepalived MASTER 120" }, vrrp: [] }, [r]);
+    assert.deepEqual(
+      s.haproxy.map((h) => [h.host, h.holdsVip, h.servers.length]),
+      [["haproxy1", true, 2]],
+    );
+    assert.ok(s.warnings.includes("web_back/rs2 is DOWN in HAProxy on haproxy1 (check L4CON)"), s.warnings.join("\n"));
+    assert.match(renderStatus(s), /HAProxy on haproxy1 \(holds the VIP\):\n.*\n  web_back\/rs1\s+UP\s+2\s+1\s+22\s+1\s+L4OK/);
+  });
+
   it("warns loudly of split brain, of a VIP nobody holds, and of an unreachable host", () => {
     const both = clusterStatus(FACTS, [
       parseReading("director1", out(ADDR_MASTER, "active\n", [LIST, STATS, RATE])),
@@ -143,7 +173,7 @@ describe("npm run status: the pure core", () => {
     );
     const none = clusterStatus(FACTS, [
       parseReading("director1", out(ADDR_BACKUP, "inactive\n", undefined)),
-      { host: "director2", error: "ssh root@10.0.0.2:22: cannot connect", addresses: {}, active: [], services: [] },
+      { host: "director2", error: "ssh root@10.0.0.2:22: cannot connect", addresses: {}, active: [], services: [], haproxy: [] },
     ]);
     assert.ok(none.warnings.includes("NO HOST HOLDS THE VIP 192.168.118.100: clients get no answer"), none.warnings.join("\n"));
     assert.ok(none.warnings.includes("director2 unreachable: ssh root@10.0.0.2:22: cannot connect"));

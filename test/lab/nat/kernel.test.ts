@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 import { connectionArgs, loadInventory } from "../../../stacks/inventory";
 import * as lab from "../../../lab/lab";
+import { countSince, cursors } from "../../../bench/hostCounts";
 import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../../providers";
 import { closeAll, sshTransport } from "../../../providers/transport/ssh";
 import { inlineStack } from "../../support/engine";
@@ -50,16 +51,11 @@ function natProgram(k: Knobs) {
 
 const director = (cmd: string) => lab.run("director", cmd);
 
-/** Accepted SSH logins on the director so far (sshd logs one line per connection), not counting this query's own. */
-function sshLogins(): number {
-  return Number(lab.run("director", "journalctl -u ssh --no-pager -o cat | grep -c 'Accepted publickey' || true").trim()) - 1;
-}
-
-/** SSH connections opened to the director by `fn` (the query itself counted out). */
+/** SSH connections opened to the director by `fn`, counted in its sshd's journal read from the VM (adds none). */
 async function connectionsDuring(fn: () => Promise<unknown>): Promise<number> {
-  const before = sshLogins() + 1;
+  const from = cursors(["director"]);
   await fn();
-  return sshLogins() - before;
+  return countSince(from).director.connections;
 }
 
 describe("kernel-level resources on the nat preset (real engine)", function () {
@@ -182,17 +178,18 @@ describe("kernel-level resources on the nat preset (real engine)", function () {
   });
 
   it("refuses bad input at preview without touching the host", async () => {
-    const before = sshLogins() + 1;
-    const bad = await inlineStack(ctx.backend, "kernel-bad", "nat", async () => {
-      const conn = connectionArgs(loadInventory().hosts.director);
-      new IpvsService("bad", { connection: conn, address: "12.0.0.300", port: 80, scheduler: "fastest" });
+    const conns = await connectionsDuring(async () => {
+      const bad = await inlineStack(ctx.backend, "kernel-bad", "nat", async () => {
+        const conn = connectionArgs(loadInventory().hosts.director);
+        new IpvsService("bad", { connection: conn, address: "12.0.0.300", port: 80, scheduler: "fastest" });
+      });
+      await assert.rejects(bad.preview(), (err: Error) => {
+        assert.match(err.message, /address must be an IPv4 or IPv6 address; got "12\.0\.0\.300"/);
+        assert.match(err.message, /scheduler must be one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh; got "fastest"/);
+        return true;
+      });
     });
-    await assert.rejects(bad.preview(), (err: Error) => {
-      assert.match(err.message, /address must be an IPv4 or IPv6 address; got "12\.0\.0\.300"/);
-      assert.match(err.message, /scheduler must be one of rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh; got "fastest"/);
-      return true;
-    });
-    assert.equal(sshLogins() - before, 0);
+    assert.equal(conns, 0, "a refused preview opens no SSH connection to the director");
   });
 
   it("the transport pins host keys and names host, command, exit code and stderr in errors", async () => {
