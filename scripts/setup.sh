@@ -13,7 +13,8 @@
 #                   official download, as in a full setup.
 #
 #   1. Debian packages (apt-get update first, only when something is missing);
-#      postgresql: tests start a private PostgreSQL server from its binaries
+#      postgresql: tests start a private PostgreSQL server from its binaries;
+#      chromium-headless-shell: tests render the diagrams in it
 #   2. npm ci (skipped when node_modules matches package-lock.json)
 #   3. the Pulumi CLI: the cached build, else one on PATH if recent enough,
 #      else the official download, else a build from Go source (module proxy)
@@ -68,8 +69,11 @@ with_progress() {
 # ---------------------------------------------------------------- 1. Debian
 # ansible: the peer `npm run bench` times against. postgresql: the tests start
 # a private PostgreSQL server from its binaries (the distribution's service is
-# not used).
-DEB_PACKAGES=(git curl ca-certificates openssh-client qemu-system-x86 qemu-utils debootstrap e2fsprogs iproute2 ansible postgresql)
+# not used). chromium-headless-shell: the tests render the Mermaid diagrams and
+# SVGs in it (test/support/browser.ts); fonts-liberation, which it only
+# recommends, gives their labels a font.
+DEB_PACKAGES=(git curl ca-certificates openssh-client qemu-system-x86 qemu-utils debootstrap e2fsprogs iproute2 ansible postgresql
+  chromium-headless-shell fonts-liberation)
 # The preview mode installs no package; it needs these commands.
 PREVIEW_TOOLS=(git curl tar node npm)
 if [ "$SETUP_MODE" = preview ]; then

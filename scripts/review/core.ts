@@ -179,12 +179,18 @@ export function textCell(s: string): string {
     .join("<br>");
 }
 
-/** The pull-request comment: a hidden marker, summary counts, then per resource old -> new, replacements flagged. */
-export function previewMarkdown(stack: string, changes: ResourceChange[], note?: string): string {
+/**
+ * The pull-request comment: a hidden marker, summary counts, then per resource
+ * old -> new, replacements flagged; last the stack's topology (Markdown, e.g.
+ * scripts/review/diagramCore.ts previewTopology: a ```mermaid block or a
+ * one-line note), when given.
+ */
+export function previewMarkdown(stack: string, changes: ResourceChange[], note?: string, topology?: string): string {
   const count = (op: ResourceChange["op"]) => changes.filter((c) => c.op === op).length;
   const lines = [previewMarker(stack), `### pulumi-lvs preview: \`${stack}\``, ""];
+  const end = (body: string[]) => [...body, ...(topology ? ["", topology.replace(/\n+$/, "")] : []), ""].join("\n");
   if (note) lines.push(note, "");
-  if (!changes.length) return [...lines, "No changes: the hosts already match the program.", ""].join("\n");
+  if (!changes.length) return end([...lines, "No changes: the hosts already match the program."]);
   lines.push(
     `**${count("create")} to create, ${count("update")} to update in place, ${count("replace")} to replace, ${count("delete")} to delete**`,
     "",
@@ -206,7 +212,7 @@ export function previewMarkdown(stack: string, changes: ResourceChange[], note?:
     if (c.op === "create" && c.changes.length > shown.length) lines.push(`| | | | … ${c.changes.length - shown.length} more | | |`);
   }
   if (count("replace")) lines.push("", "Replacements remove the object on the host and create it again (connections to it are cut).");
-  return lines.join("\n") + "\n";
+  return end(lines);
 }
 
 export interface Drift {

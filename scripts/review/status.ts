@@ -1,4 +1,4 @@
-// `npm run status -- <stack> [--json] [--watch [--interval S]] [--drift]`: the
+// `npm run status -- <stack> [--json | --diagram] [--watch [--interval S]] [--drift]`: the
 // stack's live cluster in one view, from its outputs (vip, hosts, vrrp) and
 // inventory: who holds each VIP (a loud warning when two hosts do or none
 // does), each virtual service with its real servers, weights, connections
@@ -6,8 +6,9 @@
 // One read-only SSH command per host per refresh, all hosts at once, over
 // connections kept open between refreshes. `--watch` redraws in place in a
 // terminal and prints plain blocks otherwise; `--drift` adds one line of
-// drift (a refresh preview, as `npm run drift`). Exit 0, or 2 when a warning
-// is shown (single view).
+// drift (a refresh preview, as `npm run drift`). `--diagram` prints the live
+// topology as a Markdown ```mermaid block instead (warnings on stderr). Exit
+// 0, or 2 when a warning is shown (single view).
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../../stacks/inventory";
@@ -15,6 +16,7 @@ import { closeAll, sshTransport } from "../../providers/transport/ssh";
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
 import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
 import { driftReport } from "./run";
+import { mermaidBlock, topologyMermaid } from "./diagramCore";
 import { ClusterStatus, clusterStatus, HostReading, parseReading, renderStatus, StackFacts, statusCommand } from "./statusCore";
 
 /** Reads every host of the stack once (in parallel) and assembles the view. */
@@ -25,7 +27,7 @@ export async function readStatus(facts: StackFacts, inv: Inventory): Promise<Clu
         return parseReading(host, await sshTransport(connectionArgs(inventoryHost(inv, host))).run(statusCommand()));
       } catch (err) {
         const error = (err instanceof Error ? err.message : String(err)).split("\n")[0];
-        return { host, error, addresses: {}, active: [], services: [] };
+        return { host, error, addresses: {}, active: [], services: [], haproxy: [] };
       }
     }),
   );
@@ -57,25 +59,33 @@ interface Options {
   json: boolean;
   watch: boolean;
   drift: boolean;
+  diagram: boolean;
   intervalSeconds: number;
 }
 
 function parseArgs(args: string[]): { name: string; opts: Options } {
   const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const name = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--interval");
-  const known = new Set(["--json", "--watch", "--drift", "--interval"]);
+  const known = new Set(["--json", "--watch", "--drift", "--interval", "--diagram"]);
   const unknown = args.filter((a) => a.startsWith("--") && !known.has(a));
   if (!name || unknown.length) {
     throw new Error(
-      `usage: npm run status -- <stack> [--json] [--watch [--interval SECONDS]] [--drift]${unknown.length ? ` (unknown: ${unknown.join(" ")})` : ""}`,
+      `usage: npm run status -- <stack> [--json | --diagram] [--watch [--interval SECONDS]] [--drift]${unknown.length ? ` (unknown: ${unknown.join(" ")})` : ""}`,
     );
   }
+  if (args.includes("--json") && args.includes("--diagram")) throw new Error("--json and --diagram exclude each other: pick one");
   const interval = Number(valueOf("--interval") ?? 2);
   if (!Number.isFinite(interval) || interval < 0.5 || interval > 3600)
     throw new Error(`--interval must be 0.5 to 3600 seconds, not ${valueOf("--interval")}`);
   return {
     name,
-    opts: { json: args.includes("--json"), watch: args.includes("--watch"), drift: args.includes("--drift"), intervalSeconds: interval },
+    opts: {
+      json: args.includes("--json"),
+      watch: args.includes("--watch"),
+      drift: args.includes("--drift"),
+      diagram: args.includes("--diagram"),
+      intervalSeconds: interval,
+    },
   };
 }
 
@@ -89,10 +99,21 @@ async function main(args: string[]): Promise<number> {
   const { facts, inventory } = await stackFacts(stack);
   const drift = opts.drift ? await driftLine(stack) : undefined;
   const once = async () => ({ ...(await readStatus(facts, inventory)), ...(drift !== undefined ? { drift } : {}) });
-  const show = (s: ClusterStatus) => (opts.json ? `${JSON.stringify(s, null, 2)}\n` : renderStatus(s));
+  // The inventory's addresses put the IPVS table's real servers on their hosts in the diagram.
+  const addresses = Object.fromEntries(
+    Object.keys(facts.roles).map((h) => [h, Object.values(inventory.hosts[h]?.addresses ?? {}).map((cidr) => cidr.split("/")[0])]),
+  );
+  const diagram = (s: ClusterStatus) =>
+    mermaidBlock(topologyMermaid(facts, s, { addresses })) + (s.drift !== undefined ? `\ndrift: ${s.drift}\n` : "");
+  const show = (s: ClusterStatus) => (opts.json ? `${JSON.stringify(s, null, 2)}\n` : opts.diagram ? diagram(s) : renderStatus(s));
+  // With --diagram stdout holds the Markdown alone; the warnings go to stderr, after it.
+  const warn = (s: ClusterStatus) => {
+    if (opts.diagram) for (const w of s.warnings) process.stderr.write(`!! ${w}\n`);
+  };
   if (!opts.watch) {
     const s = await once();
     process.stdout.write(show(s));
+    warn(s);
     return s.warnings.length ? 2 : 0;
   }
   const tty = process.stdout.isTTY && !opts.json;
@@ -100,9 +121,11 @@ async function main(args: string[]): Promise<number> {
     void closeAll().finally(() => process.exit(0));
   });
   for (;;) {
-    const text = show(await once());
+    const s = await once();
+    const text = show(s);
     // In a terminal: home, clear, redraw. Otherwise one plain block per refresh.
     process.stdout.write(tty ? `\x1b[H\x1b[2J${text}` : `${text}\n`);
+    warn(s);
     await new Promise((r) => setTimeout(r, opts.intervalSeconds * 1000));
   }
 }
