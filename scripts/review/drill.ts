@@ -33,6 +33,8 @@ import {
 } from "./drillCore";
 
 const STOP_FILE = "/tmp/pulumi-lvs-drill-stop";
+/** How long the request stream outlives its planned end if nothing stops it (this process died). */
+const SAFETY_S = 120;
 /** How long the drill waits, after the restore, for the stack to be as it found it. */
 const SETTLE_S = 90;
 
@@ -148,8 +150,12 @@ export async function runDrill(
     [...new Set(facts.vrrp.flatMap((g) => g.members.map((m) => m.host)))].map((h) => [h, transport(h)] as const),
   );
   const now = await clientClock(client);
+  // The phases: requests alone, the fault, then requests after the restore. The fault's and the restore's
+  // commands take their own time on top; the stream runs until the last phase is over (its own deadline,
+  // SAFETY_S later, only ends it if this process dies).
   const warmup = Math.min(5, o.durationSeconds / 4);
   const faultFor = o.durationSeconds / 2;
+  const afterFor = o.durationSeconds - warmup - faultFor;
 
   let injected = false;
   let restoredAt: number | undefined;
@@ -164,13 +170,19 @@ export async function runDrill(
     }
     restoredAt = now();
   };
-  onAbort?.(restore);
+  onAbort?.(async () => {
+    try {
+      await restore();
+    } finally {
+      await client.exec(`touch ${STOP_FILE}`);
+    }
+  });
 
   await client.exec(`rm -f ${STOP_FILE}`);
   const start = now();
   log(`requests: ${o.rps}/s for ${o.durationSeconds} s from ${clientName} to ${url}`);
   const loop = client.run(
-    requestLoopCommand({ url, rps: o.rps, durationSeconds: o.durationSeconds, timeoutSeconds: 1, stopFile: STOP_FILE }),
+    requestLoopCommand({ url, rps: o.rps, durationSeconds: o.durationSeconds + SAFETY_S, timeoutSeconds: 1, stopFile: STOP_FILE }),
   );
   const polls: { t: number; holders: string[] }[] = [];
   let polling = Object.keys(members).length > 0;
@@ -191,8 +203,9 @@ export async function runDrill(
     await sleep((start + warmup - now()) * 1000);
     log(`fault on ${plan.host}: ${plan.inject}`);
     injected = true;
-    await target.run(plan.inject);
+    // The fault's time is when its command starts: the VIP may have moved before `systemctl stop` returns.
     faultAt = now();
+    await target.run(plan.inject);
     await sleep((faultAt + faultFor - now()) * 1000);
     await restore();
   } catch (err) {
@@ -201,7 +214,8 @@ export async function runDrill(
     polling = false;
     throw err;
   }
-  // The loop ends at its own deadline.
+  await sleep(((restoredAt ?? now()) + afterFor - now()) * 1000);
+  await client.run(`touch ${STOP_FILE}`);
   const out = await loop;
   const end = now();
   polling = false;

@@ -438,6 +438,9 @@ function phase(t: number, ev: DrillEvents): keyof PhaseCounts {
 }
 
 /** The drill's figures from its requests and events. Throws on no request (nothing to measure) or events out of order. */
+/** How long answers must keep coming, unbroken, for traffic to count as flowing again. */
+export const STEADY_S = 1;
+
 export function analyzeDrill(requests: RequestRecord[], ev: DrillEvents): DrillFigures {
   const times: [string, number | undefined][] = [
     ["start", ev.start],
@@ -467,13 +470,23 @@ export function analyzeDrill(requests: RequestRecord[], ev: DrillEvents): DrillF
   for (let i = 1; i < points.length; i++) longestGapSeconds = Math.max(longestGapSeconds, points[i] - points[i - 1]);
 
   const byStart = [...requests].sort((a, b) => a.start - b.start);
-  const lastFailure = byStart.filter((r) => !r.ok && r.start >= ev.faultAt).pop();
+  // Recovery: from the fault to the end of the first answer after the fault's first failure that opens a
+  // steady second (every request started in the STEADY_S after it answered, to the end of the drill at most).
+  // A failure later on (an overloaded client, the VIP moving back) counts in the availability, not here.
+  const firstFailure = byStart.find((r) => !r.ok && r.start >= ev.faultAt);
   let recoverySeconds = 0;
   let recovered = true;
-  if (lastFailure) {
-    const next = byStart.find((r) => r.ok && r.start > lastFailure.start);
-    recovered = next !== undefined;
-    recoverySeconds = (next ? next.end : ev.end) - ev.faultAt;
+  if (firstFailure) {
+    // nextFailure[i]: the start of the first failed request after the i-th (by start), Infinity when none.
+    const nextFailure = new Array<number>(byStart.length);
+    let next = Infinity;
+    for (let i = byStart.length - 1; i >= 0; i--) {
+      nextFailure[i] = next;
+      if (!byStart[i].ok) next = byStart[i].start;
+    }
+    const steady = byStart.find((r, i) => r.ok && r.start > firstFailure.start && nextFailure[i] > r.start + STEADY_S);
+    recovered = steady !== undefined;
+    recoverySeconds = (steady ? steady.end : ev.end) - ev.faultAt;
   }
 
   const counts = new Map<string, PhaseCounts>();
@@ -634,14 +647,25 @@ export function timelineSvg(r: DrillResult): string {
   const labels: string[] = [];
   for (const m of [...marks].sort((a, b) => a.t - b.t)) {
     const mx = x(m.t);
-    let row = rowEnds.findIndex((end) => end < mx);
+    const width = m.label.length * 6.5;
+    // Near the right edge the label goes left of its line, so that it is not cut off.
+    const flip = mx + 4 + width > W - 4;
+    const from = flip ? mx - 4 - width : mx;
+    let row = rowEnds.findIndex((end) => end < from);
     if (row < 0) row = rowEnds.length < 3 ? rowEnds.length : 2;
-    rowEnds[row] = mx + 6 + m.label.length * 6.5;
+    rowEnds[row] = flip ? mx + 2 : mx + 6 + width;
     const ty = top - 8 - row * 14;
     out.push(
       `<line x1="${n(mx)}" y1="${ty - 10}" x2="${n(mx)}" y2="${axisY}" stroke="${m.color}" stroke-width="2"${m.dash} class="event-line"/>`,
     );
-    labels.push(text(mx + 4, ty, m.label, `fill="${m.color}" stroke="#ffffff" stroke-width="3" paint-order="stroke" class="event"`));
+    labels.push(
+      text(
+        flip ? mx - 4 : mx + 4,
+        ty,
+        m.label,
+        `${flip ? 'text-anchor="end" ' : ""}fill="${m.color}" stroke="#ffffff" stroke-width="3" paint-order="stroke" class="event"`,
+      ),
+    );
   }
   out.push(...labels);
   // Legend.

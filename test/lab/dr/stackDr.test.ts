@@ -4,13 +4,20 @@
 // the client's requests, preview shows no change, destroy = bare state.
 // `npm run status` on dr-keepalived: the MASTER, the real servers with their
 // connection counts, and rs1 shown as taken out by its health check.
+// `npm run drill` of each fault kind on dr-keepalived, under requests.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as lab from "../../../lab/lab";
-import { gapDuring } from "../../support/load";
 import { useLabStacks } from "../../support/labStack";
 import { snapshot } from "../../../scripts/lib/snapshot";
 import { readStatus, stackFacts } from "../../../scripts/review/status";
-import { ClusterStatus, renderStatus } from "../../../scripts/review/statusCore";
+import { ClusterStatus, renderStatus, StackFacts } from "../../../scripts/review/statusCore";
+import { DrillRun, runDrill, writeReport } from "../../../scripts/review/drill";
+import type { DrillFault } from "../../../scripts/review/drillCore";
+import { runDoctor } from "../../../scripts/review/doctor";
+import type { Inventory } from "../../../stacks/inventory";
 import { closeAll } from "../../../providers/transport/ssh";
 import { answers, assertAlternates, holdsVip, projectStack, tally, until } from "../../support/stacks";
 
@@ -38,6 +45,26 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
     } finally {
       await closeAll();
     }
+  }
+
+  /** `npm run drill -- <stack> --fault F --requests-per-second 5 --duration 16 --yes`, its report written and checked. */
+  async function drillOn(facts: StackFacts, inventory: Inventory, fault: DrillFault): Promise<DrillRun> {
+    const run = await runDrill(facts, inventory, URL, { fault, rps: 5, durationSeconds: 16 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `drill-${fault}-`));
+    try {
+      const report = fs.readFileSync(writeReport(dir, run), "utf8");
+      assert.match(report, /!\[timeline\]\(timeline\.svg\)/);
+      assert.match(fs.readFileSync(path.join(dir, "timeline.svg"), "utf8"), /<svg[\s\S]*fault[\s\S]*restore/);
+      console.log(
+        `      drill ${fault} on ${run.result.host}: ${report
+          .split("\n")
+          .filter((l) => /^\| (longest gap|answered|VIP moved|traffic flowed|availability)/i.test(l))
+          .join(" ")}`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return run;
   }
 
   async function destroyToBare(name: string): Promise<void> {
@@ -91,23 +118,33 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
     console.log(renderStatus(st).replace(/^/gm, "      "));
   });
 
-  it("dr-keepalived: with requests running, stopping the master moves the VIP and requests resume; its return takes the VIP back", async () => {
-    const load = await gapDuring("client", URL, async () => {
-      lab.run("director1", "systemctl stop keepalived");
-      await until("VIP on director2", 10, () => holdsVip("director2"));
-      await new Promise((r) => setTimeout(r, 3000));
-    });
-    console.log(
-      `      master down: longest gap between answered requests ${load.gapSeconds.toFixed(2)} s (${load.ok} ok, ${load.failed} failed)`,
-    );
-    assert.ok(load.gapSeconds < 5, `requests resumed within 5 s (gap ${load.gapSeconds} s)`);
-    const back = await gapDuring("client", URL, async () => {
-      lab.run("director1", "systemctl start keepalived");
-      await until("VIP back on director1", 20, () => holdsVip("director1") && !holdsVip("director2"));
-      await new Promise((r) => setTimeout(r, 3000));
-    });
-    console.log(`      master back: longest gap ${back.gapSeconds.toFixed(2)} s (${back.ok} ok, ${back.failed} failed)`);
-    assert.ok(back.gapSeconds < 5, `requests continued while the VIP returned (gap ${back.gapSeconds} s)`);
+  it("dr-keepalived: a drill of each fault (master stopped, killed, cut off; a real server stopped) reports its figures and leaves the stack as found", async () => {
+    const { facts, inventory } = await stackFacts(ctx.stack!);
+    try {
+      for (const fault of ["master-stop", "master-kill", "link-cut", "realserver-stop"] as const) {
+        const run = await drillOn(facts, inventory, fault);
+        const f = run.result.figures;
+        assert.equal(run.notRestored, undefined, `${fault}: the stack is back as found`);
+        assert.ok(f.requests >= 60 && f.answered > f.requests / 2, `${fault}: requests went through (${f.answered}/${f.requests})`);
+        assert.equal(f.answered + f.failed, f.requests);
+        assert.ok(f.longestGapSeconds < 8, `${fault}: traffic flowed again within 8 s (longest gap ${f.longestGapSeconds} s)`);
+        if (fault === "realserver-stop") {
+          assert.equal(run.result.host, "rs1");
+          assert.equal(f.vipMoveSeconds, undefined, "the VIP stays");
+          const rs1 = f.byServer.find((b) => b.answer === "this is nginx1");
+          assert.ok(rs1 && rs1.before > 0 && rs1.after > 0, `nginx1 answered before and after: ${JSON.stringify(f.byServer)}`);
+        } else {
+          assert.equal(run.result.host, "director1", "the fault hit the MASTER");
+          assert.ok(f.vipMoveSeconds !== undefined && f.vipMoveSeconds < 8, `${fault}: the VIP moved (${f.vipMoveSeconds} s)`);
+        }
+      }
+      // As found: no drift, one MASTER (what `npm run drift` and `npm run doctor` check).
+      await ctx.stack!.preview({ expectNoChanges: true, refresh: true });
+      const doctor = await runDoctor(facts.vrrp, inventory);
+      assert.ok(doctor.healthy, doctor.text);
+    } finally {
+      await closeAll();
+    }
   });
 
   it("dr-keepalived: nginx stopped on rs1 is removed by TCP_CHECK and all requests go to nginx2; destroy = bare", async () => {
