@@ -1,11 +1,13 @@
-// `npm run bench [-- --runs N] [--scale-runs N] [--only nat-lab,dr-keepalived,scale]`:
+// `npm run bench [-- --runs N] [--scale-runs N] [--only nat-lab,dr-keepalived,scale,floor]`:
 // on the lab, times each stack's cold `up`, no-op `up`, no-op `preview`,
 // `refresh` and `destroy` through the project's CLI, and the Ansible peer's
 // cold apply, no-op apply, `--check --diff` and teardown on the same hosts,
 // interleaved run by run; checks that both leave the hosts in the same state
 // and that destroy/teardown return them to bare; then grows the `scale` stack
 // from 50 to 500 real servers. SSH connections and sessions are counted on the
-// hosts. Writes bench/results.md and bench/chart.svg.
+// hosts. Writes bench/results.md and bench/chart.svg. `floor` (not in the
+// default selection; no lab) measures the engine's floor: bench/floor.ts,
+// bench/floor-results.md.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,6 +18,7 @@ import { snapshot } from "../scripts/lib/snapshot";
 import { holdsVip, until } from "../scripts/lib/probe";
 import { projectRoot, pulumiCommand, toolchainEnv } from "../scripts/lib/toolchain";
 import { closeMasters, runPlaybook } from "./ansible";
+import { floorBench, floorOptions } from "./floor";
 import { countSince, cursors } from "./hostCounts";
 import { barChart, compare, comparisonTable, goals, goalsTable, HostCount, rowsTable, Sample, stackSvgs, summarize } from "./report";
 
@@ -386,13 +389,17 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = Date.now();
   fs.mkdirSync(WORK, { recursive: true });
-  try {
-    for (const p of PEERS) if (ONLY.includes(p.stack)) await peerBench(p);
-    if (ONLY.includes("scale")) await scaleBench();
-  } finally {
-    await lab.down();
+  // The lab parts; `--only floor` alone neither starts nor stops the lab and leaves results.md as it is.
+  if (ONLY.some((o) => o !== "floor")) {
+    try {
+      for (const p of PEERS) if (ONLY.includes(p.stack)) await peerBench(p);
+      if (ONLY.includes("scale")) await scaleBench();
+    } finally {
+      await lab.down();
+    }
+    write(startedAt, (Date.now() - t0) / 1000);
   }
-  write(startedAt, (Date.now() - t0) / 1000);
+  if (ONLY.includes("floor")) await floorBench(floorOptions(argv));
 }
 
 main().catch((err: unknown) => {

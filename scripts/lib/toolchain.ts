@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
 export const projectRoot = path.resolve(__dirname, "../..");
 
@@ -36,6 +36,32 @@ export async function pulumiCommand(env = toolchainEnv()): Promise<PulumiCommand
   } catch (err) {
     throw new Error(`the project's Pulumi CLI is missing under ${root} (run \`npm run setup\`): ${String(err)}`);
   }
+}
+
+/** A stack of the project (Pulumi.yaml at its root), through the project's CLI and environment. */
+export async function selectProjectStack(name: string): Promise<Stack> {
+  const env = toolchainEnv(name);
+  return LocalWorkspace.selectStack(
+    { stackName: name, workDir: projectRoot },
+    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
+  );
+}
+
+/**
+ * Runs a command-line tool's main: exits with its code, or prints "<name> failed: <message>" and exits 1; `cleanup`
+ * (closing SSH connections) runs either way.
+ */
+export function runCli(name: string, main: () => Promise<number>, cleanup: () => Promise<void> = async () => undefined): void {
+  main()
+    .then(async (code) => {
+      await cleanup();
+      process.exit(code);
+    })
+    .catch(async (err: unknown) => {
+      console.error(`${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      await cleanup().catch(() => undefined);
+      process.exit(1);
+    });
 }
 
 /** The versions pinned in scripts/toolchain/versions.env (KEY -> value). */

@@ -9,10 +9,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
+import { projectRoot, pulumiCommand, runCli, selectProjectStack, toolchainEnv } from "../lib/toolchain";
 import { driftReport, previewReport } from "./run";
 
-const root = path.resolve(__dirname, "../..");
+const root = projectRoot;
 
 /** Runs `fn` on the stack; a stack without state is created for it and removed after (config file restored). */
 async function withStack<T>(name: string, fn: (stack: Stack, created: boolean) => Promise<T>): Promise<T> {
@@ -50,21 +50,11 @@ async function main(cmd: string, args: string[]): Promise<number> {
     process.stdout.write(markdown);
     return 0;
   }
-  const env = toolchainEnv(name);
-  const stack = await LocalWorkspace.selectStack(
-    { stackName: name, workDir: root },
-    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
-  );
+  const stack = await selectProjectStack(name);
   const { drifts, text } = await driftReport(stack);
   process.stdout.write(text);
   return drifts.length ? 2 : 0;
 }
 
 const [cmd, ...rest] = process.argv.slice(2);
-main(cmd, rest).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`${cmd} failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runCli(cmd ?? "review", () => main(cmd, rest));

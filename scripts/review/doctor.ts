@@ -3,13 +3,11 @@
 // state and `keepalived -t`, VRRP adverts heard for 3 s, firewall rules that
 // drop VRRP, clock, IPVS table, real servers answering) and prints a table
 // with the likely cause of each failure. Exit 0 when healthy, 2 when not.
-import * as path from "node:path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../../stacks/inventory";
 import { command, quote } from "../../providers/transport/shell";
 import { closeAll, sshTransport } from "../../providers/transport/ssh";
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
-import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
+import { runCli, selectProjectStack } from "../lib/toolchain";
 import { table } from "./core";
 import { diagnose, Finding, MemberFacts } from "./diagnose";
 
@@ -79,12 +77,7 @@ export async function runDoctor(
 
 async function main(name: string | undefined): Promise<number> {
   if (!name) throw new Error("usage: npm run doctor -- <stack>");
-  const env = toolchainEnv(name);
-  const root = path.resolve(__dirname, "../..");
-  const stack = await LocalWorkspace.selectStack(
-    { stackName: name, workDir: root },
-    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
-  );
+  const stack = await selectProjectStack(name);
   const outputs = await stack.outputs();
   const groups = (outputs.vrrp?.value ?? []) as VrrpGroupDescription[];
   if (!groups.length)
@@ -96,14 +89,4 @@ async function main(name: string | undefined): Promise<number> {
   return r.healthy ? 0 : 2;
 }
 
-if (require.main === module) {
-  main(process.argv[2])
-    .then(async (code) => {
-      await closeAll();
-      process.exit(code);
-    })
-    .catch((err: unknown) => {
-      console.error(`doctor failed: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
-    });
-}
+if (require.main === module) runCli("doctor", () => main(process.argv[2]), closeAll);

@@ -12,11 +12,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { connectionArgs, groupHosts, Inventory, inventoryHost } from "../../stacks/inventory";
 import { closeAll, sshTransport } from "../../providers/transport/ssh";
 import type { Transport } from "../../providers/transport/types";
-import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
+import { runCli, selectProjectStack } from "../lib/toolchain";
 import { readStatus, stackFacts } from "./status";
 import type { ClusterStatus, StackFacts } from "./statusCore";
 import {
@@ -271,17 +270,9 @@ export function writeReport(dir: string, run: DrillRun): string {
   return file;
 }
 
-async function selectStack(name: string): Promise<Stack> {
-  const env = toolchainEnv(name);
-  return LocalWorkspace.selectStack(
-    { stackName: name, workDir: path.resolve(__dirname, "../..") },
-    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
-  );
-}
-
 async function main(argv: string[]): Promise<number> {
   const args = parseDrillArgs(argv);
-  const stack = await selectStack(args.stack);
+  const stack = await selectProjectStack(args.stack);
   const { facts, inventory } = await stackFacts(stack);
   const url = (await stack.outputs()).url?.value as string | undefined;
   if (!url) throw new Error(`stack ${args.stack} has no \`url\` output: has it been deployed?`);
@@ -322,15 +313,4 @@ async function main(argv: string[]): Promise<number> {
   return run.notRestored ? 3 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then(async (code) => {
-      await closeAll();
-      process.exit(code);
-    })
-    .catch(async (err: unknown) => {
-      console.error(`drill failed: ${err instanceof Error ? err.message : String(err)}`);
-      await closeAll();
-      process.exit(1);
-    });
-}
+if (require.main === module) runCli("drill", () => main(process.argv.slice(2)), closeAll);

@@ -9,12 +9,11 @@
 // drift (a refresh preview, as `npm run drift`). `--diagram` prints the live
 // topology as a Markdown ```mermaid block instead (warnings on stderr). Exit
 // 0, or 2 when a warning is shown (single view).
-import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { connectionArgs, defaultInventoryPath, Inventory, inventoryHost, loadInventory } from "../../stacks/inventory";
 import { closeAll, sshTransport } from "../../providers/transport/ssh";
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
-import { pulumiCommand, toolchainEnv } from "../lib/toolchain";
+import { runCli, selectProjectStack } from "../lib/toolchain";
 import { driftReport } from "./run";
 import { mermaidBlock, topologyMermaid } from "./diagramCore";
 import { ClusterStatus, clusterStatus, HostReading, parseReading, renderStatus, StackFacts, statusCommand } from "./statusCore";
@@ -91,11 +90,7 @@ function parseArgs(args: string[]): { name: string; opts: Options } {
 
 async function main(args: string[]): Promise<number> {
   const { name, opts } = parseArgs(args);
-  const env = toolchainEnv(name);
-  const stack = await LocalWorkspace.selectStack(
-    { stackName: name, workDir: path.resolve(__dirname, "../..") },
-    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
-  );
+  const stack = await selectProjectStack(name);
   const { facts, inventory } = await stackFacts(stack);
   const drift = opts.drift ? await driftLine(stack) : undefined;
   const once = async () => ({ ...(await readStatus(facts, inventory)), ...(drift !== undefined ? { drift } : {}) });
@@ -130,15 +125,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then(async (code) => {
-      await closeAll();
-      process.exit(code);
-    })
-    .catch(async (err: unknown) => {
-      console.error(`status failed: ${err instanceof Error ? err.message : String(err)}`);
-      await closeAll();
-      process.exit(1);
-    });
-}
+if (require.main === module) runCli("status", () => main(process.argv.slice(2)), closeAll);

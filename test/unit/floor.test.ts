@@ -146,8 +146,14 @@ describe("engine floor benchmark core", () => {
     assert.deepEqual(ratios(stopped, ours), [], "a run stopped at the time limit gives no ratio");
     assert.match(
       floorTable(stopped),
-      /\| up \(stopped at the time limit; 120 resources in the checkpoint\) \| 1 \| > 300\.00 \| > 300\.00 \| > 300\.00 \|/,
+      /\| up \(stopped at the time limit: 120 of 510 created\) \| 1 \| > 300\.00 \| > 300\.00 \| > 300\.00 \|/,
     );
+    const others = summarizeFloor([
+      { ...sample(500, "destroy", 1, 300), timedOut: true, done: 500 },
+      { ...sample(500, "reweight", 1, 300), timedOut: true, done: 510 },
+    ]);
+    assert.match(floorTable(others), /\| reweight \(stopped at the time limit\) \|/);
+    assert.match(floorTable(others), /\| destroy \(stopped at the time limit: 10 of 510 deleted\) \|/);
   });
 
   it("writes the report with the tables and the notes", () => {

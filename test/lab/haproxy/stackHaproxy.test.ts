@@ -66,7 +66,7 @@ describe("stack haproxy (haproxy preset, real engine)", function () {
       for (const fault of ["haproxy-stop", "master-stop", "master-kill", "link-cut", "realserver-stop"] as const) {
         // check_haproxy needs 2 failed runs, then the BACKUP 3 adverts: HAProxy's fault gets 15 s, the others 8 s.
         const slow = fault === "haproxy-stop";
-        const run = await runDrill(facts, inventory, `http://${VIP}/`, { fault, rps: 5, durationSeconds: slow ? 30 : 16 });
+        const run = await runDrill(facts, inventory, `http://${VIP}/`, { fault, rps: 2, durationSeconds: slow ? 30 : 16 });
         const f = run.result.figures;
         const svg = timelineSvg(run.result);
         console.log(
@@ -74,7 +74,7 @@ describe("stack haproxy (haproxy preset, real engine)", function () {
             `VIP moved after ${f.vipMoveSeconds?.toFixed(2) ?? "-"} s, recovery ${f.recoverySeconds.toFixed(2)} s, availability ${(100 * f.availability).toFixed(3)} %`,
         );
         assert.equal(run.notRestored, undefined, `${fault}: the stack is back as found`);
-        assert.ok(f.requests >= 60 && f.answered > f.requests / 3, `${fault}: requests went through (${f.answered}/${f.requests})`);
+        assert.ok(f.requests >= 25 && f.answered > f.requests / 3, `${fault}: requests went through (${f.answered}/${f.requests})`);
         const limit = slow ? 15 : 8;
         assert.ok(f.longestGapSeconds < limit, `${fault}: traffic flowed again within ${limit} s (longest gap ${f.longestGapSeconds} s)`);
         assert.match(svg, /this is nginx1[\s\S]*this is nginx2|this is nginx2[\s\S]*this is nginx1/, "both real servers in the timeline");
