@@ -28,6 +28,7 @@ import {
   parseDrillArgs,
   parseRequestLog,
   requestLoopCommand,
+  servedCommand,
   timelineSvg,
 } from "./drillCore";
 
@@ -244,11 +245,14 @@ export async function runDrill(
     requests,
   };
 
-  // Back as found: the same VIP holder (preemption may take a few adverts), nothing new to warn about.
+  // Back as found: the same VIP holder (preemption may take a few adverts), nothing new to warn about, and the
+  // client served through the VIP again.
   const t0 = Date.now();
   let notRestored: string | undefined;
   for (;;) {
     notRestored = sameAsFound(found, await readStatus(facts, inv));
+    if (!notRestored && (await client.exec(servedCommand(url))).code !== 0)
+      notRestored = `requests from ${clientName} through ${url} still fail`;
     if (!notRestored || Date.now() - t0 > SETTLE_S * 1000) break;
     await sleep(1000);
   }

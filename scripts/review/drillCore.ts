@@ -284,6 +284,17 @@ export function faultPlan(fault: DrillFault, facts: StackFacts, status: ClusterS
   throw unknownFault(String(fault));
 }
 
+/**
+ * The check that clients are served again after a drill: three requests in a row answered (2xx/3xx) from the
+ * client. A healed partition can leave the client's ARP entry on the former BACKUP's MAC; until it is
+ * refreshed, the VIP holder looks right and yet no request arrives.
+ */
+export function servedCommand(url: string): string {
+  if (!/^https?:\/\/\S+$/.test(url)) throw new Error(`the URL must be http(s)://... without spaces; got ${JSON.stringify(url)}`);
+  const u = quote(notOption(url, "the URL"));
+  return `for i in 1 2 3; do c=$(curl -s -o /dev/null --noproxy '*' -m 2 -w '%{http_code}' ${u}) || exit 1; case "$c" in 2??|3??) ;; *) exit 1;; esac; done`;
+}
+
 export interface RequestLoopOptions {
   url: string;
   /** Requests per second (the pace; > 0). */

@@ -29,6 +29,7 @@ import {
   parseRequestLog,
   RequestRecord,
   requestLoopCommand,
+  servedCommand,
   STEADY_S,
   timelineSvg,
   xmlEscape,
@@ -866,6 +867,13 @@ describe("drill: requestLoopCommand, run with bash and curl against a local serv
       slow.stdout,
     );
     assert.ok(slow.seconds < 2, `the loop ends at its deadline plus the last request's timeout (${slow.seconds} s)`);
+  });
+
+  it("servedCommand: 0 when three requests in a row are answered, 1 on an HTTP error or a refused connection", async () => {
+    assert.equal((await run(servedCommand(`${base}/`))).code, 0);
+    assert.equal((await run(servedCommand(`${base}/down`))).code, 1);
+    assert.equal((await run(servedCommand("http://127.0.0.1:1/"))).code, 1);
+    assert.throws(() => servedCommand("-K/etc/passwd"), /URL/);
   });
 
   it("stops before its next request once the stop file exists", async () => {
