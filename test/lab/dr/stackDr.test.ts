@@ -127,7 +127,10 @@ describe("stacks dr, dr-keepalived and keepalived-nginx (dr preset, real engine)
         assert.equal(run.notRestored, undefined, `${fault}: the stack is back as found`);
         assert.ok(f.requests >= 25 && f.answered > f.requests / 2, `${fault}: requests went through (${f.answered}/${f.requests})`);
         assert.equal(f.answered + f.failed, f.requests);
-        assert.ok(f.longestGapSeconds < 8, `${fault}: traffic flowed again within 8 s (longest gap ${f.longestGapSeconds} s)`);
+        // Traffic flowed again within 8 s of the fault. (After a healed link cut the client's ARP entry may still
+        // point at the former BACKUP for a while: those failures count in the availability, and the drill waits
+        // until the client is served again before it calls the stack as found.)
+        assert.ok(f.recovered && f.recoverySeconds < 8, `${fault}: traffic flowed again within 8 s (${f.recoverySeconds} s)`);
         if (fault === "realserver-stop") {
           assert.equal(run.result.host, "rs1");
           assert.equal(f.vipMoveSeconds, undefined, "the VIP stays");
