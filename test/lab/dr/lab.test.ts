@@ -2,6 +2,7 @@
 import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
 import { allHostsPinned, ok, reaches, usePreset, vrrpPackets } from "../../support/labChecks";
+import { holdsVip, until } from "../../support/stacks";
 
 describe("lab: preset dr", function () {
   this.timeout(600000);
@@ -19,7 +20,7 @@ describe("lab: preset dr", function () {
     ok("director1", "ipvsadm -C");
   });
 
-  it("passes VRRP multicast between the directors; cut stops it and heal restores it", () => {
+  it("passes VRRP multicast between the directors; cut stops it and heal restores it", async () => {
     const conf = [
       "vrrp_instance VI_1 {",
       "  state MASTER",
@@ -37,6 +38,8 @@ describe("lab: preset dr", function () {
       `cat > /tmp/vrrp-test.conf <<'EOF'\n${conf}\nEOF\nkeepalived -f /tmp/vrrp-test.conf -p /run/vrrp-test.pid -r /run/vrrp-test-vrrp.pid`,
     );
     try {
+      // keepalived starts in BACKUP and sends adverts once it is MASTER (three advert intervals later).
+      await until("director1 MASTER (holding the VIP)", 20, () => holdsVip("director1"));
       assert.ok(vrrpPackets("director2", 4) >= 2, "director2 sees director1's adverts");
       lab.cut("director1", "director2");
       assert.equal(vrrpPackets("director2", 4), 0, "no adverts cross a cut link");
