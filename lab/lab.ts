@@ -202,7 +202,11 @@ function hostPort(state: LabState, host: string): number {
 function labctlStartArgs(preset: LabPreset, name: string, guestPort: number): string {
   const h = preset.hosts.find((x) => x.name === name);
   if (!h) throw new Error(`preset ${preset.name} has no host ${name}`);
-  const args = [name, String(guestPort), ...h.nics.map((n) => `${n.name}=${n.bridge},${n.cidr}`)];
+  const args = [
+    name,
+    String(guestPort),
+    ...h.nics.map((n) => `${n.name}=${n.bridge},${[n.cidr, ...(n.cidr6 ? [n.cidr6] : [])].join(",")}`),
+  ];
   if (h.gateway) args.push(`gw=${h.gateway}`);
   if (h.enable?.length) args.push(`enable=${h.enable.join(",")}`);
   if (h.www) args.push(`www=${h.www}`);
@@ -639,6 +643,8 @@ function buildInventory(preset: LabPreset, state: LabState, image: LabImage): In
       hostKey: hostKeyLine(image.dir, spec.name),
       addresses: Object.fromEntries(spec.nics.map((n) => [n.name, n.cidr])),
     };
+    const v6 = spec.nics.flatMap((n) => (n.cidr6 ? [[n.name, n.cidr6] as const] : []));
+    if (v6.length) hosts[spec.name].addresses6 = Object.fromEntries(v6);
     for (const g of spec.groups) (groups[g] ??= []).push(spec.name);
   }
   return { preset: preset.name, hosts, groups };

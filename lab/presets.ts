@@ -9,6 +9,8 @@ export interface LabNic {
   bridge: "lan" | "wan";
   /** Address with prefix, e.g. 192.168.118.30/24. */
   cidr: string;
+  /** An IPv6 address with prefix on the same interface, e.g. fd00:118::30/64 (added without DAD). */
+  cidr6?: string;
 }
 
 export interface LabHostSpec {
@@ -52,18 +54,28 @@ const TOMCAT_LAB_TUNING = [
 ].join(" && ");
 
 const lan = (host: number): LabNic => ({ name: "ens33", bridge: "lan", cidr: `192.168.118.${host}/24` });
+/** The lan address with its IPv6 twin on fd00:118::/64 (the dr preset's IPv6 segment). */
+const lan46 = (host: number): LabNic => ({ ...lan(host), cidr6: `fd00:118::${host}/64` });
+const wan = (host: number): LabNic => ({ name: "ens33", bridge: "wan", cidr: `12.0.0.${host}/24` });
 
-const realServers = (): LabHostSpec[] => [
-  { name: "rs1", groups: ["realservers"], nics: [lan(30)], enable: ["nginx"], www: "this is nginx1" },
-  { name: "rs2", groups: ["realservers"], nics: [lan(40)], enable: ["nginx"], www: "this is nginx2" },
+/** rs1 and rs2 with nginx; `nic` gives each its interface from its host number (30, 40). */
+const realServers = (nic: (host: number) => LabNic = lan, gateway?: string): LabHostSpec[] => [
+  { name: "rs1", groups: ["realservers"], nics: [nic(30)], enable: ["nginx"], www: "this is nginx1", ...(gateway ? { gateway } : {}) },
+  { name: "rs2", groups: ["realservers"], nics: [nic(40)], enable: ["nginx"], www: "this is nginx2", ...(gateway ? { gateway } : {}) },
 ];
 
+/** The dr hosts, each also on fd00:118::/64 (the IPv6 DR service's segment). */
 const drHosts = (): LabHostSpec[] => [
-  { name: "director1", groups: ["directors"], nics: [lan(10)] },
-  { name: "director2", groups: ["directors"], nics: [lan(11)] },
-  { name: "client", groups: ["clients"], nics: [lan(20)] },
-  ...realServers(),
+  { name: "director1", groups: ["directors"], nics: [lan46(10)] },
+  { name: "director2", groups: ["directors"], nics: [lan46(11)] },
+  { name: "client", groups: ["clients"], nics: [lan46(20)] },
+  ...realServers(lan46),
 ];
+
+/** The router of the tun preset: forwards between its two segments (as a real network's router does). */
+const ROUTER_SETUP = [`printf 'net.ipv4.ip_forward = 1\\n' > /etc/sysctl.d/90-lab-router.conf`, `sysctl -qw net.ipv4.ip_forward=1`].join(
+  " && ",
+);
 
 export const presets: Record<string, LabPreset> = {
   nat: {
@@ -94,6 +106,18 @@ export const presets: Record<string, LabPreset> = {
       ...drHosts(),
       { name: "tomcat1", groups: ["appservers"], nics: [lan(50)], enable: ["tomcat10"], setup: TOMCAT_LAB_TUNING },
       { name: "tomcat2", groups: ["appservers"], nics: [lan(60)], enable: ["tomcat10"], setup: TOMCAT_LAB_TUNING },
+    ],
+  },
+  tun: {
+    name: "tun",
+    description:
+      "LVS-TUN: director and client on 192.168.118.0/24, the real servers on 12.0.0.0/24 behind a router (.1 / 12.0.0.1); VIP .100 left free",
+    reserved: ["192.168.118.100"],
+    hosts: [
+      { name: "router", groups: ["routers"], nics: [lan(1), { ...wan(1), name: "ens36" }], setup: ROUTER_SETUP },
+      { name: "director", groups: ["directors"], nics: [lan(10)], gateway: "192.168.118.1" },
+      { name: "client", groups: ["clients"], nics: [lan(20)] },
+      ...realServers(wan, "12.0.0.1"),
     ],
   },
   haproxy: {

@@ -18,3 +18,4 @@ export { SystemdService, type SystemdServiceArgs } from "./system/systemdService
 export { GeneratedSecret, type GeneratedSecretArgs } from "./secret/generatedSecret";
 export { NatRule, type NatRuleArgs } from "./nat/natRule";
 export { Route, type RouteArgs } from "./route/route";
+export { KernelModule, type KernelModuleArgs } from "./module/kernelModule";

@@ -19,6 +19,7 @@ import { SYSTEMD_SERVICE, SystemdService, systemdServiceProvider } from "./syste
 import { GENERATED_SECRET, GeneratedSecret, generatedSecretProvider } from "./secret/generatedSecret";
 import { NAT_RULE, NatRule, natRuleProvider } from "./nat/natRule";
 import { ROUTE, Route, routeProvider } from "./route/route";
+import { KERNEL_MODULE, KernelModule, kernelModuleProvider } from "./module/kernelModule";
 
 /** A resource class, whatever its args. */
 export type KindClass = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => LvsResource;
@@ -45,6 +46,7 @@ export const KINDS = {
   SysctlSet: entry("kernel", SysctlSet, SYSCTL_SET, sysctlSetProvider),
   NatRule: entry("kernel", NatRule, NAT_RULE, natRuleProvider),
   Route: entry("kernel", Route, ROUTE, routeProvider),
+  KernelModule: entry("kernel", KernelModule, KERNEL_MODULE, kernelModuleProvider),
   KeepalivedInstance: entry("service", KeepalivedInstance, KEEPALIVED_INSTANCE, keepalivedInstanceProvider),
   HaproxyListener: entry("service", HaproxyListener, HAPROXY_LISTENER, haproxyListenerProvider),
   NginxSite: entry("service", NginxSite, NGINX_SITE, nginxSiteProvider),

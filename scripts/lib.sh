@@ -40,7 +40,7 @@ STATE_DIR="$PROJECT_ROOT/.pulumi-state"
 # lab's values (one per topology in stacks/index.ts). Only these get the lab's
 # passphrase when the user sets none; every other stack needs the user's own
 # (export_pulumi_env). Keep this list and those files in step.
-LAB_STACKS=(nat-lab dr dr-keepalived lvs-nginx-tomcat haproxy keepalived-nginx scale)
+LAB_STACKS=(nat-lab dr dr-keepalived lvs-nginx-tomcat haproxy keepalived-nginx scale tun dr-fwmark dr-ipv6)
 # The lab's documented passphrase, for the lab's stacks only.
 LAB_PASSPHRASE="pulumi-lvs-lab"
 # The arguments of the script that sourced this file: `. lib.sh` without

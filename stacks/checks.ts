@@ -101,6 +101,42 @@ export function drSameSubnet(director: HostAddresses, nic: string, realServers: 
     );
 }
 
+/** "IPv4" or "IPv6": the family of an address; `where` prefixes the error when it is neither. */
+export function familyOf(ip: string, where?: string): "IPv4" | "IPv6" {
+  return parseIp(ip, where).kind() === "ipv4" ? "IPv4" : "IPv6";
+}
+
+/**
+ * An IPVS service forwards to real servers of its own address family (ipvsadm refuses another family but for a
+ * tunnel): each real server's address (the one the director forwards to) must be the VIP's family.
+ */
+export function vipFamilyMatches(vip: string, realServers: { name: string; address: string }[]): string[] {
+  const want = familyOf(vip, "the VIP");
+  return realServers.flatMap((rs) => {
+    const got = familyOf(rs.address, `real server ${rs.name}`);
+    if (got === want) return [];
+    const how = want === "IPv6" ? "its inventory `addresses6` (interface: address/prefix)" : "its inventory `addresses`";
+    return [
+      `the VIP ${vip} is ${want} but real server ${rs.name}'s address ${rs.address} is ${got}; an IPVS service forwards within its address family: give ${rs.name} an ${want} address in ${how}, or pick an ${got} VIP`,
+    ];
+  });
+}
+
+/**
+ * The VIP's prefix on the director is not broader than the director's segment on `nic` (the segment's prefix or
+ * longer, up to a host prefix): a broader one adds an on-link route that claims addresses off the segment.
+ */
+export function vipPrefixOnSegment(vip: string, prefix: number, director: HostAddresses, nic: string): string[] {
+  const cidr = director.addresses[nic];
+  if (!cidr) return [];
+  const [net, bits] = parseCidr(cidr, `director ${director.name} ${nic}`);
+  const v = parseIp(vip, "the VIP");
+  if (v.kind() !== net.kind() || prefix >= bits) return [];
+  return [
+    `the VIP ${vip}/${prefix} on director ${director.name} ${nic} is broader than its segment ${cidr}: its on-link route would claim addresses off the segment; give the VIP the segment's prefix ${bits} or ${v.kind() === "ipv4" ? 32 : 128} (vipPrefix)`,
+  ];
+}
+
 export interface VrrpPeer {
   host: string;
   state: "MASTER" | "BACKUP";
@@ -137,4 +173,28 @@ export function vrrpPair(peers: VrrpPeer[]): string[] {
 /** Throws every failure at once, prefixed with the stack's name. */
 export function assertTopology(stack: string, failures: string[]): void {
   if (failures.length) throw new Error(`stack ${stack}: refusing to touch any host:\n  - ${failures.join("\n  - ")}`);
+}
+
+/** The largest firewall mark (32 bits; 0 is no mark) and the most ports one iptables multiport match takes. */
+const MAX_FWMARK = 4294967295;
+const MAX_MULTIPORT = 15;
+
+/**
+ * A firewall-mark service: its mark 1..4294967295, and 1 to 15 distinct ports 1..65535 (the VIP's ports the
+ * director's one MARK rule matches with `-m multiport --dports`).
+ */
+export function fwmarkService(mark: number, ports: number[]): string[] {
+  const out: string[] = [];
+  if (!Number.isInteger(mark) || mark < 1 || mark > MAX_FWMARK)
+    out.push(`the firewall mark must be an integer 1..${MAX_FWMARK} (0 is no mark); got ${mark}`);
+  if (ports.length < 1 || ports.length > MAX_MULTIPORT)
+    out.push(
+      `a firewall-mark service groups 1 to ${MAX_MULTIPORT} ports (one iptables multiport match); got ${ports.length} (${ports.join(", ")})`,
+    );
+  const bad = ports.filter((p) => !Number.isInteger(p) || p < 1 || p > 65535);
+  if (bad.length) out.push(`the firewall-mark service's ports must be integers 1..65535; got ${bad.join(", ")}`);
+  const twice = [...new Set(ports.filter((p, i) => ports.indexOf(p) !== i))];
+  if (twice.length)
+    out.push(`the firewall-mark service's ports must be distinct; got ${twice.join(", ")} more than once (${ports.join(", ")})`);
+  return out;
 }

@@ -236,3 +236,41 @@ export const CHECK_KEYS = {
     max: 100,
   },
 } as const satisfies Record<string, KeySpec>;
+
+/** The keys of a firewall-mark service: the mark, the ports it groups on the VIP and its persistence timeout. */
+export const FWMARK_KEYS = {
+  fwmark: {
+    key: "fwmark",
+    type: "integer",
+    description: "the firewall mark the director's MARK rule sets on the VIP's ports and the IPVS service takes (ipvsadm -f)",
+    default: 1,
+    min: 1,
+    max: 4294967295,
+  },
+  ports: {
+    key: "ports",
+    type: "integers",
+    description: "the VIP's TCP ports grouped into the one firewall-mark service (1 to 15, distinct; each real server serves every one)",
+    default: [80, 8080],
+    min: 1,
+    max: 65535,
+  },
+  persistence: {
+    key: "persistence",
+    type: "integer",
+    description: "seconds one client's connections, to any of the ports, go to the same real server (ipvsadm -p)",
+    default: 60,
+    min: 1,
+    max: 2678400,
+  },
+} as const satisfies Record<string, KeySpec>;
+
+/** The keys of an LVS-DR service on an IPv6 VIP (dr-ipv6): the DR keys; the VIP's prefix on the director defaults to 64. */
+export const DR_IPV6_KEYS = {
+  ...DR_KEYS,
+  vipPrefix: {
+    ...COMMON_KEYS.vipPrefix,
+    description: "prefix length of the IPv6 VIP on the director's interface: the segment's (64) or 128, not broader than the segment",
+    default: 64,
+  },
+} as const satisfies Record<string, KeySpec>;

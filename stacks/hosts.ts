@@ -3,6 +3,7 @@
 // stack config `pulumi-lvs:inventory` (default: the running lab's). The SSH key
 // is the inventory's key file, or the secret `pulumi-lvs:privateKey` when set;
 // the connection gets the host's ProxyJump (`jump`) and become (`sudo`).
+import { isIPv6 } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { isUnicast } from "../providers/common/check";
 import { quote } from "../providers/transport/shell";
@@ -25,6 +26,8 @@ export interface Host {
   connection: pulumi.Output<ConnectionArgs>;
   /** nic -> address/prefix, e.g. eth0 -> 192.0.2.30/24. */
   addresses: Record<string, string>;
+  /** nic -> IPv6 address/prefix (the inventory's `addresses6`), e.g. eth0 -> 2001:db8::30/64; absent when it gives none. */
+  addresses6?: Record<string, string>;
   /** The host's public key line, when the inventory gives it (`host_key`). */
   hostKey?: string;
   /** Where SSH reaches it (ansible_host): its address on real machines, 127.0.0.1 for the lab's forwarded ports. */
@@ -53,6 +56,18 @@ export interface ClusterHost {
    */
   addresses?: Record<string, string>;
   /**
+   * nic -> IPv6 address/prefix, e.g. eth0 -> 2001:db8::30/64 (an inventory's `addresses6`). Plain, as `addresses`: an
+   * IPv6 service's checks read them at preview. Default: none. Only checked, and read for the IPv6 address of the host
+   * (clusterAddress6): a change updates what derives from it.
+   */
+  addresses6?: Record<string, string>;
+  /**
+   * The IPv6 address other hosts reach it by; may be an Output. Default: its `addresses6` entry on the component's
+   * interface, else its first `addresses6` entry, else `address` when that is a plain IPv6 address. A change replaces
+   * what names it (an IPv6 service's real server).
+   */
+  address6?: pulumi.Input<string>;
+  /**
    * The address other hosts reach it by; may be an Output (a cloud VM's private IP). Default: its address on the
    * component's interface, else its first `addresses` entry, else `sshHost`. A change replaces what names it (an
    * IPVS real server, a VRRP member's peers) and updates the rest.
@@ -70,6 +85,27 @@ export function clusterAddress(h: ClusterHost, nic?: string): pulumi.Input<strin
   const addresses = h.addresses ?? {};
   if (h.address !== undefined && !(nic && addresses[nic])) return h.address;
   return addressOf({ name: h.name, addresses, sshHost: h.sshHost }, nic);
+}
+
+/**
+ * The IPv6 address of a component's host: its `addresses6` entry on `nic` when it has one; else its `address6`;
+ * else its first `addresses6` entry; else its `address` when that is a plain IPv6 address; else undefined (nothing
+ * says the host has one: an IPv6 service's family check then names it).
+ */
+export function clusterAddress6(h: ClusterHost, nic?: string): pulumi.Input<string> | undefined {
+  const addresses6 = h.addresses6 ?? {};
+  const cidr = (nic && addresses6[nic]) || (h.address6 === undefined ? Object.values(addresses6)[0] : undefined);
+  if (cidr) return cidr.split("/")[0];
+  if (h.address6 !== undefined) return h.address6;
+  return typeof h.address === "string" && isIPv6(h.address) ? h.address : undefined;
+}
+
+/** What an IPv6 service's checks know of a host at preview: its `addresses6`, and its `address6` when that is plain. */
+export function knownAddresses6(h: Pick<ClusterHost, "name" | "addresses6" | "address6" | "address">): HostAddresses {
+  const addresses = { ...(h.addresses6 ?? {}) };
+  const plain = typeof h.address6 === "string" ? h.address6 : typeof h.address === "string" && isIPv6(h.address) ? h.address : undefined;
+  if (plain !== undefined) addresses[ADDRESS_KEY] = plain;
+  return { name: h.name, addresses };
 }
 
 /** What the topology checks know of a host at preview: its `addresses`, and its `address` when that is plain. */
@@ -134,7 +170,15 @@ export function hostsFromConfig(): HostSource {
       const connection = key
         ? pulumi.secret(key.apply((privateKey): ConnectionArgs => hostConnection(h, privateKey)))
         : pulumi.secret(connectionArgs(h));
-      return { name, connection, addresses: h.addresses, hostKey: h.hostKey, sshHost: h.sshHost, ssh: sshCommand(h) };
+      return {
+        name,
+        connection,
+        addresses: h.addresses,
+        ...(h.addresses6 ? { addresses6: h.addresses6 } : {}),
+        hostKey: h.hostKey,
+        sshHost: h.sshHost,
+        ssh: sshCommand(h),
+      };
     },
   };
 }

@@ -5,12 +5,15 @@
 // lab's stacks are named after their topology (Pulumi.<name>.yaml holds the
 // lab's values). The names are an interface: users and tests rely on them.
 import { dr } from "./dr";
+import { drFwmark } from "./drFwmark";
+import { drIpv6 } from "./drIpv6";
 import { drKeepalived } from "./drKeepalived";
 import { haproxy } from "./haproxy";
 import { keepalivedNginx } from "./keepalivedNginx";
 import { lvsNginxTomcat } from "./lvsNginxTomcat";
 import { natLab } from "./natLab";
 import { scale } from "./scale";
+import { tun } from "./tun";
 import { KeySpec } from "./config";
 import { GroupSpec, TopologyContext } from "./topology";
 
@@ -36,4 +39,7 @@ export const stacks: Record<string, StackEntry> = {
   haproxy,
   scale,
   "keepalived-nginx": keepalivedNginx,
+  "dr-ipv6": drIpv6,
+  "dr-fwmark": drFwmark,
+  tun,
 };

@@ -5,6 +5,7 @@
 // one by hand (docs/inventory.md). It lives with the stacks (not in lab/)
 // because the stacks read it.
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
@@ -44,6 +45,11 @@ export interface InventoryHost {
   hostKey?: string;
   /** Interface name -> address/prefix inside the host, e.g. eth0 -> 192.0.2.30/24. */
   addresses: Record<string, string>;
+  /**
+   * Interface name -> IPv6 address/prefix inside the host, e.g. eth0 -> 2001:db8::30/64 (the host var `addresses6`),
+   * for IPv6 services; absent when the inventory gives none. Each value is checked to be IPv6 when the inventory is read.
+   */
+  addresses6?: Record<string, string>;
   /** From ansible_ssh_common_args / ansible_ssh_extra_args (-J or -o ProxyJump=). */
   jump?: InventoryJump;
   /** ansible_become: true (sudo without a password). */
@@ -91,6 +97,7 @@ export function renderInventory(inv: Inventory): string {
       host_key_sha256: h.hostKeySha256,
       ...(h.hostKey ? { host_key: h.hostKey } : {}),
       addresses: h.addresses,
+      ...(h.addresses6 && Object.keys(h.addresses6).length ? { addresses6: h.addresses6 } : {}),
     };
   }
   const children: Record<string, unknown> = {};
@@ -639,6 +646,24 @@ function hostVars(m: Model, name: string): Record<string, unknown> {
   return Object.assign(v, m.hosts.get(name)!.vars);
 }
 
+/**
+ * The host var `addresses6`: a map of interface name to IPv6 address/prefix (2001:db8::30/64), as `addresses` is for
+ * IPv4; anything else is an error naming the host, the interface and the value.
+ */
+function ipv6Addresses(value: unknown, where: string): Record<string, string> {
+  if (!isMap(value))
+    throw new Error(`${where}: addresses6 must be a map of interface name to IPv6 address/prefix, e.g. eth0: 2001:db8::30/64`);
+  for (const [nic, cidr] of Object.entries(value)) {
+    const m = typeof cidr === "string" ? /^([^/%]+)\/(0|[1-9]\d{0,2})$/.exec(cidr) : null;
+    if (!m || !net.isIPv6(m[1]) || Number(m[2]) > 128) {
+      throw new Error(
+        `${where}: addresses6.${nic} must be an IPv6 address/prefix (prefix 0..128, no zone), e.g. 2001:db8::30/64; got ${JSON.stringify(cidr)}`,
+      );
+    }
+  }
+  return value as Record<string, string>;
+}
+
 function resolveHost(m: Model, name: string): InventoryHost {
   const v = hostVars(m, name);
   const where = `${m.source}: host ${name}`;
@@ -649,6 +674,7 @@ function resolveHost(m: Model, name: string): InventoryHost {
   if (!isMap(addresses) || Object.values(addresses).some((a) => typeof a !== "string")) {
     throw new Error(`${where}: addresses must be a map of interface name to address/prefix`);
   }
+  const addresses6 = v.addresses6 === undefined || v.addresses6 === null ? undefined : ipv6Addresses(v.addresses6, where);
   const host: InventoryHost = {
     name,
     groups: [...hostGroups(m, name)].sort(),
@@ -657,6 +683,7 @@ function resolveHost(m: Model, name: string): InventoryHost {
     hostKeySha256: pin === undefined || pin === null ? "" : str(pin, `${where}: host_key_sha256`),
     hostKey: v.host_key === undefined ? undefined : str(v.host_key, `${where}: host_key`).trim(),
     addresses: addresses as Record<string, string>,
+    ...(addresses6 ? { addresses6 } : {}),
     vars: v,
     source: m.source,
   };

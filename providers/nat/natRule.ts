@@ -1,7 +1,8 @@
 // NatRule: one rule in iptables' nat table (the seed's SNAT for the inside
-// net), marked with the comment pulumi-lvs:<name> and put back at boot by a
-// systemd oneshot unit (persist: false keeps it live only, as a hand-typed
-// `iptables -t nat -A` leaves one).
+// net), or, with target MARK, in its mangle table (the firewall mark that an
+// fwmark IPVS service groups ports by), marked with the comment
+// pulumi-lvs:<name> and put back at boot by a systemd oneshot unit (persist:
+// false keeps it live only, as a hand-typed `iptables -t nat -A` leaves one).
 //
 // Fields (which replace, which update in place): NAT_RULE below; a
 // replacement deletes first when the name, and so the comment and the boot
@@ -27,10 +28,13 @@ export interface NatRuleArgs {
    * pulumi-lvs-nat-<name>.service. Required.
    */
   name: pulumi.Input<string>;
-  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT). Required. */
+  /** POSTROUTING (SNAT, MASQUERADE) or PREROUTING (DNAT, MARK). Required. */
   chain: pulumi.Input<"POSTROUTING" | "PREROUTING">;
-  /** SNAT, MASQUERADE (POSTROUTING) or DNAT (PREROUTING). Required. */
-  target: pulumi.Input<"SNAT" | "MASQUERADE" | "DNAT">;
+  /**
+   * SNAT, MASQUERADE (POSTROUTING) or DNAT (PREROUTING), in the nat table; MARK (PREROUTING) in the mangle table,
+   * which sets `mark` on the packets it matches (`-j MARK --set-mark <mark>`). Required.
+   */
+  target: pulumi.Input<"SNAT" | "MASQUERADE" | "DNAT" | "MARK">;
   /** Source IPv4 address or CIDR (-s). Default: none (any source). */
   source?: pulumi.Input<string>;
   /** Destination IPv4 address or CIDR (-d). Default: none (any destination). */
@@ -39,12 +43,22 @@ export interface NatRuleArgs {
   outInterface?: pulumi.Input<string>;
   /** Incoming interface (-i), PREROUTING only. Default: none (any interface). */
   inInterface?: pulumi.Input<string>;
-  /** tcp or udp; needed with port and with a port in `to`. Default: none (any protocol). */
+  /** tcp or udp; needed with port, ports and a port in `to`. Default: none (any protocol). */
   protocol?: pulumi.Input<"tcp" | "udp">;
-  /** Destination port (--dport). Default: none (any port). Only with protocol. */
+  /** Destination port (--dport). Default: none (any port). Only with protocol; not with ports. */
   port?: pulumi.Input<number>;
+  /**
+   * Destination ports (`-m multiport --dports 80,8080`): 1 to 15 distinct ports 1..65535, in the order given. Default:
+   * none (any port). Only with protocol; not with port.
+   */
+  ports?: pulumi.Input<pulumi.Input<number>[]>;
   /** SNAT --to-source / DNAT --to-destination: IPv4[:port]. Required for SNAT and DNAT; refused for MASQUERADE. */
   to?: pulumi.Input<string>;
+  /**
+   * The firewall mark MARK sets (`--set-mark`), 1..4294967295: an IpvsService with protocol fwmark and this fwmark
+   * takes the marked packets. Required for MARK; refused for the other targets.
+   */
+  mark?: pulumi.Input<number>;
   /**
    * Put it back at boot (a systemd unit). false: live only, as a hand-typed `iptables -t nat -A` rule is; a missing
    * unit is then no drift. Turning it on later installs the unit in place, turning it off removes the unit and keeps
@@ -72,7 +86,7 @@ export const NAT_RULE = defineKind<Props>({
   type: "NatRule",
   id: (p) => `${targetOf(p.connection)}/nat/${normalizeNat(p).name}`,
   fields: {
-    replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "to"],
+    replace: ["name", "chain", "target", "source", "destination", "outInterface", "inInterface", "protocol", "port", "ports", "to", "mark"],
     update: ["persist"],
     output: ["present", "persisted"],
   },
@@ -104,7 +118,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
     const m = /exit=(\d+)\s*$/.exec(checked);
     const code = m ? Number(m[1]) : -1;
     const said = m ? checked.slice(0, m.index) : checked;
-    // -C exits 1 when the rule (or the nat table) is missing; anything else is an error.
+    // -C (in the rule's table: nat, or mangle for MARK) exits 1 when the rule (or the table) is missing; anything else is an error.
     if (code !== 0 && (code !== 1 || /permission denied|must be root/i.test(said))) throw commandError(t.target, probe, code, said);
     // Even when neither the rule nor the unit exists the id stays: the
     // resource is reported as drift and `up` puts it back.
@@ -127,7 +141,7 @@ export const natRuleProvider = kindProvider<Props>(NAT_RULE, {
   },
 });
 
-/** A rule in iptables' nat table, persisted across reboots (unless persist is false). */
+/** A rule in iptables' nat table (mangle for MARK), persisted across reboots (unless persist is false). */
 export class NatRule extends LvsResource {
   /** Refresh: is the rule in the kernel? */
   declare readonly present: pulumi.Output<boolean>;

@@ -16,6 +16,8 @@ export interface VipSpec {
   hostRoute: boolean;
   /** Send gratuitous ARP after adding (IPv4, not on lo). */
   gratuitousArp: boolean;
+  /** Set the interface up first (`ifconfig tunl0 VIP up`): a tunnel's fallback device starts down. */
+  linkUp: boolean;
 }
 
 export function checkVip(i: Record<string, unknown>): CheckFailure[] {
@@ -38,6 +40,7 @@ export function checkVip(i: Record<string, unknown>): CheckFailure[] {
   }
   c.bool("hostRoute", i.hostRoute);
   c.bool("gratuitousArp", i.gratuitousArp);
+  c.bool("linkUp", i.linkUp);
   c.bool("persist", i.persist);
   if (i.gratuitousArp === true && i.interface === "lo")
     c.fail("gratuitousArp", "gratuitousArp makes no sense on lo (DR real servers must not announce the VIP)");
@@ -53,15 +56,17 @@ export function normalizeVip(i: Partial<VipSpec>): VipSpec {
     ...(i.label !== undefined ? { label: i.label } : {}),
     hostRoute: i.hostRoute ?? false,
     gratuitousArp: i.gratuitousArp ?? false,
+    linkUp: i.linkUp ?? false,
   };
 }
 
 export function addCommand(v: VipSpec): string {
   notOption(v.interface, "interface");
   if (v.label !== undefined) notOption(v.label, "label");
-  const cmds = [
+  const cmds = v.linkUp ? [`ip link set dev ${command(v.interface)} up`] : [];
+  cmds.push(
     `ip addr replace ${command(`${v.address}/${v.prefix}`)} dev ${command(v.interface)}${v.label ? ` label ${command(v.label)}` : ""}`,
-  ];
+  );
   if (v.hostRoute)
     cmds.push(`ip route replace ${command(`${v.address}/${v.address.includes(":") ? 128 : 32}`)} dev ${command(v.interface)}`);
   if (v.gratuitousArp && !v.address.includes(":"))

@@ -33,6 +33,11 @@ export interface VipAliasArgs {
   /** Send gratuitous ARP when adding. Default false. */
   gratuitousArp?: pulumi.Input<boolean>;
   /**
+   * Set the interface up before adding the address, as `ifconfig tunl0 VIP up` does (an LVS-TUN real server's tunl0
+   * starts down). Default false: the interface is left as it is. Deleting the address leaves the interface up.
+   */
+  linkUp?: pulumi.Input<boolean>;
+  /**
    * Put it back at boot (a systemd unit). false: live only, as a hand-built one (`ifconfig ens33:0 VIP`) is; a missing
    * unit is then no drift. Turning it on later installs the unit in place, turning it off removes the unit and keeps the
    * address. Default true.
@@ -58,7 +63,7 @@ export const VIP_ALIAS = defineKind<Props>({
   },
   fields: {
     replace: ["address", "prefix", "interface", "label"],
-    update: ["hostRoute", "gratuitousArp", "persist"],
+    update: ["hostRoute", "gratuitousArp", "linkUp", "persist"],
     output: ["assigned", "persisted"],
   },
   file: __filename,

@@ -1,12 +1,18 @@
 // LVS-DR with one director (the seed's DR topology): the VIP as an alias on
 // the director's interface, the DR sysctls, an IPVS service and one `route`
-// (-g) real server per host, each prepared with drRealServer.
+// (-g) real server per host, each prepared with drRealServer. With `fwmark`,
+// the service is a firewall-mark service (ipvsadm -f) that groups several of
+// the VIP's ports, marked by a MARK rule in the director's mangle table.
 import * as pulumi from "@pulumi/pulumi";
-import { IpvsRealServer, IpvsService, SysctlSet, VipAlias } from "../../providers";
-import { drSameSubnet, HostAddresses } from "../checks";
+import { IpvsRealServer, IpvsService, NatRule, SysctlSet, VipAlias } from "../../providers";
+import type { ServiceKey } from "../../providers/ipvs/model";
+import { drSameSubnet, fwmarkService, HostAddresses } from "../checks";
 import { ClusterHost, clusterAddress } from "../hosts";
 import { drDirectorSysctls, drRealServer } from "./drRealServer";
 import { checkedVip } from "./known";
+import { isIPv6 } from "node:net";
+import { vipFamilyMatches, vipPrefixOnSegment } from "../checks";
+import { clusterAddress6 } from "../hosts";
 
 export interface DrClusterArgs {
   /** The director: it holds the VIP and the IPVS table. Required. Another host replaces the director's resources. */
@@ -17,7 +23,10 @@ export interface DrClusterArgs {
   vip: pulumi.Input<string>;
   /** Prefix of the VIP alias on the director. Default 32. A change replaces the alias. */
   vipPrefix?: pulumi.Input<number>;
-  /** The service's TCP port (DR keeps it: the real servers listen on it too). Default 80. A change replaces the service and its real servers. */
+  /**
+   * The service's TCP port (DR keeps it: the real servers listen on it too). Default 80. A change replaces the service
+   * and its real servers. Not with `fwmark` (its ports say which ports the service takes).
+   */
   port?: pulumi.Input<number>;
   /** IPVS scheduler (rr, wrr, lc, ...). Default rr. Updated in place. */
   scheduler?: pulumi.Input<string>;
@@ -33,6 +42,35 @@ export interface DrClusterArgs {
   }[];
   /** Other hosts whose addresses the VIP must not be (clients, ...); only checked. Default none. */
   otherHosts?: HostAddresses[];
+  /**
+   * The service's address family. "ipv6": the VIP on `nic` without a label (prefix `vipPrefix`, default 64) after the
+   * IPv6 director sysctls (`90-lvs-dr6`: no forwarding, no DAD on `nic`); on each real server the VIP on lo as /128
+   * after `net.ipv6.conf.lo.disable_ipv6=0` (`90-lvs-dr6-rs`; an address on lo is never announced on another
+   * interface, so no ND sysctl is needed); each real server reached at its IPv6 address (clusterAddress6 on `nic`).
+   * Checked: every real server's address is the VIP's family and on the director's IPv6 segment on `nic`; no fwmark.
+   * Default: "ipv6" when the VIP is a plain IPv6 address, else "ipv4". A change replaces every resource.
+   */
+  family?: "ipv4" | "ipv6";
+  /**
+   * One firewall-mark service for several TCP ports of the VIP instead of the VIP:port service: the director marks
+   * `-d VIP -p tcp -m multiport --dports <ports>` with `mark` (a NatRule `<name>-mark` in iptables' mangle table,
+   * PREROUTING) and the IPVS service is `-f <mark>`; `port` is not used. Default: none (a TCP service on VIP:port).
+   * A change of the mark replaces the rule, the service and its real servers; a change of the ports replaces the rule.
+   */
+  fwmark?: DrFwmark;
+  /**
+   * Persistence timeout of the service in seconds (-p): a client's connections, to any of an fwmark service's ports,
+   * go to the same real server for this long. Default: not persistent. Updated in place.
+   */
+  persistence?: pulumi.Input<number>;
+}
+
+/** The firewall mark and the ports of a DrCluster's fwmark service. */
+export interface DrFwmark {
+  /** The mark, 1..4294967295. Required. A change replaces the MARK rule, the service and its real servers. */
+  mark: pulumi.Input<number>;
+  /** The VIP's TCP ports it groups: 1 to 15, distinct, 1..65535. Required. A change replaces the MARK rule. */
+  ports: pulumi.Input<number[]>;
 }
 
 /** A real server of a cluster, as the cluster registers it. */
@@ -53,21 +91,34 @@ export interface ClusterRealServer {
  * call it first, so that a bad cluster is refused before anything registers.
  */
 export function checkDrCluster(name: string, args: DrClusterArgs): pulumi.Input<string> {
+  if (drFamily(args) === "ipv6") return checkDrCluster6(name, args);
   const d = args.director;
   const rss = args.realServers.map((r) => r.host);
-  return checkedVip(name, args.vip, [d, ...rss, ...(args.otherHosts ?? [])], (_v, known) =>
-    d.addresses?.[args.nic] ? drSameSubnet(known[0], args.nic, known.slice(1, 1 + rss.length)) : [],
-  );
+  const fw = args.fwmark;
+  // The mark and ports when given as plain values (else the MARK rule's own check refuses bad ones).
+  const fwFailures =
+    fw && typeof fw.mark === "number" && Array.isArray(fw.ports) && fw.ports.every((p) => typeof p === "number")
+      ? [
+          ...fwmarkService(fw.mark, fw.ports),
+          ...(args.port !== undefined
+            ? [`port ${String(args.port)} is not used by a firewall-mark service; give its ports in fwmark.ports`]
+            : []),
+        ]
+      : [];
+  return checkedVip(name, args.vip, [d, ...rss, ...(args.otherHosts ?? [])], (_v, known) => [
+    ...(d.addresses?.[args.nic] ? drSameSubnet(known[0], args.nic, known.slice(1, 1 + rss.length)) : []),
+    ...fwFailures,
+  ]);
 }
 
 /**
  * LVS-DR with one director. Outputs: `vip`, `port`, `director`, `service` and
- * `realServers`; every child is parented to the cluster.
+ * `realServers` (and `markRule` with `fwmark`); every child is parented to the cluster.
  */
 export class DrCluster extends pulumi.ComponentResource {
   /** The VIP. */
   readonly vip: pulumi.Output<string>;
-  /** The service's port. */
+  /** The service's port (80, unused, with `fwmark`). */
   readonly port: pulumi.Output<number>;
   /** The IPVS service on the VIP, on the director. */
   readonly service: IpvsService;
@@ -75,6 +126,8 @@ export class DrCluster extends pulumi.ComponentResource {
   readonly director: string;
   /** The real servers, in the order given. */
   readonly realServers: pulumi.Output<ClusterRealServer[]>;
+  /** With `fwmark`: the director's MARK rule (`<name>-mark`). */
+  readonly markRule?: NatRule;
 
   constructor(name: string, args: DrClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything registers: a bad topology fails the preview with its own message.
@@ -83,6 +136,22 @@ export class DrCluster extends pulumi.ComponentResource {
     const nic = args.nic;
     const d = args.director;
     const port = args.port ?? 80;
+    if (drFamily(args) === "ipv6") {
+      const v6 = declareDrIpv6(this, name, args, vip, port);
+      this.service = v6.service;
+      this.realServers = v6.realServers;
+      this.vip = pulumi.output(vip);
+      this.port = pulumi.output(port);
+      this.director = d.name;
+      this.registerOutputs({
+        vip: this.vip,
+        port: this.port,
+        director: this.director,
+        service: this.service,
+        realServers: this.realServers,
+      });
+      return;
+    }
     const sysctls = new SysctlSet(
       `${name}-director-sysctls`,
       { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) },
@@ -93,14 +162,38 @@ export class DrCluster extends pulumi.ComponentResource {
       { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
       { parent: this, dependsOn: [sysctls] },
     );
+    const fw = args.fwmark;
+    // The rule's name is its comment (pulumi-lvs:<name>-mark) and its boot unit's (pulumi-lvs-nat-<name>-mark.service).
+    this.markRule = fw
+      ? new NatRule(
+          `${name}-mark`,
+          {
+            connection: d.connection,
+            name: `${name}-mark`,
+            chain: "PREROUTING",
+            target: "MARK",
+            destination: vip,
+            protocol: "tcp",
+            ports: fw.ports,
+            mark: fw.mark,
+          },
+          { parent: this },
+        )
+      : undefined;
+    const scheduler = args.scheduler ?? "rr";
+    const persistence = args.persistence !== undefined ? { persistence: args.persistence } : {};
     this.service = new IpvsService(
       `${name}-service`,
-      { connection: d.connection, address: vip, port, scheduler: args.scheduler ?? "rr" },
-      { parent: this },
+      fw
+        ? { connection: d.connection, protocol: "fwmark", fwmark: fw.mark, scheduler, ...persistence }
+        : { connection: d.connection, address: vip, port, scheduler, ...persistence },
+      { parent: this, ...(this.markRule ? { dependsOn: [this.markRule] } : {}) },
     );
-    // The service's identity, known at preview when the VIP and port are (the
+    // The service's identity, known at preview when the VIP and port (or the mark) are (the
     // service's `key` output is unknown while the service itself is updated).
-    const key = pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
+    const key: pulumi.Output<ServiceKey> = fw
+      ? pulumi.output(fw.mark).apply((fwmark) => ({ protocol: "fwmark" as const, fwmark }))
+      : pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
     for (const r of args.realServers) {
       const alias = drRealServer(name, r.host, vip, { parent: this });
       new IpvsRealServer(
@@ -122,6 +215,136 @@ export class DrCluster extends pulumi.ComponentResource {
     this.vip = pulumi.output(vip);
     this.port = pulumi.output(port);
     this.director = d.name;
-    this.registerOutputs({ vip: this.vip, port: this.port, director: this.director, service: this.service, realServers: this.realServers });
+    this.registerOutputs({
+      vip: this.vip,
+      port: this.port,
+      director: this.director,
+      service: this.service,
+      realServers: this.realServers,
+      ...(this.markRule ? { markRule: this.markRule } : {}),
+    });
   }
+}
+
+// ---------------------------------------------------------------------------
+// The IPv6 family: the same cluster (same component, same child names) on an
+// IPv6 VIP. The IPv4 path above is unchanged.
+
+/** The cluster's address family: `family` when given, else the VIP's when it is plain, else IPv4. */
+export function drFamily(args: Pick<DrClusterArgs, "vip" | "family">): "ipv4" | "ipv6" {
+  return args.family ?? (typeof args.vip === "string" && isIPv6(args.vip) ? "ipv6" : "ipv4");
+}
+
+/**
+ * The director's IPv6 sysctls for DR: no forwarding (as `net.ipv4.ip_forward=0` for IPv4), and no duplicate address
+ * detection on `nic`, so the VIP answers as soon as it is added (a tentative address is neither delivered to nor
+ * announced for a second or two; keepalived adds its IPv6 VIPs with nodad for the same reason). IPv6 sends no
+ * redirects unless it forwards.
+ */
+export function drDirectorSysctls6(nic: string): Record<string, string> {
+  return { "net.ipv6.conf.all.forwarding": "0", [`net.ipv6.conf.${nic.replace(/\./g, "/")}.accept_dad`]: "0" };
+}
+
+/**
+ * A DR real server's IPv6 sysctls: IPv6 on lo (where the VIP goes). No ND setting is needed: Linux answers a neighbour
+ * solicitation only for an address on the interface it arrived on (ndisc_recv_ns looks the target up with
+ * ipv6_get_ifaddr(..., dev, strict=1)), solicits from an address of the outgoing interface only (ndisc_solicit), and
+ * runs no DAD on lo (addrconf_dad_begin skips IFF_LOOPBACK): the VIP on lo is never announced on the segment.
+ */
+export const DR6_RS_SYSCTLS = { "net.ipv6.conf.lo.disable_ipv6": "0" };
+
+/** The address the director forwards to: the host's IPv6 address (on `nic` first), else its address (the family check names it). */
+function realServerAddress6(h: ClusterHost, nic: string): pulumi.Input<string> {
+  return clusterAddress6(h, nic) ?? clusterAddress(h);
+}
+
+/**
+ * checkDrCluster for an IPv6 cluster: the VIP is no host's IPv6 address, and every real server's address is the VIP's
+ * family and on the director's IPv6 segment on `nic` (when the director's `addresses6` give it).
+ */
+function checkDrCluster6(name: string, args: DrClusterArgs): pulumi.Input<string> {
+  const { director: d, nic } = args;
+  const rss = args.realServers.map((r) => r.host);
+  const as6 = (h: ClusterHost) => ({
+    name: h.name,
+    addresses: h.addresses6 ?? {},
+    address: h.address6 ?? (typeof h.address === "string" && isIPv6(h.address) ? h.address : undefined),
+  });
+  return checkedVip(name, args.vip, [as6(d), ...rss.map(as6), ...(args.otherHosts ?? [])], (v, known) => {
+    if (!isIPv6(v)) return [`the cluster's family is ipv6 but the VIP ${v} is IPv4`];
+    const forwarded = rss
+      .map((h) => ({ name: h.name, address: realServerAddress6(h, nic) }))
+      .filter((r): r is { name: string; address: string } => typeof r.address === "string");
+    const failures = vipFamilyMatches(v, forwarded);
+    if (args.fwmark) failures.push("an IPv6 DrCluster has no firewall-mark service; drop fwmark or use an IPv4 VIP");
+    const segment = known[0].addresses[nic];
+    if (segment) {
+      const director = { name: d.name, addresses: { [nic]: segment } };
+      const same = forwarded.filter((r) => isIPv6(r.address)).map((r) => ({ name: r.name, addresses: { [nic]: r.address } }));
+      failures.push(...drSameSubnet(director, nic, same));
+      if (typeof args.vipPrefix === "number") failures.push(...vipPrefixOnSegment(v, args.vipPrefix, director, nic));
+    } else if (d.addresses?.[nic] || d.addresses6) {
+      failures.push(
+        `director ${d.name} has no IPv6 address on ${nic} (its addresses6 has ${Object.keys(d.addresses6 ?? {}).join(", ") || "none"}); add ${nic}: <address>/<prefix> to its inventory addresses6`,
+      );
+    }
+    return failures;
+  });
+}
+
+/** The IPv6 cluster's children, parented to `cluster`, named as the IPv4 path names them. */
+function declareDrIpv6(
+  cluster: DrCluster,
+  name: string,
+  args: DrClusterArgs,
+  vip: pulumi.Input<string>,
+  port: pulumi.Input<number>,
+): { service: IpvsService; realServers: pulumi.Output<ClusterRealServer[]> } {
+  const { director: d, nic } = args;
+  const sysctls = new SysctlSet(
+    `${name}-director-sysctls`,
+    { connection: d.connection, name: "90-lvs-dr6", values: drDirectorSysctls6(nic) },
+    { parent: cluster },
+  );
+  new VipAlias(
+    `${name}-director-vip`,
+    { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 64, interface: nic },
+    { parent: cluster, dependsOn: [sysctls] },
+  );
+  const persistence = args.persistence !== undefined ? { persistence: args.persistence } : {};
+  const service = new IpvsService(
+    `${name}-service`,
+    { connection: d.connection, address: vip, port, scheduler: args.scheduler ?? "rr", ...persistence },
+    { parent: cluster },
+  );
+  const key = pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
+  for (const r of args.realServers) {
+    const rs = r.host;
+    const rsSysctls = new SysctlSet(
+      `${name}-${rs.name}-sysctls`,
+      { connection: rs.connection, name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS },
+      { parent: cluster },
+    );
+    const alias = new VipAlias(
+      `${name}-${rs.name}-vip`,
+      { connection: rs.connection, address: vip, prefix: 128, interface: "lo" },
+      { parent: cluster, dependsOn: [rsSysctls] },
+    );
+    new IpvsRealServer(
+      `${name}-${rs.name}`,
+      {
+        connection: d.connection,
+        service: key,
+        address: realServerAddress6(rs, nic),
+        method: "route",
+        weight: r.weight ?? 1,
+        gracefulDeleteTimeoutSeconds: 20,
+      },
+      { parent: cluster, dependsOn: [service, alias] },
+    );
+  }
+  const realServers = pulumi
+    .all(args.realServers.map((r) => pulumi.all([realServerAddress6(r.host, nic), r.weight ?? 1])))
+    .apply((rs) => rs.map(([address, weight], i) => ({ host: args.realServers[i].host.name, address, weight })));
+  return { service, realServers };
 }

@@ -27,6 +27,15 @@ const app = { name: "test", path: "", docBase: "/srv/app", files: { "index.jsp":
 const file = { path: "/etc/x.conf", content: "x\n" };
 const nat = { name: "snat", chain: "POSTROUTING", target: "SNAT", source: "192.168.118.0/24", outInterface: "ens36", to: "12.0.0.20" };
 const route = { destination: "default", via: "192.168.118.20" };
+const mark = {
+  name: "fwmark",
+  chain: "PREROUTING",
+  target: "MARK",
+  destination: "192.168.118.100",
+  protocol: "tcp",
+  ports: [80, 8080],
+  mark: 1,
+};
 
 /** One valid input per kind (without its connection): the base each bad input changes, and test/unit/fields.test.ts's. */
 export const VALID_ARGS: Record<KindName, Record<string, unknown>> = {
@@ -44,6 +53,7 @@ export const VALID_ARGS: Record<KindName, Record<string, unknown>> = {
   Package: { names: ["nginx"] },
   SystemdService: { unit: "nginx" },
   GeneratedSecret: { length: 16 },
+  KernelModule: { name: "ipip" },
 };
 
 const patch = (base: Record<string, unknown>, p: Record<string, unknown>) => ({ ...structuredClone(base), ...p });
@@ -416,10 +426,42 @@ export const BAD_INPUTS: BadInput[] = [
     field: "outInterface",
     allowed: /POSTROUTING/,
   },
+  {
+    kind: "NatRule",
+    what: "MARK without mark",
+    args: patch(mark, { mark: undefined }),
+    field: "mark",
+    allowed: /required for MARK.*1\.\.4294967295/,
+  },
+  { kind: "NatRule", what: "mark 0", args: patch(mark, { mark: 0 }), field: "mark", allowed: /1\.\.4294967295/ },
+  { kind: "NatRule", what: "mark with SNAT", args: patch(nat, { mark: 1 }), field: "mark", allowed: /target MARK only/ },
+  { kind: "NatRule", what: "MARK in POSTROUTING", args: patch(mark, { chain: "POSTROUTING" }), field: "target", allowed: /PREROUTING/ },
+  { kind: "NatRule", what: "to with MARK", args: patch(mark, { to: "192.168.118.30" }), field: "to", allowed: /refused for MARK/ },
+  {
+    kind: "NatRule",
+    what: "16 ports",
+    args: patch(mark, { ports: Array.from({ length: 16 }, (_, i) => 8000 + i) }),
+    field: "ports",
+    allowed: /at most 15/,
+  },
+  { kind: "NatRule", what: "port 0 in ports", args: patch(mark, { ports: [80, 0] }), field: "ports[1]", allowed: /1\.\.65535/ },
+  { kind: "NatRule", what: "a port twice in ports", args: patch(mark, { ports: [80, 80] }), field: "ports[1]", allowed: /once/ },
+  { kind: "NatRule", what: "ports with port", args: patch(mark, { port: 80 }), field: "ports", allowed: /exclusive/ },
+  {
+    kind: "NatRule",
+    what: "ports without protocol",
+    args: patch(mark, { protocol: undefined }),
+    field: "ports",
+    allowed: /needs protocol: tcp or udp/,
+  },
   // Route
   { kind: "Route", what: "0.0.0.0/0", args: patch(route, { destination: "0.0.0.0/0" }), field: "destination", allowed: /default/ },
   { kind: "Route", what: "gateway by name", args: patch(route, { via: "gw" }), field: "via", allowed: /IPv4/ },
   { kind: "Route", what: "interface with a space", args: patch(route, { dev: "eth 0" }), field: "dev", allowed: /interface/ },
+  // KernelModule
+  { kind: "KernelModule", what: "name with shell syntax", args: { name: "ipip;reboot" }, field: "name", allowed: /kernel module name/ },
+  { kind: "KernelModule", what: "a path as name", args: { name: "../ipip" }, field: "name", allowed: /kernel module name/ },
+  { kind: "KernelModule", what: "persist as a string", args: { name: "ipip", persist: "yes" }, field: "persist", allowed: /true or false/ },
   // Package, SystemdService, GeneratedSecret
   { kind: "Package", what: "no names", args: { names: [] }, field: "names", allowed: /non-empty list/ },
   { kind: "Package", what: "name with shell syntax", args: { names: ["nginx;reboot"] }, field: "names[0]", allowed: /package name/ },

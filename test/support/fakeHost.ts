@@ -2,8 +2,8 @@
 // real bash, in private mount, network and pid namespaces on this machine
 // (root required), with stand-ins for the tools that would act on a kernel or
 // a daemon (fakeHost/standins.js: ipvsadm, ip, iptables, the
-// daemons' config tests, dpkg-query/apt-get, curl; fakeHost/systemctl.sh; no-ops
-// for arping, modprobe, ...).
+// daemons' config tests, dpkg-query/apt-get, curl; fakeHost/systemctl.sh;
+// fakeHost/modprobe.sh over a private /sys/module; no-ops for arping, ...).
 //
 // One holder process per fake host keeps the namespaces alive:
 //   setpriv --pdeathsig KILL -- unshare --mount --net --pid --uts --fork --mount-proc --kill-child \
@@ -32,6 +32,8 @@ import { ConnectionArgs, ExecResult, Transport, targetOf } from "../../providers
 const STANDINS = path.join(__dirname, "fakeHost", "standins.js");
 /** systemctl is a shell script: the providers call it most, and a node start costs 50 to 200 ms. */
 const SYSTEMCTL = path.join(__dirname, "fakeHost", "systemctl.sh");
+/** modprobe makes the module's /sys/module directory (a tmpfs on the fake host). */
+const MODPROBE = path.join(__dirname, "fakeHost", "modprobe.sh");
 
 /** Tools replaced by a stand-in, at every path a provider's PATH could find them. */
 const STANDIN_TOOLS = [
@@ -51,7 +53,6 @@ const STANDIN_TOOLS = [
 /** Tools that must do nothing here (they would act on the network or the init system). */
 const NOOP_TOOLS = [
   "arping",
-  "modprobe",
   "update-rc.d",
   "journalctl",
   "service",
@@ -76,7 +77,7 @@ export const DEFAULT_SYSCTLS: Record<string, string> = {
   "net/ipv4/vs/schedule_icmp": "0",
   "net/core/somaxconn": "4096",
   ...Object.fromEntries(
-    ["all", "default", "lo", "eth0", "ens33", "ens36"].flatMap((i) => [
+    ["all", "default", "lo", "eth0", "ens33", "ens36", "tunl0", "gre0"].flatMap((i) => [
       [`net/ipv4/conf/${i}/arp_ignore`, "0"],
       [`net/ipv4/conf/${i}/arp_announce`, "0"],
       [`net/ipv4/conf/${i}/rp_filter`, i === "lo" ? "0" : "2"],
@@ -155,9 +156,13 @@ function prepare(root: string, opts: FakeHostOptions): void {
   for (const dir of ["sbin", "bin", "local/sbin", "local/bin"]) fs.mkdirSync(path.join(usr, dir), { recursive: true });
   fs.mkdirSync(path.join(usr, path.dirname(STANDINS_INSIDE).slice("/usr/".length)), { recursive: true });
   fs.copyFileSync(STANDINS, path.join(usr, STANDINS_INSIDE.slice("/usr/".length)));
-  for (const tool of [...STANDIN_TOOLS, ...NOOP_TOOLS, "systemctl"]) {
-    const text =
-      tool === "systemctl" ? fs.readFileSync(SYSTEMCTL, "utf8") : STANDIN_TOOLS.includes(tool) ? wrapper(tool) : "#!/bin/sh\nexit 0\n";
+  const scripts: Record<string, string> = { systemctl: SYSTEMCTL, modprobe: MODPROBE };
+  for (const tool of [...STANDIN_TOOLS, ...NOOP_TOOLS, ...Object.keys(scripts)]) {
+    const text = scripts[tool]
+      ? fs.readFileSync(scripts[tool], "utf8")
+      : STANDIN_TOOLS.includes(tool)
+        ? wrapper(tool)
+        : "#!/bin/sh\nexit 0\n";
     for (const dir of ["sbin", "bin", "local/sbin"]) fs.writeFileSync(path.join(usr, dir, tool), text, { mode: 0o755 });
   }
   const etc = path.join(root, "upper", "etc");
@@ -209,6 +214,8 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
   const mounts = [
     ...OVERLAID.map((d) => `mount -t overlay overlay -o lowerdir=/${d},upperdir=${root}/upper/${d},workdir=${root}/work/${d} /${d}`),
     "mount -t tmpfs tmpfs /proc/sys",
+    // No module loaded: modprobe's stand-in adds them here.
+    "mount -t tmpfs tmpfs /sys/module",
     sysctlScript(opts),
     "mount -t tmpfs tmpfs /tmp",
     // An empty home: a fresh host's root, and none of this machine's dotfiles (a slow .bashrc) or credentials.

@@ -53,7 +53,16 @@ const samples: Record<KindName, { base: Record<string, unknown>; alt: Record<str
   },
   VipAlias: {
     base: { connection: conn, address: "12.0.0.100", interface: "ens33", label: "ens33:0" },
-    alt: { address: "12.0.0.101", prefix: 24, interface: "ens36", label: "ens33:1", hostRoute: true, gratuitousArp: true, persist: false },
+    alt: {
+      address: "12.0.0.101",
+      prefix: 24,
+      interface: "ens36",
+      label: "ens33:1",
+      hostRoute: true,
+      gratuitousArp: true,
+      linkUp: true,
+      persist: false,
+    },
   },
   SysctlSet: {
     base: { connection: conn, name: "x", values: { "net.ipv4.ip_forward": "1" } },
@@ -80,8 +89,14 @@ const samples: Record<KindName, { base: Record<string, unknown>; alt: Record<str
       protocol: "tcp",
       port: 80,
       to: "12.0.0.21",
+      ports: [80, 8080],
+      mark: 7,
       persist: false,
     },
+  },
+  KernelModule: {
+    base: { connection: conn, name: "ipip" },
+    alt: { name: "ip_gre", persist: false },
   },
   Route: {
     base: { connection: conn, destination: "default", via: "192.168.118.20" },
@@ -202,6 +217,7 @@ describe("resource declarations", () => {
     SysctlSet: "providers/sysctl/sysctlSet.ts#sysctlSetProvider",
     NatRule: "providers/nat/natRule.ts#natRuleProvider",
     Route: "providers/route/route.ts#routeProvider",
+    KernelModule: "providers/module/kernelModule.ts#kernelModuleProvider",
     KeepalivedInstance: "providers/keepalived/keepalivedInstance.ts#keepalivedInstanceProvider",
     HaproxyListener: "providers/haproxy/haproxyListener.ts#haproxyListenerProvider",
     NginxSite: "providers/nginx/nginxSite.ts#nginxSiteProvider",

@@ -206,7 +206,7 @@ describe("hostile inputs: option injection", () => {
     refused(checkVip({ connection: conn, address: "10.1.1.1", interface: "-all" }), "interface", /not starting with '-'/);
     refused(checkVip({ connection: conn, address: "10.1.1.1", interface: ".." }), "interface", /not \. or \.\./);
     assert.throws(
-      () => addCommand({ address: "10.1.1.1", prefix: 32, interface: "-n", hostRoute: false, gratuitousArp: false }),
+      () => addCommand({ address: "10.1.1.1", prefix: 32, interface: "-n", hostRoute: false, gratuitousArp: false, linkUp: false }),
       /interface must not start with '-'/,
     );
   });

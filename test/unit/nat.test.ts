@@ -6,6 +6,7 @@ import {
   ensureNatCommand,
   natCommand,
   NatSpec,
+  natTable,
   natUnitName,
   normalizeNat,
   removeNatCommand,
@@ -201,5 +202,142 @@ describe("NatRule core", () => {
       }),
       [],
     );
+  });
+});
+
+describe("NatRule core: MARK (mangle table) and multiport", () => {
+  const mark: NatSpec = normalizeNat({
+    name: "fwmark",
+    chain: "PREROUTING",
+    target: "MARK",
+    destination: "192.168.118.100",
+    protocol: "tcp",
+    ports: [80, 8080],
+    mark: 1,
+  });
+  const line = "-d 192.168.118.100 -p tcp -m multiport --dports 80,8080 -m comment --comment pulumi-lvs:fwmark -j MARK --set-mark 1";
+
+  it("renders the fwmark rule in the mangle table, word for word", () => {
+    assert.deepEqual(checkNatRule({ connection: conn, ...mark }), []);
+    assert.equal(natTable(mark), "mangle");
+    assert.equal(natTable(seed), "nat");
+    assert.equal(ruleArgs(mark).join(" "), line);
+    assert.equal(natCommand("-A", mark), `iptables -w -t mangle -A PREROUTING ${line}`);
+    assert.equal(natCommand("-C", mark), `iptables -w -t mangle -C PREROUTING ${line}`);
+    assert.equal(natCommand("-D", mark), `iptables -w -t mangle -D PREROUTING ${line}`);
+    assert.equal(ensureNatCommand(mark), `${natCommand("-C", mark)} >/dev/null 2>&1 || ${natCommand("-A", mark)}`);
+    assert.equal(removeNatCommand(mark), `while ${natCommand("-C", mark)} >/dev/null 2>&1; do ${natCommand("-D", mark)} || break; done`);
+  });
+
+  it("keeps only the fields given (normalize) and renders the largest mark and one port in ports", () => {
+    assert.deepEqual(Object.keys(mark).sort(), ["chain", "destination", "mark", "name", "ports", "protocol", "target"]);
+    const one = normalizeNat({ name: "m2", chain: "PREROUTING", target: "MARK", protocol: "udp", ports: [53], mark: 4294967295 });
+    assert.deepEqual(checkNatRule({ connection: conn, ...one }), []);
+    assert.equal(
+      natCommand("-A", one),
+      "iptables -w -t mangle -A PREROUTING -p udp -m multiport --dports 53 -m comment --comment pulumi-lvs:m2 -j MARK --set-mark 4294967295",
+    );
+  });
+
+  it("renders multiport on a nat rule too (DNAT of two ports), in the nat table", () => {
+    const s = normalizeNat({
+      name: "web2",
+      chain: "PREROUTING",
+      target: "DNAT",
+      destination: "12.0.0.20",
+      protocol: "tcp",
+      ports: [80, 443],
+      to: "192.168.118.30",
+    });
+    assert.deepEqual(checkNatRule({ connection: conn, ...s }), []);
+    assert.equal(
+      natCommand("-A", s),
+      "iptables -w -t nat -A PREROUTING -d 12.0.0.20 -p tcp -m multiport --dports 80,443 -m comment --comment pulumi-lvs:web2 -j DNAT --to-destination 192.168.118.30",
+    );
+  });
+
+  it("names and renders the MARK rule's boot unit (same unit name scheme as the nat rules)", () => {
+    assert.equal(natUnitName("fwmark"), "pulumi-lvs-nat-fwmark.service");
+    const unit = renderNatUnit(mark);
+    assert.match(unit, /^Description=pulumi-lvs mangle rule fwmark \(PREROUTING -j MARK\)$/m);
+    assert.ok(
+      unit.includes(
+        `ExecStart=/bin/sh -c "iptables -w -t mangle -C PREROUTING ${line} >/dev/null 2>&1 || iptables -w -t mangle -A PREROUTING ${line}"`,
+      ),
+      unit,
+    );
+  });
+
+  it("puts the rule in once and removes every copy (a fake iptables that keeps the table and the rule through a real sh)", () => {
+    // A fake iptables that counts copies of exactly this rule in this table: anything else is "no such rule".
+    const fake = `iptables() { [ "$3" = mangle ] && [ "$5" = PREROUTING ] || return 2; shift 5; [ "$*" = ${JSON.stringify(line)} ] || return 1; n=$(cat "$F"); case "$OP" in -C) [ "$n" -gt 0 ];; -D) echo $((n-1)) > "$F";; -A) echo $((n+1)) > "$F";; esac; }`;
+    const wrap = `${fake}; iptables_op() { OP=$4; iptables "$@"; }`;
+    const run = (start: number, cmd: string) =>
+      execFileSync(
+        "sh",
+        ["-c", `F=$(mktemp); echo ${start} > "$F"; ${wrap}; ${cmd.replace(/\biptables /g, "iptables_op ")}; cat "$F"; rm -f "$F"`],
+        {
+          encoding: "utf8",
+        },
+      ).trim();
+    assert.equal(run(0, ensureNatCommand(mark)), "1");
+    assert.equal(run(1, ensureNatCommand(mark)), "1");
+    assert.equal(run(2, removeNatCommand(mark)), "0");
+    assert.equal(run(0, removeNatCommand(mark)), "0");
+  });
+
+  const base: Record<string, unknown> = { connection: conn, ...mark };
+  const bad: [string, Record<string, unknown>, string, string][] = [
+    ["MARK without mark", { mark: undefined }, "mark", "mark is required for MARK (--set-mark 1..4294967295)"],
+    ["mark 0", { mark: 0 }, "mark", "mark must be an integer 1..4294967295; got 0"],
+    ["mark above 32 bits", { mark: 4294967296 }, "mark", "mark must be an integer 1..4294967295; got 4294967296"],
+    ["mark as a string", { mark: "1" }, "mark", 'mark must be an integer 1..4294967295; got "1"'],
+    ["mark 1.5", { mark: 1.5 }, "mark", "mark must be an integer 1..4294967295; got 1.5"],
+    [
+      "mark on SNAT",
+      { chain: "POSTROUTING", target: "SNAT", to: "12.0.0.20" },
+      "mark",
+      'mark (--set-mark) is for target MARK only; got target "SNAT"',
+    ],
+    [
+      "MARK in POSTROUTING",
+      { chain: "POSTROUTING" },
+      "target",
+      'MARK works in the PREROUTING chain (of the mangle table) only; got chain "POSTROUTING"',
+    ],
+    ["to on MARK", { to: "192.168.118.30" }, "to", "to is refused for MARK"],
+    ["outInterface on MARK (PREROUTING)", { outInterface: "ens33" }, "outInterface", "applies to the POSTROUTING chain only"],
+    ["ports not a list", { ports: "80,8080" }, "ports", 'ports must be a non-empty list of ports 1..65535; got "80,8080"'],
+    ["no ports", { ports: [] }, "ports", "ports must be a non-empty list of ports 1..65535; got []"],
+    [
+      "16 ports",
+      { ports: Array.from({ length: 16 }, (_, i) => 8000 + i) },
+      "ports",
+      "ports must hold at most 15 ports (iptables' multiport match); got 16",
+    ],
+    ["port 0 in ports", { ports: [80, 0] }, "ports[1]", "ports[1] must be an integer 1..65535; got 0"],
+    ["port 65536 in ports", { ports: [65536] }, "ports[0]", "ports[0] must be an integer 1..65535; got 65536"],
+    ["a port as a string in ports", { ports: ["80"] }, "ports[0]", 'ports[0] must be an integer 1..65535; got "80"'],
+    ["a port twice", { ports: [80, 8080, 80] }, "ports[2]", "ports[2] repeats port 80; give each port once"],
+    ["ports with port", { port: 80 }, "ports", "ports (-m multiport --dports) and port (--dport) are exclusive"],
+    ["ports without protocol", { protocol: undefined }, "ports", "ports (-m multiport --dports) needs protocol: tcp or udp"],
+    ["unknown target", { target: "CONNMARK" }, "target", "target must be one of SNAT, MASQUERADE, DNAT, MARK"],
+  ];
+  for (const [what, change, property, fragment] of bad) {
+    it(`refuses ${what}`, () => {
+      const failures = checkNatRule({ ...base, ...change });
+      assert.ok(
+        failures.some((f) => f.property === property && f.reason.includes(fragment)),
+        JSON.stringify(failures),
+      );
+    });
+  }
+
+  it("finds no failures in unknown values (preview), in any field or port", () => {
+    for (const k of ["connection", "name", "chain", "target", "destination", "protocol", "ports", "mark"]) {
+      assert.deepEqual(checkNatRule({ ...base, [k]: UNKNOWN }), [], k);
+    }
+    assert.deepEqual(checkNatRule({ ...base, ports: [80, UNKNOWN] }), []);
+    assert.deepEqual(checkNatRule({ ...base, mark: undefined, target: UNKNOWN }), [], "mark may be absent while the target is unknown");
   });
 });

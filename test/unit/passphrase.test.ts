@@ -12,7 +12,18 @@ import * as path from "node:path";
 const root = path.resolve(__dirname, "../..");
 const LIB = path.join(root, "scripts/lib.sh");
 const LAB_PASSPHRASE = "pulumi-lvs-lab";
-const LAB_STACKS = ["nat-lab", "dr", "dr-keepalived", "lvs-nginx-tomcat", "haproxy", "keepalived-nginx", "scale"];
+const LAB_STACKS = [
+  "nat-lab",
+  "dr",
+  "dr-keepalived",
+  "lvs-nginx-tomcat",
+  "haproxy",
+  "keepalived-nginx",
+  "scale",
+  "tun",
+  "dr-fwmark",
+  "dr-ipv6",
+];
 
 interface Run {
   status: number | null;

@@ -77,6 +77,7 @@ const badInput: Record<KindName, [Record<string, unknown>, RegExp]> = {
     /to is refused for MASQUERADE/,
   ],
   Route: [{ connection: conn, destination: "default", via: "192.168.118.20", dev: "ens33; reboot" }, /dev must be an interface name/],
+  KernelModule: [{ connection: conn, name: "ipip; reboot" }, /name must be a kernel module name/],
 };
 
 /** The stub each resource class stores, from the registry (the provider's module and export name). */

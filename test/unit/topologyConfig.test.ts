@@ -133,6 +133,26 @@ describe("topologies on an operator's inventory", () => {
     assert.deepEqual(c.others([{ name: "lb-a" }]), [{ name: "mon", addresses: { eth0: "192.0.2.50/24" } }]);
   });
 
+  it("dr-ipv6 on an inventory without addresses6: refused at preview, naming each real server and both addresses", () => {
+    const inv = inventory([
+      h("lb-a", ["directors"], { eth0: "192.0.2.11/24" }),
+      h("web-01", ["realservers"], { eth0: "192.0.2.21/24" }),
+      h("web-02", ["realservers"], { eth0: "2001:db8::22/64" }),
+    ]);
+    const c = ctx("dr-ipv6", { vip: "2001:db8::100", interface: "eth0" }, inv);
+    assert.throws(
+      () => stacks["dr-ipv6"].program(c),
+      (e: Error) =>
+        /^stack dr-ipv6: refusing to touch any host:\n/.test(e.message) &&
+        e.message.includes("the VIP 2001:db8::100 is IPv6 but real server web-01's address 192.0.2.21 is IPv4") &&
+        !e.message.includes("web-02's address"),
+    );
+    assert.throws(
+      () => stacks["dr-ipv6"].program(ctx("dr-ipv6", { vip: "192.0.2.100", interface: "eth0" }, inv)),
+      /pulumi-lvs:vip must be an IPv6 address for topology dr-ipv6; got "192\.0\.2\.100"/,
+    );
+  });
+
   it("values(): every key of a topology, typed, failures collected", () => {
     const c = ctx("t", { vip: "192.0.2.100", weights: "[2,3]", virtualRouterId: "256" }, inventory([]));
     const v = c.values({ vip: COMMON_KEYS.vip, weights: COMMON_KEYS.weights, virtualRouterId: VRRP_KEYS.virtualRouterId });

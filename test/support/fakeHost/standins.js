@@ -286,11 +286,24 @@ function ipRoute(n, a) {
 
 // ---------------------------------------------------------------- iptables
 
+/** The tables and their built-in chains, as a fresh kernel has them (a state saved before mangle existed gets it). */
+const IPTABLES_TABLES = {
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+  mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+};
+
+function loadIptables() {
+  const r = load("iptables", {});
+  for (const [table, chains] of Object.entries(IPTABLES_TABLES)) {
+    r[table] ??= {};
+    for (const c of chains) r[table][c] ??= [];
+  }
+  return r;
+}
+
 function iptables(args) {
-  const r = load("iptables", {
-    nat: { PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [] },
-    filter: { INPUT: [], FORWARD: [], OUTPUT: [] },
-  });
+  const r = loadIptables();
   let a = args.filter((w) => w !== "-w" && w !== "--wait");
   let table = "filter";
   const ti = a.indexOf("-t");
@@ -322,10 +335,7 @@ function iptables(args) {
 }
 
 function iptablesSave() {
-  const r = load("iptables", {
-    nat: { PREROUTING: [], INPUT: [], OUTPUT: [], POSTROUTING: [] },
-    filter: { INPUT: [], FORWARD: [], OUTPUT: [] },
-  });
+  const r = loadIptables();
   for (const [table, chains] of Object.entries(r)) {
     process.stdout.write(`*${table}\n`);
     for (const c of Object.keys(chains)) process.stdout.write(`:${c} ACCEPT [0:0]\n`);

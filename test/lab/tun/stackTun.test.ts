@@ -1,0 +1,127 @@
+// The tun stack on the tun preset, through the real engine: LVS-TUN across a
+// routed hop. The director (192.168.118.10) and the client share a segment;
+// rs1 and rs2 sit on 12.0.0.0/24 behind the router. Up from bare hosts; the
+// client's requests alternate rs1/rs2; captures show the requests leave the
+// director inside ipip tunnels and the answers go from the real servers
+// through the router to the client, never through the director; preview shows
+// no change; a VIP removed by hand and a deleted module boot file are found by
+// refresh and mended by up; the switch to gre tunnels (gre0) serves alike;
+// destroy returns every host to the lab's bare state.
+import { strict as assert } from "node:assert";
+import * as lab from "../../../lab/lab";
+import { useLabStacks } from "../../support/labStack";
+import { snapshot } from "../../../scripts/lib/snapshot";
+import { answers, assertAlternates, projectStack } from "../../support/stacks";
+
+const HOSTS = ["router", "director", "client", "rs1", "rs2"];
+const VIP = "192.168.118.100";
+const URL = `http://${VIP}/`;
+/** Besides the usual bare state: the module boot files and the rp_filter values the stack sets. */
+const EXTRA = [
+  "ls -A1 /etc/modules-load.d",
+  "sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce net.ipv4.conf.tunl0.rp_filter net.ipv4.conf.gre0.rp_filter 2>&1",
+];
+
+/** Packets matching each filter on each host while the client sends `n` requests: host -> filter -> count. */
+async function capture(where: Record<string, string[]>, n: number): Promise<Record<string, number[]>> {
+  const runs = Object.entries(where).map(([host, filters]) =>
+    lab.execAsync(
+      host,
+      filters.map((f, i) => `(timeout 12 tcpdump -ni any -q ${JSON.stringify(f)} 2>/dev/null | wc -l > /tmp/cap${i}) &`).join(" ") +
+        ` wait; for i in ${filters.map((_, i) => i).join(" ")}; do cat /tmp/cap$i; done`,
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 3000));
+  const got = answers(URL, n);
+  assertAlternates(got, "this is nginx1", "this is nginx2");
+  const results = await Promise.all(runs);
+  return Object.fromEntries(
+    Object.keys(where).map((host, k) => [
+      host,
+      results[k].stdout
+        .trim()
+        .split("\n")
+        .map((x) => Number(x)),
+    ]),
+  );
+}
+
+describe("stack tun (tun preset, real engine)", function () {
+  this.timeout(900000);
+  let bare: string;
+  const ctx = useLabStacks("tun", () => (bare = snapshot(HOSTS, EXTRA)));
+
+  it("the preset: the real servers are a routed hop away from the director", () => {
+    assert.match(lab.run("director", "ip route get 12.0.0.30"), /via 192\.168\.118\.1 /);
+    assert.match(lab.run("rs1", "ip route get 192.168.118.20"), /via 12\.0\.0\.1 /);
+  });
+
+  it("up from bare hosts: requests alternate rs1/rs2; they reach the real servers in ipip tunnels and the answers bypass the director", async () => {
+    ctx.stack = await projectStack(ctx.backend, "tun");
+    const t0 = Date.now();
+    const up = await ctx.stack.up();
+    console.log(
+      `      tun up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${Object.values(up.summary.resourceChanges ?? {}).reduce((a, b) => a + b, 0)} resources`,
+    );
+    assert.equal(up.outputs.vip.value, VIP);
+    assert.equal(up.outputs.check.value, "10/10 answered (this is nginx1: 5, this is nginx2: 5)");
+    assert.match(lab.run("director", "ipvsadm -Ln"), /12\.0\.0\.30:80\s+Tunnel\s+1[\s\S]*12\.0\.0\.40:80\s+Tunnel\s+1/);
+    assert.match(lab.run("rs1", "ip -o -4 addr show dev tunl0"), /192\.168\.118\.100\/32/);
+    assert.equal(lab.run("rs1", "cat /etc/modules-load.d/pulumi-lvs-ipip.conf | tail -n 1").trim(), "ipip");
+
+    const n = 10;
+    const c = await capture(
+      {
+        director: [`ip proto 4 and dst net 12.0.0.0/24`, `tcp and src host ${VIP} and src port 80`],
+        router: [`tcp and src host ${VIP} and src port 80`],
+      },
+      n,
+    );
+    console.log(
+      `      capture over ${n} requests: director ipip ${c.director[0]}, director answers ${c.director[1]}, router answers ${c.router[0]}`,
+    );
+    // Each request is at least SYN, ACK, the request and FIN: all of them cross the tunnel.
+    assert.ok(c.director[0] >= 4 * n, `the director sent ${c.director[0]} ipip packets for ${n} requests`);
+    assert.equal(c.director[1], 0, "no answer from the VIP passes the director");
+    // Each answer packet crosses the router (seen in on ens36 and out on ens33).
+    assert.ok(c.router[0] >= 2 * n, `the router forwarded ${c.router[0]} answer packets for ${n} requests`);
+    await ctx.stack.preview({ expectNoChanges: true });
+  });
+
+  it("drift: a VIP removed from rs1's tunl0 and rs2's module boot file deleted are found by refresh and mended by up", async () => {
+    lab.run("rs1", `ip addr del ${VIP}/32 dev tunl0`);
+    lab.run("rs2", "rm /etc/modules-load.d/pulumi-lvs-ipip.conf");
+    const got = answers(URL, 6);
+    assert.ok(got.includes("FAILED"), `requests sent to rs1 fail without its VIP: ${got.join(", ")}`);
+    const refresh = await ctx.stack!.refresh();
+    assert.equal(refresh.summary.resourceChanges?.update, 2, JSON.stringify(refresh.summary.resourceChanges));
+    const up = await ctx.stack!.up();
+    assert.equal(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
+    assertAlternates(answers(URL, 10), "this is nginx1", "this is nginx2");
+    assert.equal(lab.run("rs2", "tail -n 1 /etc/modules-load.d/pulumi-lvs-ipip.conf").trim(), "ipip");
+    await ctx.stack!.preview({ expectNoChanges: true });
+  });
+
+  it("tunType gre: the real servers take the VIP on gre0, the director sends GRE, requests still alternate", async () => {
+    ctx.stack = await projectStack(ctx.backend, "tun", { tunType: "gre" });
+    const t0 = Date.now();
+    const up = await ctx.stack.up();
+    console.log(`      tun ipip -> gre: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}`);
+    assert.match(lab.run("director", "ipvsadm -Ln"), /12\.0\.0\.30:80\s+Tunnel/);
+    assert.match(lab.run("rs2", "ip -o -4 addr show dev gre0"), /192\.168\.118\.100\/32/);
+    assert.equal(lab.run("rs2", "ip -o -4 addr show dev tunl0").trim(), "", "the ipip VIP is gone");
+    const c = await capture({ director: [`ip proto 47`, `tcp and src host ${VIP} and src port 80`] }, 10);
+    console.log(`      gre capture over 10 requests: director gre ${c.director[0]}, director answers ${c.director[1]}`);
+    assert.ok(c.director[0] >= 40, `the director sent ${c.director[0]} GRE packets`);
+    assert.equal(c.director[1], 0);
+    await ctx.stack.preview({ expectNoChanges: true });
+  });
+
+  it("destroy returns every host to the lab's bare state", async () => {
+    const t0 = Date.now();
+    await ctx.stack!.destroy();
+    console.log(`      tun destroy: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    ctx.stack = undefined;
+    assert.equal(snapshot(HOSTS, EXTRA), bare);
+  });
+});
