@@ -40,7 +40,7 @@ export interface IpvsRealServerArgs {
   lowerThreshold?: pulumi.Input<number>;
   /** Tunnel type for method tunnel: ipip, gue, gre. Default ipip. */
   tunType?: pulumi.Input<"ipip" | "gue" | "gre">;
-  /** Tunnel port for gue/gre. Default: none; required with tunType gue or gre, and used only with a tunType (method tunnel). */
+  /** The UDP port of a gue tunnel (--tun-port). Default: none; required with tunType gue, refused with ipip and gre (they carry no port). */
   tunPort?: pulumi.Input<number>;
   /** Drain before delete: weight 0, wait for connections to end up to this many seconds. Default: delete at once. */
   gracefulDeleteTimeoutSeconds?: pulumi.Input<number>;

@@ -152,8 +152,11 @@ export function checkServer(inputs: ServerInputs & { connection?: unknown; grace
   if (inputs.tunType !== undefined) {
     c.oneOf("tunType", inputs.tunType, TUN_TYPES);
     if (method !== "tunnel") c.fail("tunType", `tunType applies only to method tunnel; got method ${method}`);
-    if (inputs.tunType !== "ipip" && inputs.tunPort === undefined) c.fail("tunPort", `tunPort is required for tunType ${inputs.tunType}`);
+    // Only GUE is UDP: ipip and gre carry no port (the kernel's GRE encapsulation ignores one).
+    if (inputs.tunType === "gue" && inputs.tunPort === undefined) c.fail("tunPort", "tunPort is required for tunType gue (its UDP port)");
   }
+  if (inputs.tunPort !== undefined && !isUnknown(inputs.tunPort) && !isUnknown(inputs.tunType) && inputs.tunType !== "gue")
+    c.fail("tunPort", `tunPort applies only to tunType gue (a UDP port); got tunType ${inputs.tunType ?? "ipip (the default)"}`);
   c.int("tunPort", inputs.tunPort, 1, 65535);
   c.int("gracefulDeleteTimeoutSeconds", inputs.gracefulDeleteTimeoutSeconds, 0, 86400);
   // ipvsadm: DR and TUN cannot change the port (no NAT on the way to the server).

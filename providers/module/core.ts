@@ -18,9 +18,18 @@ export function checkKernelModule(i: Record<string, unknown>): CheckFailure[] {
   return c.failures;
 }
 
-/** The module's directory in sysfs: present while it is loaded (or built in), with '-' spelled '_'. */
-export function sysfsPath(name: string): string {
-  return `/sys/module/${name.replace(/-/g, "_")}`;
+/** The kernel's spelling of a module name ('-' as '_'), as /proc/modules and /sys/module show it. */
+function kernelName(name: string): string {
+  return name.replace(/-/g, "_");
+}
+
+/**
+ * A shell test that the module is in the kernel: listed in /proc/modules, or (built in, with parameters) a
+ * directory in /sys/module. Containers see the host kernel's /proc/modules but often no /sys/module.
+ */
+function loadedTest(name: string): string {
+  const k = kernelName(name);
+  return `{ grep -q ${command(`^${k} `)} /proc/modules 2>/dev/null || [ -d ${command(`/sys/module/${k}`)} ]; }`;
 }
 
 /** The boot-time list that systemd-modules-load reads (one module per line). */
@@ -33,16 +42,14 @@ export function renderConf(name: string): string {
 }
 
 /**
- * Loads the module: modprobe, and when modprobe fails (a container without CAP_SYS_MODULE, a module built in
- * without a sysfs entry for modprobe to find) the module counts as loaded if sysfs shows it. Else exits
- * NOT_AVAILABLE with modprobe's message.
+ * Loads the module: modprobe, and when modprobe fails (a container without CAP_SYS_MODULE) the module counts as
+ * loaded if the kernel lists it. Else exits NOT_AVAILABLE with modprobe's message.
  */
 export function loadCommand(name: string): string {
-  const n = command(name);
-  return `if ! out=$(modprobe -- ${n} 2>&1) && [ ! -d ${command(sysfsPath(name))} ]; then printf '%s\\n' "$out" >&2; exit ${NOT_AVAILABLE}; fi`;
+  return `if ! out=$(modprobe -- ${command(name)} 2>&1) && ! ${loadedTest(name)}; then printf '%s\\n' "$out" >&2; exit ${NOT_AVAILABLE}; fi`;
 }
 
 /** Prints `loaded` or `missing`. */
 export function probeCommand(name: string): string {
-  return `if [ -d ${command(sysfsPath(name))} ]; then echo loaded; else echo missing; fi`;
+  return `if ${loadedTest(name)}; then echo loaded; else echo missing; fi`;
 }

@@ -99,7 +99,9 @@ export const vipAliasProvider = kindProvider<Props>(VIP_ALIAS, {
     );
     const live = parseIpAddr(probed).find((a) => a.address === v.address && a.prefix === v.prefix);
     if (!live && unit === "") return { id: "", props };
-    return { id, props: { ...props, ...v, label: live?.label ?? v.label, assigned: !!live, persisted } };
+    // No label key when there is none: an undefined property cannot cross the provider's gRPC boundary.
+    const label = live?.label ?? v.label;
+    return { id, props: { ...props, ...v, ...(label !== undefined ? { label } : {}), assigned: !!live, persisted } };
   },
 
   async update(_id, olds, news) {

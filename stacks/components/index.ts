@@ -7,6 +7,7 @@ export { DR_ARP_SYSCTLS, drDirectorSysctls, drRealServer } from "./drRealServer"
 export { HaproxyTier, type HaproxyTierArgs } from "./haproxyTier";
 export { NatCluster, type NatClusterArgs } from "./natCluster";
 export { NginxTomcat, type NginxTomcatArgs } from "./nginxTomcat";
+export { TUN_KINDS, TunCluster, tunRealServer, tunRealServerSysctls, type TunClusterArgs, type TunKind } from "./tunCluster";
 export {
   checkVrrpGroup,
   VrrpGroup,
@@ -16,5 +17,5 @@ export {
   type TrackScript,
   masterBackup,
 } from "./vrrpGroup";
-export { addressOf, clusterAddress, hostsFromConfig, sshCommand, type ClusterHost, type Host, type HostSource } from "../hosts";
+export { addressOf, clusterAddress, clusterAddress6, hostsFromConfig, sshCommand, type ClusterHost, type Host, type HostSource } from "../hosts";
 export type { HostAddresses } from "../checks";

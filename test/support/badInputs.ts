@@ -160,6 +160,20 @@ export const BAD_INPUTS: BadInput[] = [
     field: "tunType",
     allowed: /only to method tunnel/,
   },
+  {
+    kind: "IpvsRealServer",
+    what: "gue without its port",
+    args: { service: svcKey, address: "192.168.118.30", method: "tunnel", tunType: "gue" },
+    field: "tunPort",
+    allowed: /required for tunType gue/,
+  },
+  {
+    kind: "IpvsRealServer",
+    what: "a port on a gre tunnel",
+    args: { service: svcKey, address: "192.168.118.30", method: "tunnel", tunType: "gre", tunPort: 6080 },
+    field: "tunPort",
+    allowed: /only to tunType gue/,
+  },
   // VipAlias
   {
     kind: "VipAlias",

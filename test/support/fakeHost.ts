@@ -214,8 +214,9 @@ export async function startFakeHost(opts: FakeHostOptions = {}): Promise<FakeHos
   const mounts = [
     ...OVERLAID.map((d) => `mount -t overlay overlay -o lowerdir=/${d},upperdir=${root}/upper/${d},workdir=${root}/work/${d} /${d}`),
     "mount -t tmpfs tmpfs /proc/sys",
-    // No module loaded: modprobe's stand-in adds them here.
+    // No module loaded: modprobe's stand-in adds them under /sys/module (this machine's /proc/modules, if any, is hidden).
     "mount -t tmpfs tmpfs /sys/module",
+    "{ [ ! -e /proc/modules ] || mount --bind /dev/null /proc/modules; }",
     sysctlScript(opts),
     "mount -t tmpfs tmpfs /tmp",
     // An empty home: a fresh host's root, and none of this machine's dotfiles (a slow .bashrc) or credentials.
