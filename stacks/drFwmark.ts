@@ -7,6 +7,7 @@
 // persistence timeout. Each real server holds the VIP on lo:0 (no ARP), as in
 // dr, and serves its page (/var/www/html) on every port: nginx's own site on
 // 80, an NginxSite of this topology on each other port.
+import * as pulumi from "@pulumi/pulumi";
 import { NginxSite, type NginxSiteArgs } from "../providers";
 import { checkDrCluster, DrCluster, type DrClusterArgs } from "./components/drCluster";
 import { COMMON_KEYS, FWMARK_KEYS, KeySpec } from "./config";
@@ -74,17 +75,18 @@ export const drFwmark = {
     );
     // The real servers join the service once they answer on every port.
     const cluster = new DrCluster("dr-fwmark", clusterArgs, { dependsOn: sites });
-    const checks = Object.fromEntries(
-      k.ports.map((port) => [
-        String(port),
-        endToEndCheck(`dr-fwmark-check-${port}`, {
-          client,
-          url: vipUrl(k.vip, "/", port),
-          topology: [cluster, ...sites],
-          triggers: [k.fwmark, k.ports, k.persistence, k.scheduler],
-        }),
-      ]),
-    );
+    // One port's check after the other: the client's first connections must not race for its persistence template.
+    const checks: Record<string, pulumi.Output<string>> = {};
+    let previous: pulumi.Output<string> | undefined;
+    for (const port of k.ports) {
+      previous = checks[String(port)] = endToEndCheck(`dr-fwmark-check-${port}`, {
+        client,
+        url: vipUrl(k.vip, "/", port),
+        topology: [cluster, ...sites],
+        triggers: [k.fwmark, k.ports, k.persistence, k.scheduler],
+        after: previous ? [previous] : [],
+      });
+    }
     const ports = k.ports.join(", ");
     return topologyOutputs(
       k.vip,

@@ -73,6 +73,11 @@ export interface EndToEndCheckArgs {
   topology: pulumi.Resource[];
   /** The topology's parameters (scheduler, weights, ...): a change re-runs the check. */
   triggers?: unknown[];
+  /**
+   * Checks that must finish first (their summaries). Default none. Checks of one client against a persistent service
+   * run one after the other: first connections that race each other may each get their own persistence template.
+   */
+  after?: pulumi.Output<string>[];
 }
 
 /**
@@ -102,7 +107,12 @@ export function endToEndCheck(name: string, args: EndToEndCheckArgs): pulumi.Out
   }));
   const check = new command.remote.Command(
     name,
-    { connection, create: checkScript(args.url, requests), triggers: [args.url, requests, JSON.stringify(args.triggers ?? [])] },
+    {
+      connection,
+      // Waiting on `after` through the script's value (which it leaves as it is) orders the checks.
+      create: pulumi.all(args.after ?? []).apply(() => checkScript(args.url, requests)),
+      triggers: [args.url, requests, JSON.stringify(args.triggers ?? [])],
+    },
     { dependsOn: args.topology },
   );
   return check.stdout.apply((out) => summarizeCheck(out, requests));

@@ -8,7 +8,7 @@ import { IpvsRealServer, IpvsService, NatRule, SysctlSet, VipAlias } from "../..
 import type { ServiceKey } from "../../providers/ipvs/model";
 import { drSameSubnet, fwmarkService, HostAddresses } from "../checks";
 import { ClusterHost, clusterAddress } from "../hosts";
-import { drDirectorSysctls, drRealServer } from "./drRealServer";
+import { drDirectorSysctls, drDirectorSysctls6, drRealServer, drRealServer6 } from "./drRealServer";
 import { checkedVip } from "./known";
 import { isIPv6 } from "node:net";
 import { vipFamilyMatches, vipPrefixOnSegment } from "../checks";
@@ -136,30 +136,20 @@ export class DrCluster extends pulumi.ComponentResource {
     const nic = args.nic;
     const d = args.director;
     const port = args.port ?? 80;
-    if (drFamily(args) === "ipv6") {
-      const v6 = declareDrIpv6(this, name, args, vip, port);
-      this.service = v6.service;
-      this.realServers = v6.realServers;
-      this.vip = pulumi.output(vip);
-      this.port = pulumi.output(port);
-      this.director = d.name;
-      this.registerOutputs({
-        vip: this.vip,
-        port: this.port,
-        director: this.director,
-        service: this.service,
-        realServers: this.realServers,
-      });
-      return;
-    }
+    // IPv6: its own sysctls, no label (IPv4 only), no gratuitous ARP (IPv4's), the segment's prefix by default.
+    const v6 = drFamily(args) === "ipv6";
     const sysctls = new SysctlSet(
       `${name}-director-sysctls`,
-      { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) },
+      v6
+        ? { connection: d.connection, name: "90-lvs-dr6", values: drDirectorSysctls6(nic) }
+        : { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) },
       { parent: this },
     );
     new VipAlias(
       `${name}-director-vip`,
-      { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
+      v6
+        ? { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 64, interface: nic }
+        : { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
       { parent: this, dependsOn: [sysctls] },
     );
     const fw = args.fwmark;
@@ -194,14 +184,15 @@ export class DrCluster extends pulumi.ComponentResource {
     const key: pulumi.Output<ServiceKey> = fw
       ? pulumi.output(fw.mark).apply((fwmark) => ({ protocol: "fwmark" as const, fwmark }))
       : pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
+    const address = (h: ClusterHost) => (v6 ? realServerAddress6(h, nic) : clusterAddress(h));
     for (const r of args.realServers) {
-      const alias = drRealServer(name, r.host, vip, { parent: this });
+      const alias = (v6 ? drRealServer6 : drRealServer)(name, r.host, vip, { parent: this });
       new IpvsRealServer(
         `${name}-${r.host.name}`,
         {
           connection: d.connection,
           service: key,
-          address: clusterAddress(r.host),
+          address: address(r.host),
           method: "route",
           weight: r.weight ?? 1,
           gracefulDeleteTimeoutSeconds: 20,
@@ -210,7 +201,7 @@ export class DrCluster extends pulumi.ComponentResource {
       );
     }
     this.realServers = pulumi
-      .all(args.realServers.map((r) => pulumi.all([clusterAddress(r.host), r.weight ?? 1])))
+      .all(args.realServers.map((r) => pulumi.all([address(r.host), r.weight ?? 1])))
       .apply((rs) => rs.map(([address, weight], i) => ({ host: args.realServers[i].host.name, address, weight })));
     this.vip = pulumi.output(vip);
     this.port = pulumi.output(port);
@@ -234,24 +225,6 @@ export class DrCluster extends pulumi.ComponentResource {
 export function drFamily(args: Pick<DrClusterArgs, "vip" | "family">): "ipv4" | "ipv6" {
   return args.family ?? (typeof args.vip === "string" && isIPv6(args.vip) ? "ipv6" : "ipv4");
 }
-
-/**
- * The director's IPv6 sysctls for DR: no forwarding (as `net.ipv4.ip_forward=0` for IPv4), and no duplicate address
- * detection on `nic`, so the VIP answers as soon as it is added (a tentative address is neither delivered to nor
- * announced for a second or two; keepalived adds its IPv6 VIPs with nodad for the same reason). IPv6 sends no
- * redirects unless it forwards.
- */
-export function drDirectorSysctls6(nic: string): Record<string, string> {
-  return { "net.ipv6.conf.all.forwarding": "0", [`net.ipv6.conf.${nic.replace(/\./g, "/")}.accept_dad`]: "0" };
-}
-
-/**
- * A DR real server's IPv6 sysctls: IPv6 on lo (where the VIP goes). No ND setting is needed: Linux answers a neighbour
- * solicitation only for an address on the interface it arrived on (ndisc_recv_ns looks the target up with
- * ipv6_get_ifaddr(..., dev, strict=1)), solicits from an address of the outgoing interface only (ndisc_solicit), and
- * runs no DAD on lo (addrconf_dad_begin skips IFF_LOOPBACK): the VIP on lo is never announced on the segment.
- */
-export const DR6_RS_SYSCTLS = { "net.ipv6.conf.lo.disable_ipv6": "0" };
 
 /** The address the director forwards to: the host's IPv6 address (on `nic` first), else its address (the family check names it). */
 function realServerAddress6(h: ClusterHost, nic: string): pulumi.Input<string> {
@@ -290,61 +263,4 @@ function checkDrCluster6(name: string, args: DrClusterArgs): pulumi.Input<string
     }
     return failures;
   });
-}
-
-/** The IPv6 cluster's children, parented to `cluster`, named as the IPv4 path names them. */
-function declareDrIpv6(
-  cluster: DrCluster,
-  name: string,
-  args: DrClusterArgs,
-  vip: pulumi.Input<string>,
-  port: pulumi.Input<number>,
-): { service: IpvsService; realServers: pulumi.Output<ClusterRealServer[]> } {
-  const { director: d, nic } = args;
-  const sysctls = new SysctlSet(
-    `${name}-director-sysctls`,
-    { connection: d.connection, name: "90-lvs-dr6", values: drDirectorSysctls6(nic) },
-    { parent: cluster },
-  );
-  new VipAlias(
-    `${name}-director-vip`,
-    { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 64, interface: nic },
-    { parent: cluster, dependsOn: [sysctls] },
-  );
-  const persistence = args.persistence !== undefined ? { persistence: args.persistence } : {};
-  const service = new IpvsService(
-    `${name}-service`,
-    { connection: d.connection, address: vip, port, scheduler: args.scheduler ?? "rr", ...persistence },
-    { parent: cluster },
-  );
-  const key = pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
-  for (const r of args.realServers) {
-    const rs = r.host;
-    const rsSysctls = new SysctlSet(
-      `${name}-${rs.name}-sysctls`,
-      { connection: rs.connection, name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS },
-      { parent: cluster },
-    );
-    const alias = new VipAlias(
-      `${name}-${rs.name}-vip`,
-      { connection: rs.connection, address: vip, prefix: 128, interface: "lo" },
-      { parent: cluster, dependsOn: [rsSysctls] },
-    );
-    new IpvsRealServer(
-      `${name}-${rs.name}`,
-      {
-        connection: d.connection,
-        service: key,
-        address: realServerAddress6(rs, nic),
-        method: "route",
-        weight: r.weight ?? 1,
-        gracefulDeleteTimeoutSeconds: 20,
-      },
-      { parent: cluster, dependsOn: [service, alias] },
-    );
-  }
-  const realServers = pulumi
-    .all(args.realServers.map((r) => pulumi.all([realServerAddress6(r.host, nic), r.weight ?? 1])))
-    .apply((rs) => rs.map(([address, weight], i) => ({ host: args.realServers[i].host.name, address, weight })));
-  return { service, realServers };
 }

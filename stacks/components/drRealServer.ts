@@ -43,6 +43,47 @@ export function drRealServer(
 }
 
 /**
+ * The director's IPv6 sysctls for DR: no forwarding (as `net.ipv4.ip_forward=0` for IPv4), and no duplicate address
+ * detection on `nic`, so the VIP answers as soon as it is added (a tentative address is neither delivered to nor
+ * announced for a second or two; keepalived adds its IPv6 VIPs with nodad for the same reason). IPv6 sends no
+ * redirects unless it forwards.
+ */
+export function drDirectorSysctls6(nic: string): Record<string, string> {
+  return { "net.ipv6.conf.all.forwarding": "0", [`net.ipv6.conf.${nic.replace(/\./g, "/")}.accept_dad`]: "0" };
+}
+
+/**
+ * A DR real server's IPv6 sysctls: IPv6 on lo (where the VIP goes). No ND setting is needed: Linux answers a neighbour
+ * solicitation only for an address on the interface it arrived on (ndisc_recv_ns looks the target up with
+ * ipv6_get_ifaddr(..., dev, strict=1)), solicits from an address of the outgoing interface only (ndisc_solicit), and
+ * runs no DAD on lo (addrconf_dad_begin skips IFF_LOOPBACK): the VIP on lo is never announced on the segment.
+ */
+export const DR6_RS_SYSCTLS = { "net.ipv6.conf.lo.disable_ipv6": "0" };
+
+/**
+ * drRealServer for an IPv6 VIP: IPv6 on lo, and the VIP on lo as /128 (no label: labels are IPv4 only). The
+ * resources are `<prefix>-<host>-sysctls` (SysctlSet) and `<prefix>-<host>-vip` (VipAlias), with `opts`; the VIP
+ * depends on the sysctls and on `opts.dependsOn`.
+ */
+export function drRealServer6(
+  prefix: string,
+  rs: ClusterHost,
+  vip: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions = {},
+): VipAlias {
+  const sysctls = new SysctlSet(
+    `${prefix}-${rs.name}-sysctls`,
+    { connection: rs.connection, name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS },
+    opts,
+  );
+  return new VipAlias(
+    `${prefix}-${rs.name}-vip`,
+    { connection: rs.connection, address: vip, prefix: 128, interface: "lo" },
+    { ...opts, dependsOn: [...dependencies(opts.dependsOn), sysctls] },
+  );
+}
+
+/**
  * `dependsOn` as a list. An Output or Promise (of a resource or a list) stays
  * one element: the SDK resolves the elements of a dependsOn list recursively.
  */

@@ -3,7 +3,7 @@
 // the package's root exports, and the host type they take with the ways to get
 // one (from the stack config's inventory, or from a loaded inventory).
 export { checkDrCluster, DrCluster, type DrClusterArgs, type ClusterRealServer } from "./drCluster";
-export { DR_ARP_SYSCTLS, drDirectorSysctls, drRealServer } from "./drRealServer";
+export { DR_ARP_SYSCTLS, DR6_RS_SYSCTLS, drDirectorSysctls, drDirectorSysctls6, drRealServer, drRealServer6 } from "./drRealServer";
 export { HaproxyTier, type HaproxyTierArgs } from "./haproxyTier";
 export { NatCluster, type NatClusterArgs } from "./natCluster";
 export { NginxTomcat, type NginxTomcatArgs } from "./nginxTomcat";
@@ -17,5 +17,14 @@ export {
   type TrackScript,
   masterBackup,
 } from "./vrrpGroup";
-export { addressOf, clusterAddress, clusterAddress6, hostsFromConfig, sshCommand, type ClusterHost, type Host, type HostSource } from "../hosts";
+export {
+  addressOf,
+  clusterAddress,
+  clusterAddress6,
+  hostsFromConfig,
+  sshCommand,
+  type ClusterHost,
+  type Host,
+  type HostSource,
+} from "../hosts";
 export type { HostAddresses } from "../checks";

@@ -16,7 +16,8 @@ import { addCommand, checkVip, delCommand, normalizeVip } from "../../providers/
 import { stacks } from "../../stacks";
 import { familyOf, vipFamilyMatches, vipPrefixOnSegment } from "../../stacks/checks";
 import { DR_IPV6_KEYS, StackConfig } from "../../stacks/config";
-import { DR6_RS_SYSCTLS, DrCluster, drDirectorSysctls6, drFamily } from "../../stacks/components/drCluster";
+import { DrCluster, drFamily } from "../../stacks/components/drCluster";
+import { DR6_RS_SYSCTLS, drDirectorSysctls6 } from "../../stacks/components/drRealServer";
 import { ClusterHost, clusterAddress6, Host, HostSource, knownAddresses6 } from "../../stacks/hosts";
 import { Inventory, InventoryHost } from "../../stacks/inventory";
 import { TopologyContext } from "../../stacks/topology";

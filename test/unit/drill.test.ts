@@ -807,7 +807,8 @@ describe("drill: requestLoopCommand, run with bash and curl against a local serv
     assert.deepEqual([...new Set(recs.map((q) => q.answer))].sort(), ["this is nginx1", "this is nginx2"]);
     const starts = recs.map((q) => q.start);
     const spread = starts[starts.length - 1] - starts[0];
-    assert.ok(spread > 0.6 && spread < 1.0, `paced over ${spread} s`);
+    // The last start is due at 0.95 s; a loaded machine starts a process a few tens of ms late.
+    assert.ok(spread > 0.6 && spread < 1.25, `paced over ${spread} s`);
     // Request i starts on its slot (i/rps after t0), never before it; a late one is sent at once (the first may be late too).
     for (let i = 1; i < recs.length; i++) assert.ok(starts[i] - starts[0] >= i * 0.05 - 0.05, `paced at 1/rps: ${starts.join(" ")}`);
     const now = Date.now() / 1000;

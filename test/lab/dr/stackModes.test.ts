@@ -103,15 +103,22 @@ describe("stacks dr-ipv6 and dr-fwmark (dr preset, real engine)", function () {
       // rr gives the second client's persistence template the next real server.
       assert.notEqual(bServers[0], aServers[0], "the second client goes to the other real server");
       console.log(`      persistence: .20 -> ${aServers[0]} (14 requests, ports 80 and 8080), .21 -> ${bServers[0]} (12 requests)`);
-      assert.match(lab.run("director1", "ipvsadm -Lnc"), /NONE\s+192\.168\.118\.21:0 /);
+      // The persistence template of client .21 (fwmark 1 shows as 0.0.0.1) points at its real server.
+      const template = /^IP\s+\S+\s+\S+\s+192\.168\.118\.21:0\s+0\.0\.0\.1:0\s+192\.168\.118\.(\d+):0$/m.exec(
+        lab.run("director1", "ipvsadm -Lnc"),
+      );
+      assert.ok(template, "a persistence template for 192.168.118.21");
+      assert.equal(template[1], bServers[0] === "this is nginx1" ? "30" : "40");
       await ctx.stack.preview({ expectNoChanges: true });
     });
 
     it("drift: the MARK rule deleted by hand is found by refresh and put back by up", async () => {
+      // By its number in the chain, as an operator cleaning up by hand would.
       lab.run(
         "director1",
-        `iptables -t mangle -D PREROUTING $(iptables -t mangle -S PREROUTING | grep -- '--comment pulumi-lvs:' | sed 's/^-A PREROUTING //')`,
+        "iptables -t mangle -D PREROUTING $(iptables -t mangle -L PREROUTING -n --line-numbers | awk '/pulumi-lvs:/ { print $1; exit }')",
       );
+      assert.doesNotMatch(lab.run("director1", "iptables -t mangle -S PREROUTING"), /pulumi-lvs:/);
       assert.ok(servedBy(8080, 2).includes("FAILED"), "without the mark no service takes port 8080");
       const refresh = await ctx.stack!.refresh();
       assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
