@@ -50,3 +50,15 @@ export function assertAlternates(list: string[], a: string, b: string): void {
   const ok = list.every((x) => x === a || x === b) && list.every((x, i) => i === 0 || x !== list[i - 1]);
   if (!ok) throw new Error(`expected answers to alternate exactly between "${a}" and "${b}"; got ${list.join(", ")}`);
 }
+
+/**
+ * The saved outputs of resource `name` in the stack's state (after a refresh: what it read on the host). What a
+ * refresh found is asserted per resource: its summary also counts resources whose read outputs merely moved.
+ */
+export async function stateOutputs(stack: Stack, name: string): Promise<Record<string, unknown>> {
+  const state = await stack.exportStack();
+  const resources = (state.deployment as { resources?: { urn: string; outputs?: Record<string, unknown> }[] }).resources ?? [];
+  const r = resources.find((x) => x.urn.endsWith(`::${name}`));
+  if (!r) throw new Error(`no resource ${name} in stack ${stack.name}'s state`);
+  return r.outputs ?? {};
+}

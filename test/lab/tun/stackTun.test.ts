@@ -11,7 +11,7 @@ import { strict as assert } from "node:assert";
 import * as lab from "../../../lab/lab";
 import { useLabStacks } from "../../support/labStack";
 import { snapshot } from "../../../scripts/lib/snapshot";
-import { answers, assertAlternates, projectStack, tally } from "../../support/stacks";
+import { answers, assertAlternates, projectStack, stateOutputs, tally } from "../../support/stacks";
 
 const HOSTS = ["router", "director", "client", "rs1", "rs2"];
 const VIP = "192.168.118.100";
@@ -119,17 +119,9 @@ describe("stack tun (tun preset, real engine)", function () {
     const got = answers(URL, 6);
     assert.ok(got.includes("FAILED"), `requests sent to rs1 fail without its VIP: ${got.join(", ")}`);
     const refresh = await ctx.stack!.refresh();
-    const state = await ctx.stack!.exportStack();
-    const outputs = (name: string): Record<string, unknown> => {
-      const r = (state.deployment as { resources: { urn: string; outputs?: Record<string, unknown> }[] }).resources.find((x) =>
-        x.urn.endsWith(`::${name}`),
-      );
-      assert.ok(r, `${name} is in the state after refresh`);
-      return r.outputs ?? {};
-    };
-    assert.equal(outputs("tun-rs1-vip").assigned, false, "refresh found rs1's VIP gone");
-    assert.equal(outputs("tun-rs2-module").persisted, false, "refresh found rs2's module boot file gone");
-    assert.equal(outputs("tun-rs2-module").loaded, true);
+    assert.equal((await stateOutputs(ctx.stack!, "tun-rs1-vip")).assigned, false, "refresh found rs1's VIP gone");
+    assert.equal((await stateOutputs(ctx.stack!, "tun-rs2-module")).persisted, false, "refresh found rs2's module boot file gone");
+    assert.equal((await stateOutputs(ctx.stack!, "tun-rs2-module")).loaded, true);
     const up = await ctx.stack!.up();
     console.log(
       `      drift: refresh ${JSON.stringify(refresh.summary.resourceChanges)}, up ${JSON.stringify(up.summary.resourceChanges)}`,
