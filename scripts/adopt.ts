@@ -13,7 +13,8 @@ import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as prettier from "prettier";
 import { closeAll, sshTransport } from "../providers/transport/ssh";
-import { connectionArgs, defaultInventoryPath, inventoryHost, loadInventory } from "../stacks/inventory";
+import { connectionArgs, defaultInventoryPath, InventoryHost, inventoryHost, loadInventory } from "../stacks/inventory";
+import { addressOf } from "../stacks/hosts";
 import { DISCOVERY_COMMAND, parseDiscovery } from "./adopt/discover";
 import { AdoptedHost, foundSecrets, renderProgram } from "./adopt/program";
 import { adoptions, unsafeSteps } from "./adopt/safety";
@@ -30,6 +31,15 @@ function option(argv: string[], name: string): string | undefined {
 
 const KNOWN = ["--out", "--inventory", "--hosts", "--project", "--package", "--check", "--stack"];
 
+/** The address a component forwards to for this host (as `clusterAddress` gives it), when the inventory gives one. */
+function inventoryAddress(name: string, h: InventoryHost): { address?: string } {
+  try {
+    return { address: addressOf({ name, addresses: h.addresses, sshHost: h.sshHost }) };
+  } catch {
+    return {};
+  }
+}
+
 async function discover(argv: string[]): Promise<void> {
   const out = option(argv, "--out");
   if (!out)
@@ -43,7 +53,8 @@ async function discover(argv: string[]): Promise<void> {
   const hosts: AdoptedHost[] = [];
   try {
     for (const name of names) {
-      const connection = connectionArgs(inventoryHost(inv, name));
+      const ih = inventoryHost(inv, name);
+      const connection = connectionArgs(ih);
       const t = sshTransport(connection);
       const t0 = Date.now();
       const findings = parseDiscovery(await t.run(DISCOVERY_COMMAND));
@@ -53,7 +64,7 @@ async function discover(argv: string[]): Promise<void> {
           `${f.vips.length} VIPs, ${Object.keys(f.sysctls).length} sysctls, ${f.routes.length} routes, ${f.natRules.length} NAT rules, ${f.files.length} config files; ${f.unmanaged.length} left alone`,
       );
       for (const u of f.unmanaged) console.log(`  left alone: ${u}`);
-      hosts.push({ name, connection, findings });
+      hosts.push({ name, connection, findings, ...inventoryAddress(name, ih) });
     }
   } finally {
     await closeAll();

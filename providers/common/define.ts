@@ -115,15 +115,23 @@ export function deriveDiff<P>(decl: KindDecl<P>): (id: string, olds: P, news: P)
 export const ADOPT_KEY = "__adopt";
 
 /**
+ * An `import` id that stands for the id the resource's own inputs name (the
+ * kind's id function of them): a component that adopts a hand-built cluster
+ * gives it to every child, whose inputs it computes itself.
+ */
+export const IMPORT_AS_DECLARED = "as-declared";
+
+/**
  * Create with an import id: take over the live object without changing the
  * host. The kind's read (refresh) reads it as the inputs name it; adoption
  * fails, changing nothing, when nothing is there or when the live object
  * differs from the inputs in any declared field or drift rule.
  */
-async function adopt<P>(decl: KindDecl<P>, read: NonNullable<ResourceProvider<P, P>["read"]>, id: string, inputs: P) {
-  const where = `${decl.type} ${id} (import)`;
-  if (!decl.id) throw new Error(`${where}: this kind has no id to adopt by (it lives on no host)`);
+async function adopt<P>(decl: KindDecl<P>, read: NonNullable<ResourceProvider<P, P>["read"]>, given: string, inputs: P) {
+  if (!decl.id) throw new Error(`${decl.type} ${given} (import): this kind has no id to adopt by (it lives on no host)`);
   const named = decl.id(inputs);
+  const id = given === IMPORT_AS_DECLARED ? named : given;
+  const where = `${decl.type} ${id} (import)`;
   if (named !== id)
     throw new Error(
       `${where}: the id names another object than the inputs do (${named}); nothing was changed. Give the import id ${named}`,

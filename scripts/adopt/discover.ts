@@ -7,8 +7,8 @@
 //
 // Read-only means: the command reads files and kernel tables only. It runs
 // ipvsadm only when the ip_vs module is already loaded (ipvsadm would load
-// it), and iptables only when a nat table already exists (listing one can
-// create it).
+// it), and iptables only when a nat or mangle table already exists (listing
+// one can create it).
 import { IpvsTable, RealServer, sameKey, serviceKeyText, VirtualService } from "../../providers/ipvs/model";
 import { parseIpvsSave, parseThresholds, withThresholds } from "../../providers/ipvs/parse";
 import { SEP } from "../../providers/common/check";
@@ -59,6 +59,7 @@ const PARTS = [
   `cat ${CONFIG_FILES.haproxy} 2>/dev/null || true`,
   "ls -1 /etc/nginx/sites-enabled /etc/nginx/conf.d 2>/dev/null || true",
   `for f in ${CONFIG_FILES.keepalived} ${CONFIG_FILES.haproxy}; do [ -f "$f" ] && echo "$f $(stat -c '%a %U:%G' "$f")"; done; true`,
+  "if grep -qx mangle /proc/net/ip_tables_names 2>/dev/null || nft list tables 2>/dev/null | grep -qx 'table ip mangle'; then iptables -w -t mangle -S; fi",
 ];
 
 /** The one command line adopt runs on each host: reads only. */
@@ -113,7 +114,8 @@ export interface HostFindings {
   unmanaged: string[];
 }
 
-function sysctlDefault(key: string): string | undefined {
+/** The kernel's default of an LVS sysctl adopt looks at (undefined for others). */
+export function sysctlDefault(key: string): string | undefined {
   if (key in LVS_SYSCTL_DEFAULTS) return LVS_SYSCTL_DEFAULTS[key];
   const m = /^net\.ipv4\.conf\.[^.]+\.(\w+)$/.exec(key);
   return m ? LVS_SYSCTL_DEFAULTS[`conf.*.${m[1]}`] : undefined;
@@ -229,12 +231,17 @@ function unmodelledServerOptions(rs: RealServer): string[] {
 }
 
 const NAT_CHAINS: readonly string[] = ["POSTROUTING", "PREROUTING"];
-const NAT_TARGETS: readonly string[] = ["SNAT", "MASQUERADE", "DNAT"];
+const TABLE_TARGETS: Record<"nat" | "mangle", readonly string[]> = { nat: ["SNAT", "MASQUERADE", "DNAT"], mangle: ["MARK"] };
 
-/** One `iptables -t nat -S` rule line as a NatSpec, when pulumi-lvs wrote it and models every word of it. */
-export function parseNatRule(line: string): FoundNatRule | undefined {
+/**
+ * One `iptables -t <table> -S` rule line as a NatSpec, when pulumi-lvs wrote it and models every word of it: in the
+ * nat table SNAT, MASQUERADE and DNAT; in mangle a MARK rule of PREROUTING that sets the whole mark
+ * (`--set-xmark N/0xffffffff`, as iptables prints `--set-mark N`).
+ */
+export function parseNatRule(line: string, table: "nat" | "mangle" = "nat"): FoundNatRule | undefined {
   const w = line.trim().split(/\s+/);
   if (w[0] !== "-A" || !NAT_CHAINS.includes(w[1])) return undefined;
+  if (table === "mangle" && w[1] !== "PREROUTING") return undefined;
   const s: Partial<NatSpec> = { chain: w[1] as NatChain };
   for (let k = 2; k < w.length; k++) {
     const v = w[k + 1];
@@ -259,8 +266,21 @@ export function parseNatRule(line: string): FoundNatRule | undefined {
         s.port = Number(v);
         break;
       case "-m":
-        if (v !== "comment" && v !== s.protocol) return undefined;
+        if (v !== "comment" && v !== s.protocol && v !== "multiport") return undefined;
         break;
+      case "--dports": {
+        const ports = v.split(",").map(Number);
+        if (!ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) return undefined;
+        s.ports = ports;
+        break;
+      }
+      case "--set-xmark":
+      case "--set-mark": {
+        const m = /^(0x[0-9a-f]+|\d+)(?:\/0xffffffff)?$/i.exec(v);
+        if (!m) return undefined;
+        s.mark = Number(m[1]);
+        break;
+      }
       case "--comment": {
         const name = /^"?pulumi-lvs:([A-Za-z0-9][A-Za-z0-9_.-]*)"?$/.exec(v);
         if (!name) return undefined;
@@ -268,7 +288,7 @@ export function parseNatRule(line: string): FoundNatRule | undefined {
         break;
       }
       case "-j":
-        if (!NAT_TARGETS.includes(v)) return undefined;
+        if (!TABLE_TARGETS[table].includes(v)) return undefined;
         s.target = v as NatTarget;
         break;
       case "--to-source":
@@ -285,9 +305,8 @@ export function parseNatRule(line: string): FoundNatRule | undefined {
 
 /** Parses DISCOVERY_COMMAND's output. */
 export function parseDiscovery(out: string): HostFindings {
-  const [ipvs = "", addrs = "", routes = "", sysctl = "", nat = "", keepalived = "", haproxy = "", nginx = "", stats = ""] = out.split(
-    `${PART}\n`,
-  );
+  const [ipvs = "", addrs = "", routes = "", sysctl = "", nat = "", keepalived = "", haproxy = "", nginx = "", stats = "", mangle = ""] =
+    out.split(`${PART}\n`);
   const unmanaged: string[] = [];
   const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [], scripts: [] };
   for (const script of owned.scripts)
@@ -352,16 +371,22 @@ export function parseDiscovery(out: string): HostFindings {
     found.push({ destination: dest, via: w[w.indexOf("via") + 1], ...(w.includes("dev") ? { dev: w[w.indexOf("dev") + 1] } : {}) });
   }
   const natRules: FoundNatRule[] = [];
-  for (const line of nat.split("\n")) {
-    if (!line.startsWith("-A ")) {
-      if (line.startsWith("-N ")) unmanaged.push(`iptables nat chain ${line.slice(3)}: not a pulumi-lvs rule`);
-      continue;
+  for (const [table, text] of [
+    ["nat", nat],
+    ["mangle", mangle],
+  ] as const)
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("-A ")) {
+        if (line.startsWith("-N ")) unmanaged.push(`iptables ${table} chain ${line.slice(3)}: not a pulumi-lvs rule`);
+        continue;
+      }
+      const rule = parseNatRule(line, table);
+      if (rule) natRules.push(rule);
+      else
+        unmanaged.push(
+          `iptables -t ${table} ${line}: a rule pulumi-lvs did not write (declare a NatRule for it, then delete this one by hand)`,
+        );
     }
-    const rule = parseNatRule(line);
-    if (rule) natRules.push(rule);
-    else
-      unmanaged.push(`iptables -t nat ${line}: a rule pulumi-lvs did not write (declare a NatRule for it, then delete this one by hand)`);
-  }
   const files: FoundFile[] = [];
   const configs: [FoundFile["daemon"], string, boolean][] = [
     ["keepalived", keepalived, keepalived.trim() !== ""],

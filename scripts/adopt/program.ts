@@ -14,10 +14,14 @@ import { VIP_ALIAS } from "../../providers/vip/vipAlias";
 import { ConnectionArgs, targetOf } from "../../providers/transport/types";
 import { MANAGED_FILE } from "../../providers/files/managedFile";
 import { FilePart, HostFindings } from "./discover";
+import { DrShape, findDrClusters } from "./shapes";
+import { DR_ARP_SYSCTLS, drDirectorSysctls } from "../../stacks/components/drRealServer";
 
 /** One host as adopt saw it: its inventory name, how it was reached, what was found. */
 export interface AdoptedHost {
   name: string;
+  /** The address the inventory gives it (what a component forwards to), when it gives one. */
+  address?: string;
   connection: ConnectionArgs;
   findings: HostFindings;
 }
@@ -216,10 +220,57 @@ function hostBlock(h: AdoptedHost, ids: ImportIds): string[] {
   return lines;
 }
 
+/**
+ * A DR cluster's block: DrCluster adopting every child (`adopt: true`), live only (`persist: false`), and the ids its
+ * children adopt by, under the names the component gives them (its own id functions, so they agree).
+ */
+function clusterBlock(c: DrShape, hosts: AdoptedHost[], ids: ImportIds): string[] {
+  const name = resourceName(c.director, "dr", c.vip, c.port);
+  const conn = (host: string) => hosts.find((h) => h.name === host)!.connection;
+  const d = conn(c.director);
+  const dirSysctls = drDirectorSysctls(c.nic);
+  ids[`${name}-director-sysctls`] = SYSCTL_SET.id!({ connection: d, name: "90-lvs-dr", values: dirSysctls });
+  const vip = { address: c.vip, prefix: c.vipPrefix, interface: c.nic, label: `${c.nic}:0` };
+  ids[`${name}-director-vip`] = VIP_ALIAS.id!({ connection: d, ...vip });
+  const key = { protocol: "tcp" as const, address: c.vip, port: c.port };
+  ids[`${name}-service`] = IPVS_SERVICE.id!({ connection: d, ...key, scheduler: c.scheduler });
+  for (const r of c.realServers) {
+    const address = hosts.find((h) => h.name === r.host)!.address!;
+    ids[`${name}-${r.host}`] = IPVS_REAL_SERVER.id!({ connection: d, service: key, address, port: c.port, method: "route" });
+    ids[`${name}-${r.host}-arp`] = SYSCTL_SET.id!({ connection: conn(r.host), name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS });
+    ids[`${name}-${r.host}-vip`] = VIP_ALIAS.id!({ connection: conn(r.host), address: c.vip, prefix: 32, interface: "lo", label: "lo:0" });
+  }
+  const servers = c.realServers.map((r) => `{ host: hosts.host(${lit(r.host)}), weight: ${r.weight} }`).join(", ");
+  const fields: [string, unknown][] = [
+    ["director", `hosts.host(${lit(c.director)})`],
+    ["nic", c.nic],
+    ["vip", c.vip],
+    ["vipPrefix", c.vipPrefix === 32 ? undefined : c.vipPrefix],
+    ["port", c.port],
+    ["scheduler", c.scheduler],
+    ["persistence", c.persistence],
+    ["realServers", `[${servers}]`],
+    ["persist", false],
+    ["adopt", true],
+  ];
+  return [
+    `// A DR cluster, adopted whole: ${c.director} holds ${c.vip} on ${c.nic}:0 and its IPVS service (-g to ${c.realServers.map((r) => r.host).join(", ")},`,
+    "// each with the VIP on lo:0 and the ARP sysctls). DrCluster declares exactly what is live; each of its resources adopts its object.",
+    `new DrCluster(${lit(name)}, ${args(fields, ["director", "realServers"])}, { retainOnDelete: keepOnDestroy });`,
+  ];
+}
+
 /** The generated program's files, and the import ids it declares. */
 export function renderProgram(hosts: AdoptedHost[], o: ProgramOptions): { files: Record<string, string>; ids: ImportIds } {
   const ids: ImportIds = {};
-  const blocks = hosts.map((h) => hostBlock(h, ids).join("\n"));
+  const { clusters, rest } = findDrClusters(hosts);
+  const blocks = [
+    ...clusters.map((c) => clusterBlock(c, hosts, ids).join("\n")),
+    ...rest
+      .map((h) => hostBlock(h, ids))
+      .filter((b) => b.length > 2)
+      .map((b) => b.join("\n")),
+  ];
   const used = ["IpvsRealServer", "IpvsService", "ManagedFile", "NatRule", "Route", "SysctlSet", "VipAlias"].filter((t) =>
     blocks.some((b) => b.includes(`new ${t}(`)),
   );
@@ -234,8 +285,8 @@ export function renderProgram(hosts: AdoptedHost[], o: ProgramOptions): { files:
     "// are declared with `persist: false`; set it true (or drop the line) to have them put back at boot. A daemon's",
     "// hand-written config file is declared whole (ManagedFile): an edit is validated, swapped in and reloaded.",
     'import * as pulumi from "@pulumi/pulumi";',
-    `import { ${used.join(", ")} } from "pulumi-lvs";`,
-    'import { hostsFromConfig } from "pulumi-lvs/components";',
+    ...(used.length ? [`import { ${used.join(", ")} } from "pulumi-lvs";`] : []),
+    `import { ${clusters.length ? "DrCluster, " : ""}hostsFromConfig } from "pulumi-lvs/components";`,
     "",
     "/** Keep every adopted object on its host at `pulumi destroy` (destroy then only stops managing). false: destroy removes them. */",
     "const keepOnDestroy = true;",

@@ -2,7 +2,8 @@
 // Adoption shows in a preview as a create whose inputs carry the import id
 // (ADOPT_KEY; see providers/common/define.ts for why it is not the engine's
 // own "import" step). Anything else (a create without an id, an update, a
-// replace, a delete) would change a host, and is reported with why.
+// replace, a delete) would change a host, and is reported with why. A
+// component's create changes no host (its children are the steps that do).
 import { ADOPT_KEY } from "../../providers/common/define";
 import { Step } from "../review/core";
 
@@ -30,6 +31,9 @@ export function unsafeSteps(steps: Step[]): Unsafe[] {
   for (const s of steps) {
     if (s.type === "pulumi:pulumi:Stack" || s.type.startsWith("pulumi:providers:") || s.op === "same") continue;
     if (s.op === "create" && typeof s.new?.inputs?.[ADOPT_KEY] === "string") continue;
+    // A component (DrCluster) is no object on a host: creating it changes nothing, its children are checked.
+    // (The engine's event leaves `custom` out when it is false.)
+    if (s.op === "create" && s.new !== undefined && s.new.custom !== true) continue;
     const op = s.op.includes("replace") ? "replace" : s.op;
     out.push({ op, name: nameOf(s.urn), type: s.type.replace(/^.*:/, ""), why: WHY[op] ?? `step ${s.op}` });
   }

@@ -11,7 +11,7 @@ export interface Step {
   /** Property names whose change replaces the resource. */
   keys?: string[];
   old?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
-  new?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  new?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; custom?: boolean };
 }
 
 export interface Change {

@@ -10,6 +10,7 @@ import { drSameSubnet, fwmarkService, HostAddresses } from "../checks";
 import { ClusterHost, clusterAddress } from "../hosts";
 import { drDirectorSysctls, drDirectorSysctls6, drRealServer, drRealServer6 } from "./drRealServer";
 import { checkedVip } from "./known";
+import { IMPORT_AS_DECLARED } from "../../providers/common/define";
 import { isIPv6 } from "node:net";
 import { vipFamilyMatches, vipPrefixOnSegment } from "../checks";
 import { clusterAddress6 } from "../hosts";
@@ -63,6 +64,18 @@ export interface DrClusterArgs {
    * go to the same real server for this long. Default: not persistent. Updated in place.
    */
   persistence?: pulumi.Input<number>;
+  /**
+   * Whether the VIP aliases, the sysctls and the MARK rule come back at boot (their systemd units and /etc/sysctl.d
+   * files). Default true. false: live only, as a cluster built by hand leaves them. Updated in place.
+   */
+  persist?: boolean;
+  /**
+   * Take over a cluster built by hand: every child adopts the live object its own inputs name (the `import` option
+   * with IMPORT_AS_DECLARED, see docs/adoption.md), so the first up changes nothing on any host, and fails, changing
+   * nothing, naming each field, when a live object differs from the cluster's. `retainOnDelete` given to the cluster
+   * reaches every child. Default false. A change after the first up changes nothing (it is updated in place).
+   */
+  adopt?: boolean;
 }
 
 /** The firewall mark and the ports of a DrCluster's fwmark service. */
@@ -133,6 +146,14 @@ export class DrCluster extends pulumi.ComponentResource {
     // Checked before anything registers: a bad topology fails the preview with its own message.
     const vip = checkDrCluster(name, args);
     super("pulumi-lvs:stacks:DrCluster", name, {}, opts);
+    // Every child: parented, adopting when asked, kept at destroy when the cluster is.
+    const child = (o: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
+      parent: this,
+      ...(args.adopt ? { import: IMPORT_AS_DECLARED } : {}),
+      ...(opts?.retainOnDelete !== undefined ? { retainOnDelete: opts.retainOnDelete } : {}),
+      ...o,
+    });
+    const persist = args.persist === undefined ? {} : { persist: args.persist };
     const nic = args.nic;
     const d = args.director;
     const port = args.port ?? 80;
@@ -141,16 +162,24 @@ export class DrCluster extends pulumi.ComponentResource {
     const sysctls = new SysctlSet(
       `${name}-director-sysctls`,
       v6
-        ? { connection: d.connection, name: "90-lvs-dr6", values: drDirectorSysctls6(nic) }
-        : { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic) },
-      { parent: this },
+        ? { connection: d.connection, name: "90-lvs-dr6", values: drDirectorSysctls6(nic), ...persist }
+        : { connection: d.connection, name: "90-lvs-dr", values: drDirectorSysctls(nic), ...persist },
+      child(),
     );
     new VipAlias(
       `${name}-director-vip`,
       v6
-        ? { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 64, interface: nic }
-        : { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 32, interface: nic, label: `${nic}:0`, gratuitousArp: true },
-      { parent: this, dependsOn: [sysctls] },
+        ? { connection: d.connection, address: vip, prefix: args.vipPrefix ?? 64, interface: nic, ...persist }
+        : {
+            connection: d.connection,
+            address: vip,
+            prefix: args.vipPrefix ?? 32,
+            interface: nic,
+            label: `${nic}:0`,
+            gratuitousArp: true,
+            ...persist,
+          },
+      child({ dependsOn: [sysctls] }),
     );
     const fw = args.fwmark;
     // The rule's name is its comment (pulumi-lvs:<name>-mark) and its boot unit's (pulumi-lvs-nat-<name>-mark.service).
@@ -166,8 +195,9 @@ export class DrCluster extends pulumi.ComponentResource {
             protocol: "tcp",
             ports: fw.ports,
             mark: fw.mark,
+            ...persist,
           },
-          { parent: this },
+          child(),
         )
       : undefined;
     const scheduler = args.scheduler ?? "rr";
@@ -177,7 +207,7 @@ export class DrCluster extends pulumi.ComponentResource {
       fw
         ? { connection: d.connection, protocol: "fwmark", fwmark: fw.mark, scheduler, ...persistence }
         : { connection: d.connection, address: vip, port, scheduler, ...persistence },
-      { parent: this, ...(this.markRule ? { dependsOn: [this.markRule] } : {}) },
+      child(this.markRule ? { dependsOn: [this.markRule] } : {}),
     );
     // The service's identity, known at preview when the VIP and port (or the mark) are (the
     // service's `key` output is unknown while the service itself is updated).
@@ -186,7 +216,7 @@ export class DrCluster extends pulumi.ComponentResource {
       : pulumi.all([vip, port]).apply(([address, p]) => ({ protocol: "tcp" as const, address, port: p }));
     const address = (h: ClusterHost) => (v6 ? realServerAddress6(h, nic) : clusterAddress(h));
     for (const r of args.realServers) {
-      const alias = (v6 ? drRealServer6 : drRealServer)(name, r.host, vip, { parent: this });
+      const alias = (v6 ? drRealServer6 : drRealServer)(name, r.host, vip, child(), args.persist);
       new IpvsRealServer(
         `${name}-${r.host.name}`,
         {
@@ -197,7 +227,7 @@ export class DrCluster extends pulumi.ComponentResource {
           weight: r.weight ?? 1,
           gracefulDeleteTimeoutSeconds: 20,
         },
-        { parent: this, dependsOn: [this.service, alias] },
+        child({ dependsOn: [this.service, alias] }),
       );
     }
     this.realServers = pulumi

@@ -26,18 +26,25 @@ export function drDirectorSysctls(nic: string): Record<string, string> {
  * The VIP on lo:0 and the ARP sysctls on one real server; returns the VIP
  * resource. The resources are `<prefix>-<host>-arp` (SysctlSet) and
  * `<prefix>-<host>-vip` (VipAlias), both with `opts` (pass `{ parent }` from a
- * component); the VIP alias depends on the sysctls and on `opts.dependsOn`.
+ * component) and `persist` when given; the VIP alias depends on the sysctls
+ * and on `opts.dependsOn`.
  */
 export function drRealServer(
   prefix: string,
   rs: ClusterHost,
   vip: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions = {},
+  persist?: boolean,
 ): VipAlias {
-  const arp = new SysctlSet(`${prefix}-${rs.name}-arp`, { connection: rs.connection, name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS }, opts);
+  const p = persist === undefined ? {} : { persist };
+  const arp = new SysctlSet(
+    `${prefix}-${rs.name}-arp`,
+    { connection: rs.connection, name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS, ...p },
+    opts,
+  );
   return new VipAlias(
     `${prefix}-${rs.name}-vip`,
-    { connection: rs.connection, address: vip, prefix: 32, interface: "lo", label: "lo:0", hostRoute: true },
+    { connection: rs.connection, address: vip, prefix: 32, interface: "lo", label: "lo:0", hostRoute: true, ...p },
     { ...opts, dependsOn: [...dependencies(opts.dependsOn), arp] },
   );
 }
@@ -70,15 +77,17 @@ export function drRealServer6(
   rs: ClusterHost,
   vip: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions = {},
+  persist?: boolean,
 ): VipAlias {
+  const p = persist === undefined ? {} : { persist };
   const sysctls = new SysctlSet(
     `${prefix}-${rs.name}-sysctls`,
-    { connection: rs.connection, name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS },
+    { connection: rs.connection, name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS, ...p },
     opts,
   );
   return new VipAlias(
     `${prefix}-${rs.name}-vip`,
-    { connection: rs.connection, address: vip, prefix: 128, interface: "lo" },
+    { connection: rs.connection, address: vip, prefix: 128, interface: "lo", ...p },
     { ...opts, dependsOn: [...dependencies(opts.dependsOn), sysctls] },
   );
 }

@@ -1,6 +1,8 @@
 // The lab tests of `npm run adopt`: the packed package (packed once per test
 // process), the adopt CLI run against the lab's inventory into a fresh
-// directory, the program installed and type-checked, and its stack.
+// directory (each host's sshd logging the commands it ran meanwhile), the
+// program installed and type-checked, and its stack.
+import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,6 +10,7 @@ import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import * as lab from "../../lab/lab";
 import { defaultInventoryPath } from "../../stacks/inventory";
+import { DISCOVERY_COMMAND } from "../../scripts/adopt/discover";
 import { pulumiCommand, toolchainEnv } from "./toolchain";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -41,7 +44,46 @@ export interface AdoptedProgram {
   adopt(args: string[]): string;
 }
 
-/** Runs `npm run adopt` on the running lab's hosts into a new directory (creating stack `adopted`), installs and type-checks the program. */
+const COMMAND_LOG = "/var/log/pulumi-lvs-ssh-commands.log";
+const LOGGER = "/usr/local/sbin/pulumi-lvs-log-shell";
+const SAVED_SHELL = "/run/pulumi-lvs-root-shell";
+
+/**
+ * Has each host record every command its sshd runs for root, in the host's own log: root's login shell becomes a
+ * wrapper that appends the command (`-c COMMAND`, base64, one per line) and runs it with the shell root had. sshd reads
+ * the user's shell at each new connection: no reload, and nothing else on the host changes. Empties the log.
+ */
+function startCommandLog(hosts: string[]): void {
+  const logger = [
+    "#!/bin/sh",
+    `if [ "$1" = -c ]; then printf '%s' "$2" | base64 -w0 >> ${COMMAND_LOG}; echo >> ${COMMAND_LOG}; fi`,
+    `exec "$(cat ${SAVED_SHELL})" "$@"`,
+  ].join("\n");
+  lab.runEach(
+    hosts,
+    `getent passwd root | cut -d: -f7 > ${SAVED_SHELL} && echo ${Buffer.from(`${logger}\n`).toString("base64")} | base64 -d > ${LOGGER} && ` +
+      `chmod 755 ${LOGGER} && : > ${COMMAND_LOG} && usermod -s ${LOGGER} root`,
+  );
+}
+
+/** The commands each host's sshd ran since startCommandLog (but the reading one), and stops logging. */
+function stopCommandLog(hosts: string[]): Record<string, string[]> {
+  const read = `usermod -s $(cat ${SAVED_SHELL}) root && rm -f ${LOGGER} ${SAVED_SHELL} && cat ${COMMAND_LOG} && rm -f ${COMMAND_LOG}`;
+  const out = lab.runEach(hosts, read);
+  // The last line is this reading command itself (its connection came in while the log was on).
+  const decode = (text: string) =>
+    text
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => Buffer.from(l, "base64").toString("utf8"))
+      .filter((c) => c !== read);
+  return Object.fromEntries(hosts.map((h) => [h, decode(out[h])]));
+}
+
+/**
+ * Runs `npm run adopt` on the running lab's hosts into a new directory (creating stack `adopted`), installs and
+ * type-checks the program. Each host's own sshd log of the run must hold exactly one command: the discovery line.
+ */
 export async function adoptLab(hosts: string[]): Promise<AdoptedProgram> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-adopt-"));
   const dir = path.join(tmp, "adopted");
@@ -54,6 +96,7 @@ export async function adoptLab(hosts: string[]): Promise<AdoptedProgram> {
   const adopt = (args: string[]) =>
     run("npx", ["ts-node", "--transpile-only", "scripts/adopt.ts", ...args], ROOT, { ...process.env, ...env });
   const tarball = packedPackage();
+  startCommandLog(hosts);
   const t0 = Date.now();
   const output = adopt([
     "--inventory",
@@ -68,6 +111,9 @@ export async function adoptLab(hosts: string[]): Promise<AdoptedProgram> {
     "adopted",
   ]);
   console.log(`      adopt: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${output.trim().replace(/^/gm, "        ")}`);
+  const commands = stopCommandLog(hosts);
+  for (const h of hosts) assert.deepEqual(commands[h], [DISCOVERY_COMMAND], `${h}'s sshd ran exactly adopt's one read-only command line`);
+  console.log(`      the hosts' own sshd logs: ${hosts.length} commands, one discovery line each`);
   const base = ["install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"];
   try {
     run("npm", [...base, "--offline"], dir);
@@ -82,9 +128,21 @@ export async function adoptLab(hosts: string[]): Promise<AdoptedProgram> {
   return { tmp, dir, env, stack, output, adopt };
 }
 
+/** How many resources adopt said the program adopts. */
+export function adoptedCount(a: AdoptedProgram): number {
+  const m = /: (\d+) resources to adopt/.exec(a.output);
+  if (!m) throw new Error(`adopt printed no resource count:\n${a.output}`);
+  return Number(m[1]);
+}
+
 /** The generated program as one line per statement, whatever the formatter's line breaks. */
 export function programText(dir: string): string {
-  return fs.readFileSync(path.join(dir, "index.ts"), "utf8").replace(/\s+/g, " ").replace(/\( /g, "(").replace(/,? \)/g, ")");
+  return fs
+    .readFileSync(path.join(dir, "index.ts"), "utf8")
+    .replace(/\s+/g, " ")
+    .replace(/([([]) /g, "$1")
+    .replace(/,? ([)\]])/g, "$1")
+    .replace(/, \}/g, " }");
 }
 
 const PROBE_LOG = "/tmp/adopt-probe.log";

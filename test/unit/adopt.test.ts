@@ -11,7 +11,8 @@ import { ADOPT_KEY } from "../../providers/common/define";
 import { IPVS_REAL_SERVER } from "../../providers/ipvs/realServer";
 import { IPVS_SERVICE } from "../../providers/ipvs/service";
 import { DISCOVERY_COMMAND, keepalivedOwns, parseDiscovery, parseNatRule, parseSysctls, splitSecrets } from "../../scripts/adopt/discover";
-import { foundSecrets, renderProgram } from "../../scripts/adopt/program";
+import { AdoptedHost, foundSecrets, renderProgram } from "../../scripts/adopt/program";
+import { findDrClusters } from "../../scripts/adopt/shapes";
 import { unsafeSteps } from "../../scripts/adopt/safety";
 import { ConnectionArgs } from "../../providers/transport/types";
 
@@ -30,8 +31,9 @@ function output(parts: {
   keepalived?: string;
   haproxy?: string;
   stats?: string;
+  mangle?: string;
 }): string {
-  return [parts.ipvs, parts.addrs, parts.routes, parts.sysctl, parts.nat, parts.keepalived, parts.haproxy, "", parts.stats]
+  return [parts.ipvs, parts.addrs, parts.routes, parts.sysctl, parts.nat, parts.keepalived, parts.haproxy, "", parts.stats, parts.mangle]
     .map((p) => `${p ?? ""}${PART}`)
     .join("");
 }
@@ -49,6 +51,11 @@ describe("adopt: discovery", () => {
     );
     assert.match(DISCOVERY_COMMAND, /if \[ -e \/proc\/net\/ip_vs \]; then ipvsadm -Sn/, "ipvsadm only when ip_vs is loaded");
     assert.match(DISCOVERY_COMMAND, /then iptables -w -t nat -S; fi/, "iptables only when a nat table exists");
+    assert.match(
+      DISCOVERY_COMMAND,
+      /if grep -qx mangle \/proc\/net\/ip_tables_names 2>\/dev\/null \|\| nft list tables 2>\/dev\/null \| grep -qx 'table ip mangle'; then iptables -w -t mangle -S; fi/,
+      "and on mangle only when it exists",
+    );
   });
 
   it("a hand-built NAT director: the service, its masq servers, ip_forward, the WAN alias; the hand-typed SNAT rule is listed", () => {
@@ -220,6 +227,32 @@ describe("adopt: discovery", () => {
     assert.equal(parseNatRule("-A POSTROUTING -s 192.168.118.0/24 -o ens36 -j SNAT --to-source 12.0.0.20"), undefined, "no comment");
     assert.equal(parseNatRule('-A POSTROUTING -m comment --comment "pulumi-lvs:x" -m mark --mark 1 -j MASQUERADE'), undefined);
   });
+
+  it("MARK rules in mangle: a firewall-mark service's rule pulumi-lvs wrote is adopted; a partial mask or a foreign rule is listed", () => {
+    const ours =
+      '-A PREROUTING -d 192.168.118.100/32 -p tcp -m multiport --dports 80,8080 -m comment --comment "pulumi-lvs:web-mark" -j MARK --set-xmark 0x7/0xffffffff';
+    assert.deepEqual(parseNatRule(ours, "mangle"), {
+      chain: "PREROUTING",
+      destination: "192.168.118.100",
+      protocol: "tcp",
+      ports: [80, 8080],
+      name: "web-mark",
+      target: "MARK",
+      mark: 7,
+    });
+    assert.equal(parseNatRule(ours, "nat"), undefined, "MARK is mangle's");
+    assert.equal(parseNatRule(ours.replace("0xffffffff", "0xff"), "mangle"), undefined, "a partial mask is not --set-mark");
+    const f = parseDiscovery(
+      output({ mangle: `-P PREROUTING ACCEPT\n${ours}\n-A PREROUTING -d 10.0.0.1/32 -j MARK --set-xmark 0x2/0xffffffff\n` }),
+    );
+    assert.deepEqual(
+      f.natRules.map((r) => [r.name, r.target, r.mark]),
+      [["web-mark", "MARK", 7]],
+    );
+    assert.deepEqual(f.unmanaged, [
+      "iptables -t mangle -A PREROUTING -d 10.0.0.1/32 -j MARK --set-xmark 0x2/0xffffffff: a rule pulumi-lvs did not write (declare a NatRule for it, then delete this one by hand)",
+    ]);
+  });
 });
 
 describe("adopt: the generated program", () => {
@@ -259,7 +292,7 @@ describe("adopt: the generated program", () => {
 });
 
 describe("adopt: the generated program type-checks against the package's types", () => {
-  it("every kind and option the generator writes is accepted (fwmark, flags, persistence, tunnel, NAT rule, route, file with a secret)", function () {
+  it("every kind and option the generator writes is accepted (fwmark, flags, persistence, tunnel, NAT and MARK rules, route, file with a secret)", function () {
     this.timeout(120000);
     const ipvs = [
       "-A -f 7 -s sh -b sh-fallback,sh-port -p 300 -M 255.255.255.0",
@@ -277,45 +310,174 @@ describe("adopt: the generated program type-checks against the package's types",
         sysctl: "/proc/sys/net/ipv4/ip_forward:1\n",
         nat: '-A POSTROUTING -s 10.0.1.0/24 -o eth1 -m comment --comment "pulumi-lvs:snat" -j SNAT --to-source 10.0.0.100\n',
         keepalived: "vrrp_instance V {\n  auth_pass `x` \\ ${y}\n}\n",
+        mangle:
+          '-A PREROUTING -d 10.0.0.100/32 -p tcp -m multiport --dports 80,443 -m comment --comment "pulumi-lvs:m" -j MARK --set-xmark 0x7/0xffffffff\n',
         stats: "/etc/keepalived/keepalived.conf 644 root:root\n",
       }),
     );
     assert.deepEqual(
       [f.services.length, f.realServers.length, f.vips.length, f.routes.length, f.natRules.length, f.files.length],
-      [2, 2, 1, 2, 1, 1],
+      [2, 2, 1, 2, 2, 1],
       f.unmanaged.join("\n"),
     );
     const { files } = renderProgram([{ name: "lb", connection: conn, findings: f }], OPTS);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-adopt-tsc-"));
-    try {
-      const file = path.join(dir, "index.ts");
-      fs.writeFileSync(file, files["index.ts"]);
-      const root = path.join(__dirname, "..", "..");
-      const program = ts.createProgram([file], {
-        strict: true,
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.CommonJS,
-        moduleResolution: ts.ModuleResolutionKind.Node10,
-        esModuleInterop: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ["node"],
-        typeRoots: [path.join(root, "node_modules/@types")],
-        baseUrl: root,
-        paths: {
-          "pulumi-lvs": ["providers/index.ts"],
-          "pulumi-lvs/components": ["stacks/components/index.ts"],
-          "@pulumi/pulumi": ["node_modules/@pulumi/pulumi"],
-        },
-      });
-      const errors = ts
-        .getPreEmitDiagnostics(program)
-        .filter((d) => d.file?.fileName === file)
-        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-      assert.deepEqual(errors, [], files["index.ts"]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(typeErrors(files["index.ts"]), [], files["index.ts"]);
+  });
+});
+
+/** The generated program's type errors against the package's sources (as `pulumi-lvs` and `pulumi-lvs/components`). */
+function typeErrors(index: string): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lvs-adopt-tsc-"));
+  try {
+    const file = path.join(dir, "index.ts");
+    fs.writeFileSync(file, index);
+    const root = path.join(__dirname, "..", "..");
+    const program = ts.createProgram([file], {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      noEmit: true,
+      types: ["node"],
+      typeRoots: [path.join(root, "node_modules/@types")],
+      baseUrl: root,
+      paths: {
+        "pulumi-lvs": ["providers/index.ts"],
+        "pulumi-lvs/components": ["stacks/components/index.ts"],
+        "@pulumi/pulumi": ["node_modules/@pulumi/pulumi"],
+      },
+    });
+    return ts
+      .getPreEmitDiagnostics(program)
+      .filter((d) => d.file?.fileName === file)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("adopt: a hand-built DR cluster becomes a DrCluster when DrCluster declares exactly what is live", () => {
+  const VIP = "192.168.118.100";
+  const at = (h: string): ConnectionArgs => ({ host: h, port: 22, user: "root" });
+  const director = (ipvs: string, sysctl = "") =>
+    parseDiscovery(
+      output({
+        ipvs: `${ipvs}\n__PULUMI_LVS_SEP__\n`,
+        addrs: `2: ens33    inet ${VIP}/32 scope global ens33:0\\       valid_lft forever preferred_lft forever\n`,
+        sysctl:
+          "/proc/sys/net/ipv4/ip_forward:0\n/proc/sys/net/ipv4/conf/all/send_redirects:0\n/proc/sys/net/ipv4/conf/default/send_redirects:0\n" +
+          `/proc/sys/net/ipv4/conf/ens33/send_redirects:0\n${sysctl}`,
+      }),
+    );
+  const realServer = (announce = "2") =>
+    parseDiscovery(
+      output({
+        addrs: `1: lo    inet ${VIP}/32 scope global lo:0\\       valid_lft forever preferred_lft forever\n`,
+        routes: `${VIP} dev lo scope link\n`,
+        sysctl: [
+          "/proc/sys/net/ipv4/conf/lo/arp_ignore:1",
+          `/proc/sys/net/ipv4/conf/lo/arp_announce:${announce}`,
+          "/proc/sys/net/ipv4/conf/all/arp_ignore:1",
+          "/proc/sys/net/ipv4/conf/all/arp_announce:2",
+          "/proc/sys/net/ipv4/vs/conntrack:1",
+          "",
+        ].join("\n"),
+      }),
+    );
+  const SEED = [
+    `-A -t ${VIP}:80 -s wrr -p 60`,
+    `-a -t ${VIP}:80 -r 192.168.118.30:80 -g -w 3`,
+    `-a -t ${VIP}:80 -r 192.168.118.40:80 -g -w 1`,
+  ].join("\n");
+  const lab = (ipvs = SEED, announce = "2"): AdoptedHost[] => [
+    { name: "director", address: "192.168.118.10", connection: at("192.168.118.10"), findings: director(ipvs) },
+    { name: "rs1", address: "192.168.118.30", connection: at("192.168.118.30"), findings: realServer() },
+    { name: "rs2", address: "192.168.118.40", connection: at("192.168.118.40"), findings: realServer(announce) },
+  ];
+
+  it("the seed's DR director and lo:0 real servers: one cluster; what it declares leaves the hosts' raw findings, the rest stays", () => {
+    const { clusters, rest } = findDrClusters(lab());
+    assert.deepEqual(clusters, [
+      {
+        director: "director",
+        nic: "ens33",
+        vip: VIP,
+        vipPrefix: 32,
+        port: 80,
+        scheduler: "wrr",
+        persistence: 60,
+        realServers: [
+          { host: "rs1", weight: 3 },
+          { host: "rs2", weight: 1 },
+        ],
+      },
+    ]);
+    const left = rest.map((h) => [
+      h.name,
+      h.findings.services.length,
+      h.findings.realServers.length,
+      h.findings.vips.length,
+      h.findings.sysctls,
+    ]);
+    assert.deepEqual(left, [
+      ["director", 0, 0, 0, {}],
+      ["rs1", 0, 0, 0, { "net.ipv4.vs.conntrack": "1" }],
+      ["rs2", 0, 0, 0, { "net.ipv4.vs.conntrack": "1" }],
+    ]);
+  });
+
+  it("anything DrCluster would declare otherwise keeps the raw resources: a threshold, NAT forwarding, an ARP sysctl, a server no host has", () => {
+    const cases: [string, AdoptedHost[]][] = [
+      ["threshold", lab(SEED.replace("-w 1", "-w 1 -x 100"))],
+      ["masq", lab(SEED.replace("40:80 -g", "40:80 -m"))],
+      ["arp_announce 1 on rs2", lab(SEED, "1")],
+      ["unknown server", lab(SEED.replace("192.168.118.40", "192.168.118.50"))],
+      ["another port", lab(SEED.replace("192.168.118.40:80", "192.168.118.40:8080"))],
+    ];
+    for (const [what, hosts] of cases) {
+      const { clusters, rest } = findDrClusters(hosts);
+      assert.deepEqual(clusters, [], what);
+      assert.deepEqual(rest, hosts, what);
     }
+  });
+
+  it("the program declares DrCluster with adopt and persist false; its children's ids are the kinds' own; it type-checks", function () {
+    this.timeout(120000);
+    const { files, ids } = renderProgram(lab(), OPTS);
+    const index = files["index.ts"];
+    assert.match(index, /import \{ DrCluster, hostsFromConfig \} from "pulumi-lvs\/components";/);
+    assert.match(index, /import \{ SysctlSet \} from "pulumi-lvs";/, "only the real servers' other sysctl stays raw");
+    assert.match(
+      index,
+      /new DrCluster\("director-dr-192\.168\.118\.100-80", \{ director: hosts\.host\("director"\), nic: "ens33", vip: "192\.168\.118\.100", port: 80, scheduler: "wrr", persistence: 60, realServers: \[\{ host: hosts\.host\("rs1"\), weight: 3 \}, \{ host: hosts\.host\("rs2"\), weight: 1 \}\], persist: false, adopt: true \}, \{ retainOnDelete: keepOnDestroy \}\);/,
+    );
+    assert.match(
+      index,
+      /new SysctlSet\("rs1-lvs-sysctls", \{ connection: rs1, name: "90-lvs-adopted", values: \{"net\.ipv4\.vs\.conntrack":"1"\}, persist: false \}/,
+    );
+    assert.doesNotMatch(index, /const director = /, "a host with nothing left has no block");
+    assert.equal(ids["director-dr-192.168.118.100-80-service"], "root@192.168.118.10:22/tcp 192.168.118.100:80");
+    assert.equal(ids["director-dr-192.168.118.100-80-rs2"], "root@192.168.118.10:22/192.168.118.40:80 of tcp 192.168.118.100:80");
+    assert.equal(ids["director-dr-192.168.118.100-80-rs1-vip"], "root@192.168.118.30:22/192.168.118.100/32@lo:0");
+    assert.equal(Object.keys(ids).length, 3 + 3 * 2 + 2, Object.keys(ids).join(", "));
+    assert.deepEqual(typeErrors(index), [], index);
+  });
+
+  it("the safety net lets a component's create pass (it changes no host)", () => {
+    const component = {
+      op: "create",
+      urn: "urn:pulumi:s::p::pulumi-lvs:stacks:DrCluster::web",
+      type: "pulumi-lvs:stacks:DrCluster",
+      new: { inputs: {} },
+    };
+    assert.deepEqual(unsafeSteps([component]), []);
+    assert.equal(
+      unsafeSteps([{ ...component, new: { inputs: {}, custom: true } }]).length,
+      1,
+      "a custom resource's create without an id does not",
+    );
   });
 });
 
@@ -324,7 +486,7 @@ describe("adopt: the safety net", () => {
     op,
     urn: `urn:pulumi:s::p::pulumi-nodejs:dynamic/pulumi-lvs:IpvsService::${name}`,
     type: "pulumi-nodejs:dynamic/pulumi-lvs:IpvsService",
-    new: { inputs },
+    new: { inputs, custom: true },
   });
 
   it("creates that adopt, and same, pass; anything else is named with why", () => {

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
-import { AdoptedProgram, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
+import { AdoptedProgram, adoptedCount, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
 import { holdsVip, until } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
@@ -168,6 +168,99 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
     );
     assert.equal(lab.run("director1", "systemctl show -p MainPID --value keepalived").trim(), pid, "reloaded, not restarted");
     assert.ok(holdsVip("director1") && !holdsVip("director2"), "the VIP stayed on director1");
+  });
+
+  it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
+    const before = hostState();
+    const destroy = await a.stack.destroy();
+    assert.equal(destroy.summary.result, "succeeded");
+    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+  });
+});
+
+// The seed's plain DR director, typed by hand (the VIP as ens33:0, no forwarding, no redirects, an IPVS service with
+// `-g` real servers) and its lo:0 real servers: DrCluster declares exactly that, so adopt writes one DrCluster whose
+// every resource adopts its live object.
+const DIRECTOR = [
+  // The seed's `ifconfig ens33:0 VIP broadcast VIP netmask 255.255.255.255 up` (the lab's hosts have iproute2 only).
+  `ip addr add ${VIP}/32 broadcast ${VIP} dev ens33 label ens33:0`,
+  "echo 0 > /proc/sys/net/ipv4/ip_forward",
+  "echo 0 > /proc/sys/net/ipv4/conf/all/send_redirects",
+  "echo 0 > /proc/sys/net/ipv4/conf/default/send_redirects",
+  "echo 0 > /proc/sys/net/ipv4/conf/ens33/send_redirects",
+  `ipvsadm -A -t ${VIP}:80 -s wrr`,
+  `ipvsadm -a -t ${VIP}:80 -r 192.168.118.30:80 -g -w 3`,
+  `ipvsadm -a -t ${VIP}:80 -r 192.168.118.40:80 -g -w 1`,
+].join(" && ");
+
+describe("adopt: the seed's hand-built DR director and lo:0 real servers become one DrCluster, without a change (dr preset, real engine)", function () {
+  this.timeout(1800000);
+  const hosts = ["director1", "rs1", "rs2"];
+  let a: AdoptedProgram;
+  let built: string;
+
+  before(async function () {
+    const r = await lab.use("dr");
+    console.log(`      lab dr: ${r.mode} in ${r.seconds.toFixed(1)}s`);
+    for (const rs of ["rs1", "rs2"]) lab.run(rs, REAL_SERVER);
+    lab.run("director1", DIRECTOR);
+    built = hostState();
+    a = await adoptLab(hosts);
+  });
+
+  after(() => {
+    stopProbe();
+    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
+  });
+
+  it("discovery only read; the program is one DrCluster (adopt, persist false) with the live scheduler and weights", () => {
+    assert.equal(hostState(), built, "adopt changed a host");
+    const program = programText(a.dir);
+    assert.match(
+      program,
+      /new DrCluster\("director1-dr-192\.168\.118\.100-80", \{ director: hosts\.host\("director1"\), nic: "ens33", vip: "192\.168\.118\.100", port: 80, scheduler: "wrr", realServers: \[\{ host: hosts\.host\("rs1"\), weight: 3 \}, \{ host: hosts\.host\("rs2"\), weight: 1 \}\], persist: false, adopt: true \}, \{ retainOnDelete: keepOnDestroy \}\);/,
+    );
+    for (const raw of ["IpvsService", "IpvsRealServer", "VipAlias"])
+      assert.doesNotMatch(program, new RegExp(`new ${raw}\\(`), `nothing of the cluster declared raw (${raw})`);
+  });
+
+  it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
+    console.log(`      ${a.adopt(["--check", a.dir, "--stack", "adopted"]).trim()}`);
+    startProbe(`http://${VIP}/`);
+    const t0 = Date.now();
+    const up = await a.stack.up();
+    const statuses = stopProbe();
+    console.log(
+      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
+    );
+    // The stack, the cluster, and each adopted resource: the cluster's 9 (2 on the director, the service, 3 per real
+    // server) and director1's other non-default sysctls as a raw SysctlSet.
+    assert.deepEqual(up.summary.resourceChanges, { create: 2 + adoptedCount(a) });
+    assert.equal(adoptedCount(a), 10);
+    assert.equal(hostState(), built, "up changed a host");
+    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
+    assert.deepEqual(
+      statuses.filter((s) => s !== "200"),
+      [],
+    );
+  });
+
+  it("refresh and preview find no change", async () => {
+    const refresh = await a.stack.refresh();
+    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
+    const preview = await a.stack.preview();
+    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+  });
+
+  it("a weight edit in the generated program applies in place (one real server updated)", async () => {
+    const file = path.join(a.dir, "index.ts");
+    const program = fs.readFileSync(file, "utf8");
+    const edited = program.replace(/(host: hosts\.host\("rs2"\),\s*weight: )1/, "$14");
+    assert.notEqual(edited, program, "the weight is in the program");
+    fs.writeFileSync(file, edited);
+    const up = await a.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: 2 + adoptedCount(a) - 1, update: 1 });
+    assert.match(lab.run("director1", "ipvsadm -Sn"), /-a -t 192\.168\.118\.100:80 -r 192\.168\.118\.40:80 -g -w 4/);
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
