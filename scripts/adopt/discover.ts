@@ -17,6 +17,7 @@ import { routeEntries } from "../../providers/route/core";
 import { canonicalKey } from "../../providers/sysctl/core";
 import { parseIpAddr } from "../../providers/vip/core";
 import { READ_TABLE } from "../../providers/ipvs/batch";
+import { NGINX_PART, nginxSites, TOMCAT_PART, TOMCAT_SECRETS, tomcatApps } from "./apps";
 
 /** The LVS sysctls adopt looks at, with the kernel's defaults: only values that differ were set by someone. */
 export const LVS_SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
@@ -41,7 +42,7 @@ const SYSCTL_FILES = [
   "/proc/sys/net/ipv4/vs/expire_quiescent_template",
 ];
 
-/** The daemons' main config files adopt reads (to list what they hold and what keepalived owns). */
+/** The daemons' main config files adopt reads (to list what they hold and what keepalived owns); nginx's and tomcat's: apps.ts. */
 export const CONFIG_FILES = {
   keepalived: "/etc/keepalived/keepalived.conf",
   haproxy: "/etc/haproxy/haproxy.cfg",
@@ -57,9 +58,10 @@ const PARTS = [
   "if grep -qx nat /proc/net/ip_tables_names 2>/dev/null || nft list tables 2>/dev/null | grep -qx 'table ip nat'; then iptables -w -t nat -S; fi",
   `cat ${CONFIG_FILES.keepalived} 2>/dev/null || true`,
   `cat ${CONFIG_FILES.haproxy} 2>/dev/null || true`,
-  "ls -1 /etc/nginx/sites-enabled /etc/nginx/conf.d 2>/dev/null || true",
+  NGINX_PART,
   `for f in ${CONFIG_FILES.keepalived} ${CONFIG_FILES.haproxy}; do [ -f "$f" ] && echo "$f $(stat -c '%a %U:%G' "$f")"; done; true`,
   "if grep -qx mangle /proc/net/ip_tables_names 2>/dev/null || nft list tables 2>/dev/null | grep -qx 'table ip mangle'; then iptables -w -t mangle -S; fi",
+  TOMCAT_PART,
 ];
 
 /** The one command line adopt runs on each host: reads only. */
@@ -86,18 +88,20 @@ export type FoundNatRule = NatSpec;
 /** A piece of an adopted file's text: literal text, or a secret found there (its value; the program reads it from the stack config). */
 export type FilePart = string | { secret: string; value: string };
 
-/** A daemon's hand-written config file, adopted whole (ManagedFile): what it holds is the daemon's to apply. */
+/** A hand-written file of a daemon, adopted whole (ManagedFile): what it holds is the daemon's to apply. */
 export interface FoundFile {
-  daemon: "keepalived" | "haproxy";
+  daemon: "keepalived" | "haproxy" | "nginx" | "tomcat";
+  /** What names it among the host's resources: `keepalived-conf`, `nginx-default`, `tomcat-index.jsp`. */
+  name: string;
   path: string;
   /** The text, with each secret (keepalived auth_pass, HAProxy passwords) cut out as its own part. */
   parts: FilePart[];
   mode: string;
   owner: string;
-  /** Checks a new version before it replaces the live one (`%s` is its path). */
-  validate: string;
-  /** Applies a change without a restart. */
-  reload: string;
+  /** Checks a new version before it replaces the live one (`%s` is its path); none for pages the daemon only serves. */
+  validate?: string;
+  /** Applies a change (a reload, or a restart where the daemon reads the file only at start); none when it picks it up itself. */
+  reload?: string;
 }
 
 /** What pulumi-lvs can manage on one host, and what it found but cannot. */
@@ -168,33 +172,35 @@ export function haproxySections(cfg: string): string[] {
 }
 
 /** Lines whose last word is a secret: keepalived's auth_pass, HAProxy's `stats auth user:password` and userlist passwords. */
-const SECRET_LINES: Record<FoundFile["daemon"], RegExp> = {
+const SECRET_LINES: Partial<Record<FoundFile["daemon"], RegExp>> = {
+  tomcat: TOMCAT_SECRETS,
   keepalived: /^(\s*auth_pass\s+)(\S+)/gm,
   haproxy: /^(\s*(?:stats\s+auth\s+[^:\s]+:|user\s+\S+\s+(?:insecure-)?password\s+))(\S+)/gm,
 };
 
-/** The file's text with its secrets cut out as their own parts, named `<daemon>-secret-<n>`. */
-export function splitSecrets(daemon: FoundFile["daemon"], text: string): FilePart[] {
+/** The file's text with its secrets cut out as their own parts, named `<prefix>-secret-<n>` (prefix: the daemon). */
+export function splitSecrets(daemon: FoundFile["daemon"], text: string, prefix: string = daemon): FilePart[] {
   const parts: FilePart[] = [];
   let at = 0;
   let n = 0;
-  for (const m of text.matchAll(SECRET_LINES[daemon])) {
+  for (const m of SECRET_LINES[daemon] ? text.matchAll(SECRET_LINES[daemon]) : []) {
     const start = m.index! + m[1].length;
-    parts.push(text.slice(at, start), { secret: `${daemon}-secret-${++n}`, value: m[2] });
+    parts.push(text.slice(at, start), { secret: `${prefix}-secret-${++n}`, value: m[2] });
     at = start + m[2].length;
   }
   parts.push(text.slice(at));
   return parts.filter((p) => p !== "");
 }
 
-const VALIDATE: Record<FoundFile["daemon"], string> = { keepalived: "keepalived -t -f %s", haproxy: "haproxy -c -q -f %s" };
+const VALIDATE = { keepalived: "keepalived -t -f %s", haproxy: "haproxy -c -q -f %s" };
 
-function foundFile(daemon: FoundFile["daemon"], text: string, stats: string): FoundFile | undefined {
+function foundFile(daemon: keyof typeof CONFIG_FILES, text: string, stats: string): FoundFile | undefined {
   const path = CONFIG_FILES[daemon];
   const stat = new RegExp(`^${path} (\\d+) (\\S+)$`, "m").exec(stats);
   if (!stat) return undefined;
   return {
     daemon,
+    name: `${daemon}-conf`,
     path,
     parts: splitSecrets(daemon, text),
     mode: stat[1].padStart(4, "0"),
@@ -305,8 +311,19 @@ export function parseNatRule(line: string, table: "nat" | "mangle" = "nat"): Fou
 
 /** Parses DISCOVERY_COMMAND's output. */
 export function parseDiscovery(out: string): HostFindings {
-  const [ipvs = "", addrs = "", routes = "", sysctl = "", nat = "", keepalived = "", haproxy = "", nginx = "", stats = "", mangle = ""] =
-    out.split(`${PART}\n`);
+  const [
+    ipvs = "",
+    addrs = "",
+    routes = "",
+    sysctl = "",
+    nat = "",
+    keepalived = "",
+    haproxy = "",
+    nginx = "",
+    stats = "",
+    mangle = "",
+    tomcat = "",
+  ] = out.split(`${PART}\n`);
   const unmanaged: string[] = [];
   const owned = keepalived.trim() ? keepalivedOwns(keepalived) : { vips: [], virtualServers: [], instances: [], scripts: [] };
   for (const script of owned.scripts)
@@ -388,7 +405,7 @@ export function parseDiscovery(out: string): HostFindings {
         );
     }
   const files: FoundFile[] = [];
-  const configs: [FoundFile["daemon"], string, boolean][] = [
+  const configs: [keyof typeof CONFIG_FILES, string, boolean][] = [
     ["keepalived", keepalived, keepalived.trim() !== ""],
     ["haproxy", haproxy, haproxySections(haproxy).length > 0],
   ];
@@ -398,7 +415,9 @@ export function parseDiscovery(out: string): HostFindings {
     if (file) files.push(file);
     else unmanaged.push(`${CONFIG_FILES[daemon]}: read, but its mode and owner were not; not adopted`);
   }
-  for (const site of nginx.split("\n").filter((l) => l.trim() && !l.endsWith(":")))
-    unmanaged.push(`nginx site ${site.trim()}: not adopted yet`);
+  for (const web of [nginxSites(nginx), tomcatApps(tomcat, (t, name) => splitSecrets("tomcat", t, name))]) {
+    files.push(...web.files);
+    unmanaged.push(...web.unmanaged);
+  }
   return { services, realServers, vips, sysctls: parseSysctls(sysctl), routes: found, natRules, files, unmanaged };
 }

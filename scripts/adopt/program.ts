@@ -186,7 +186,12 @@ function hostBlock(h: AdoptedHost, ids: ImportIds): string[] {
     const fields = Object.entries(n) as [string, unknown][];
     declare("NatRule", resourceName(h.name, "nat", n.name), [...fields, ["persist", false]], NAT_RULE.id!({ connection: conn, ...n }));
   }
+  const fileNames = new Set<string>();
   for (const file of f.files) {
+    // Two files of one name on a host (index.jsp under two docBases) get -2, -3, ...
+    let name = resourceName(h.name, file.name);
+    for (let n = 2; fileNames.has(name); n++) name = resourceName(h.name, file.name, n);
+    fileNames.add(name);
     const fields: [string, unknown][] = [
       ["path", file.path],
       ["content", contentCode(h.name, file.parts)],
@@ -195,13 +200,7 @@ function hostBlock(h: AdoptedHost, ids: ImportIds): string[] {
       ["validate", file.validate],
       ["reload", file.reload],
     ];
-    declare(
-      "ManagedFile",
-      resourceName(h.name, file.daemon, "conf"),
-      fields,
-      MANAGED_FILE.id!({ connection: conn, path: file.path, content: "" }),
-      ["content"],
-    );
+    declare("ManagedFile", name, fields, MANAGED_FILE.id!({ connection: conn, path: file.path, content: "" }), ["content"]);
   }
   for (const s of f.services) {
     const name = serviceName(h.name, s);

@@ -13,6 +13,7 @@ import { IPVS_SERVICE } from "../../providers/ipvs/service";
 import { DISCOVERY_COMMAND, keepalivedOwns, parseDiscovery, parseNatRule, parseSysctls, splitSecrets } from "../../scripts/adopt/discover";
 import { AdoptedHost, foundSecrets, renderProgram } from "../../scripts/adopt/program";
 import { findDrClusters } from "../../scripts/adopt/shapes";
+import { nginxSites, nginxValidate, parseDump, tomcatApps, XML_VALIDATE } from "../../scripts/adopt/apps";
 import { unsafeSteps } from "../../scripts/adopt/safety";
 import { ConnectionArgs } from "../../providers/transport/types";
 
@@ -174,6 +175,7 @@ describe("adopt: discovery", () => {
     assert.deepEqual(f.files, [
       {
         daemon: "keepalived",
+        name: "keepalived-conf",
         path: "/etc/keepalived/keepalived.conf",
         parts: [
           "vrrp_instance VI_1 {\n  authentication {\n    auth_type PASS\n    auth_pass ",
@@ -503,5 +505,101 @@ describe("adopt: the safety net", () => {
       ],
     );
     assert.match(bad[0].why, /a new object on its host/);
+  });
+});
+
+describe("adopt: nginx sites and tomcat applications written by hand", () => {
+  const b64 = (t: string | Buffer) => Buffer.from(t).toString("base64");
+  const file = (listed: string, real: string, text: string | Buffer, md5 = "0".repeat(32), owner = "root:root") =>
+    `__FILE__ ${listed} ${real} 644 ${owner} ${md5}\n${b64(text)}\n`;
+  const STOCK = "f1f26aef86f90a484f3a2f46ccc46ff6";
+  const SITE = "upstream tomcat {\n    server 192.168.118.50:8080 weight=1;\n}\nserver {\n    listen 80 default_server;\n}\n";
+
+  it("the part's dump parses to each file's paths, mode, owner, checksum and exact bytes, and the package's conffile checksums", () => {
+    const { files, conffiles } = parseDump(
+      file("/etc/nginx/sites-enabled/default", "/etc/nginx/sites-available/default", "no newline at the end", STOCK) +
+        `__CONFFILES__\n /etc/nginx/nginx.conf e5398edc0b51497dba606859fb13a86e\n /etc/nginx/sites-available/default ${STOCK}\n`,
+    );
+    assert.deepEqual(
+      files.map((f) => [f.listed, f.real, f.mode, f.owner, f.md5, f.content.toString()]),
+      [["/etc/nginx/sites-enabled/default", "/etc/nginx/sites-available/default", "0644", "root:root", STOCK, "no newline at the end"]],
+    );
+    assert.equal(conffiles.get("/etc/nginx/sites-available/default"), STOCK);
+    assert.equal(conffiles.size, 2);
+  });
+
+  it("nginx: Debian's unchanged stock site is left to the package; an edited one is adopted whole, checked on a copy of /etc/nginx, reloaded", () => {
+    const stock = nginxSites(
+      file("/etc/nginx/sites-enabled/default", "/etc/nginx/sites-available/default", "stock", STOCK) +
+        `__CONFFILES__\n /etc/nginx/sites-available/default ${STOCK}\n`,
+    );
+    assert.deepEqual(stock.files, []);
+    assert.deepEqual(stock.unmanaged, [
+      "nginx site /etc/nginx/sites-enabled/default (/etc/nginx/sites-available/default): Debian's stock file, unchanged; left to the package",
+    ]);
+    const edited = nginxSites(
+      file("/etc/nginx/conf.d/tomcat.conf", "/etc/nginx/conf.d/tomcat.conf", SITE) +
+        file("/etc/nginx/sites-enabled/default", "/etc/nginx/sites-available/default", SITE, "1".repeat(32)) +
+        `__CONFFILES__\n /etc/nginx/sites-available/default ${STOCK}\n`,
+    );
+    assert.deepEqual(edited.unmanaged, []);
+    assert.deepEqual(
+      edited.files.map((f) => [f.name, f.path, f.parts, f.reload]),
+      [
+        ["nginx-tomcat.conf", "/etc/nginx/conf.d/tomcat.conf", [SITE], "systemctl reload nginx"],
+        ["nginx-default", "/etc/nginx/sites-available/default", [SITE], "systemctl reload nginx"],
+      ],
+    );
+    // The new file stands both where it is and where sites-enabled leads to it, in the copy nginx -t reads.
+    assert.equal(
+      edited.files[1].validate,
+      'v=$(mktemp -d) && cp -rL /etc/nginx/. "$v"/ && cp %s "$v"/sites-available/default && cp %s "$v"/sites-enabled/default && ' +
+        'grep -rlZ /etc/nginx/ "$v" | xargs -0 -r sed -i "s#/etc/nginx/#$v/#g" && nginx -t -q -c "$v"/nginx.conf; rc=$?; rm -rf "$v"; [ $rc = 0 ]',
+    );
+    assert.equal(
+      nginxValidate("/srv/sites/a.conf", ["/etc/nginx/conf.d/a.conf"]).match(/cp %s/g)?.length,
+      1,
+      "a file outside /etc/nginx: its link only",
+    );
+  });
+
+  it("tomcat: server.xml only when it holds a <Context> (restart, XML checked, passwords as secrets); descriptors and docBase text files whole", () => {
+    const split = (t: string, name: string) => splitSecrets("tomcat", t, name);
+    const plain = tomcatApps(file("/etc/tomcat10/server.xml", "/etc/tomcat10/server.xml", "<Server><Service/></Server>\n"), split);
+    assert.deepEqual(plain, { files: [], unmanaged: [] }, "the stock server.xml holds no application");
+    const server =
+      '<Server>\n  <Connector port="8443" keystorePass="s3cret"/>\n  <Context docBase="/srv/app" path="" reloadable="true"/>\n</Server>\n';
+    const found = tomcatApps(
+      file("/etc/tomcat10/server.xml", "/etc/tomcat10/server.xml", server, undefined, "root:tomcat") +
+        file("/srv/app/index.jsp", "/srv/app/index.jsp", "this is tomcat1\n") +
+        file("/srv/app/logo.png", "/srv/app/logo.png", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2])),
+      split,
+    );
+    assert.deepEqual(
+      found.files.map((f) => [f.name, f.path, f.owner, f.validate, f.reload]),
+      [
+        ["tomcat-server.xml", "/etc/tomcat10/server.xml", "root:tomcat", XML_VALIDATE, "systemctl restart tomcat10"],
+        ["tomcat-index.jsp", "/srv/app/index.jsp", "root:root", undefined, undefined],
+      ],
+    );
+    assert.deepEqual(found.files[0].parts, [
+      '<Server>\n  <Connector port="8443" keystorePass="',
+      { secret: "tomcat-server.xml-secret-1", value: "s3cret" },
+      '"/>\n  <Context docBase="/srv/app" path="" reloadable="true"/>\n</Server>\n',
+    ]);
+    assert.deepEqual(found.unmanaged, ["tomcat file /srv/app/logo.png: not UTF-8 text; not adopted"]);
+  });
+
+  it("two files of one name on a host get distinct resource names; the program type-checks with ManagedFiles without validate or reload", function () {
+    this.timeout(120000);
+    const split = (t: string, name: string) => splitSecrets("tomcat", t, name);
+    const web = tomcatApps(
+      file("/srv/a/index.jsp", "/srv/a/index.jsp", "a\n") + file("/srv/b/index.jsp", "/srv/b/index.jsp", "b `${x}`\n"),
+      split,
+    );
+    const findings = { ...parseDiscovery(output({})), files: web.files };
+    const { files, ids } = renderProgram([{ name: "tomcat1", connection: conn, findings }], OPTS);
+    assert.deepEqual(Object.keys(ids), ["tomcat1-tomcat-index.jsp", "tomcat1-tomcat-index.jsp-2"]);
+    assert.deepEqual(typeErrors(files["index.ts"]), [], files["index.ts"]);
   });
 });
