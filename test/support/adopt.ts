@@ -160,3 +160,35 @@ export function stopProbe(): string[] {
   const r = lab.exec("client", `kill $(cat /tmp/adopt-probe.pid) 2>/dev/null; sleep 0.3; cat ${PROBE_LOG} 2>/dev/null`);
   return r.stdout.trim().split("\n").filter(Boolean);
 }
+
+/**
+ * The seed's DR real server, typed by hand: the VIP on lo:0 (`ifconfig lo:0 VIP netmask 255.255.255.255`), its host
+ * route (`route add -host VIP dev lo:0`) and the ARP sysctls. The lab's hosts have iproute2 only.
+ */
+export function seedDrRealServer(vip: string): string {
+  return [
+    `ip addr add ${vip}/32 dev lo label lo:0`,
+    `ip route add ${vip} dev lo`,
+    "echo 1 > /proc/sys/net/ipv4/conf/lo/arp_ignore",
+    "echo 2 > /proc/sys/net/ipv4/conf/lo/arp_announce",
+    "echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore",
+    "echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce",
+  ].join(" && ");
+}
+
+/**
+ * The seed's plain DR director, typed by hand: the VIP as ens33:0 (`ifconfig ens33:0 VIP broadcast VIP netmask
+ * 255.255.255.255 up`), no forwarding, no redirects, a wrr service with `-g` real servers .30 (weight 3) and .40 (1).
+ */
+export function seedDrDirector(vip: string): string {
+  return [
+    `ip addr add ${vip}/32 broadcast ${vip} dev ens33 label ens33:0`,
+    "echo 0 > /proc/sys/net/ipv4/ip_forward",
+    "echo 0 > /proc/sys/net/ipv4/conf/all/send_redirects",
+    "echo 0 > /proc/sys/net/ipv4/conf/default/send_redirects",
+    "echo 0 > /proc/sys/net/ipv4/conf/ens33/send_redirects",
+    `ipvsadm -A -t ${vip}:80 -s wrr`,
+    `ipvsadm -a -t ${vip}:80 -r 192.168.118.30:80 -g -w 3`,
+    `ipvsadm -a -t ${vip}:80 -r 192.168.118.40:80 -g -w 1`,
+  ].join(" && ");
+}

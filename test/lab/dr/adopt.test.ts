@@ -13,7 +13,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
-import { AdoptedProgram, adoptedCount, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
+import {
+  AdoptedProgram,
+  adoptedCount,
+  adoptLab,
+  programText,
+  seedDrDirector,
+  seedDrRealServer,
+  startProbe,
+  stopProbe,
+} from "../../support/adopt";
 import { holdsVip, until } from "../../support/stacks";
 
 const HOSTS = ["director1", "director2", "rs1", "rs2", "client"];
@@ -63,16 +72,6 @@ function keepalivedConf(state: "MASTER" | "BACKUP", priority: number): string {
   ].join("\n");
 }
 
-/** The real server's hand-typed DR side (`ifconfig lo:0 VIP netmask 255.255.255.255`, `route add -host VIP dev lo:0`, the ARP sysctls). */
-const REAL_SERVER = [
-  `ip addr add ${VIP}/32 dev lo label lo:0`,
-  `ip route add ${VIP} dev lo`,
-  "echo 1 > /proc/sys/net/ipv4/conf/lo/arp_ignore",
-  "echo 2 > /proc/sys/net/ipv4/conf/lo/arp_announce",
-  "echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore",
-  "echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce",
-].join(" && ");
-
 function hostState(): string {
   return snapshot(HOSTS, [
     "echo main pids $(systemctl show -p MainPID --value ssh nginx keepalived)",
@@ -88,7 +87,7 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
   before(async function () {
     const r = await lab.use("dr");
     console.log(`      lab dr: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    for (const rs of ["rs1", "rs2"]) lab.run(rs, REAL_SERVER);
+    for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
     const pair: [string, "MASTER" | "BACKUP", number][] = [
       ["director1", "MASTER", 120],
       ["director2", "BACKUP", 100],
@@ -178,21 +177,8 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
   });
 });
 
-// The seed's plain DR director, typed by hand (the VIP as ens33:0, no forwarding, no redirects, an IPVS service with
-// `-g` real servers) and its lo:0 real servers: DrCluster declares exactly that, so adopt writes one DrCluster whose
-// every resource adopts its live object.
-const DIRECTOR = [
-  // The seed's `ifconfig ens33:0 VIP broadcast VIP netmask 255.255.255.255 up` (the lab's hosts have iproute2 only).
-  `ip addr add ${VIP}/32 broadcast ${VIP} dev ens33 label ens33:0`,
-  "echo 0 > /proc/sys/net/ipv4/ip_forward",
-  "echo 0 > /proc/sys/net/ipv4/conf/all/send_redirects",
-  "echo 0 > /proc/sys/net/ipv4/conf/default/send_redirects",
-  "echo 0 > /proc/sys/net/ipv4/conf/ens33/send_redirects",
-  `ipvsadm -A -t ${VIP}:80 -s wrr`,
-  `ipvsadm -a -t ${VIP}:80 -r 192.168.118.30:80 -g -w 3`,
-  `ipvsadm -a -t ${VIP}:80 -r 192.168.118.40:80 -g -w 1`,
-].join(" && ");
-
+// The seed's plain DR director and its lo:0 real servers (seedDrDirector, seedDrRealServer): DrCluster declares
+// exactly that, so adopt writes one DrCluster whose every resource adopts its live object.
 describe("adopt: the seed's hand-built DR director and lo:0 real servers become one DrCluster, without a change (dr preset, real engine)", function () {
   this.timeout(1800000);
   const hosts = ["director1", "rs1", "rs2"];
@@ -202,8 +188,8 @@ describe("adopt: the seed's hand-built DR director and lo:0 real servers become 
   before(async function () {
     const r = await lab.use("dr");
     console.log(`      lab dr: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    for (const rs of ["rs1", "rs2"]) lab.run(rs, REAL_SERVER);
-    lab.run("director1", DIRECTOR);
+    for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
+    lab.run("director1", seedDrDirector(VIP));
     built = hostState();
     a = await adoptLab(hosts);
   });
