@@ -2,7 +2,6 @@
 // and `ipvsadm -Ln --thresholds` (thresholds and connection counters).
 import {
   IpvsTable,
-  Method,
   Protocol,
   RealServer,
   SchedFlag,

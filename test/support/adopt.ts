@@ -192,3 +192,75 @@ export function seedDrDirector(vip: string): string {
     `ipvsadm -a -t ${vip}:80 -r 192.168.118.40:80 -g -w 1`,
   ].join(" && ");
 }
+
+/** The resources the first up creates: the stack, each component the program declares, and each adopted resource. */
+export function expectedCreates(a: AdoptedProgram): number {
+  const components = fs.readFileSync(path.join(a.dir, "index.ts"), "utf8").match(/new DrCluster\(/g)?.length ?? 0;
+  return 1 + components + adoptedCount(a);
+}
+
+/**
+ * adopt's check, then the program's first up while the client requests `url` every 0.2 s: the up only creates (each
+ * one an adoption, the check said), the hosts' state after it is `built`, and every request answered 200.
+ */
+export async function firstUpChangesNothing(a: AdoptedProgram, url: string, state: () => string, built: string): Promise<void> {
+  const check = a.adopt(["--check", a.dir, "--stack", "adopted"]);
+  assert.match(check, new RegExp(`only adoptions: ${adoptedCount(a)} resources`));
+  console.log(`      ${check.trim()}`);
+  startProbe(url);
+  const t0 = Date.now();
+  const up = await a.stack.up();
+  const statuses = stopProbe();
+  console.log(
+    `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
+  );
+  assert.deepEqual(up.summary.resourceChanges, { create: expectedCreates(a) }, "the stack, each component and each adopted resource");
+  assert.equal(state(), built, "up changed a host");
+  assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
+  assert.deepEqual(
+    statuses.filter((s) => s !== "200"),
+    [],
+    "every request through the VIP answered",
+  );
+}
+
+/** refresh and preview of the adopted stack find no change. */
+export async function noChange(a: AdoptedProgram): Promise<void> {
+  const refresh = await a.stack.refresh();
+  assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
+  const preview = await a.stack.preview();
+  assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+}
+
+/** destroy of the adopted stack (keepOnDestroy, the generated default) leaves every host's state as it was. */
+export async function destroyKeepsAll(a: AdoptedProgram, state: () => string): Promise<void> {
+  const before = state();
+  const destroy = await a.stack.destroy();
+  assert.equal(destroy.summary.result, "succeeded");
+  assert.equal(state(), before, "destroy of an adopted stack removed something");
+}
+
+/**
+ * A describe's hand-built setup, adopted: before() takes the lab preset, runs `build` (the hand-typed commands),
+ * records `state()` as `built` and runs adopt on `hosts`; after() stops a probe and removes the program's directory.
+ */
+export function adoptHandBuilt(
+  preset: string,
+  hosts: string[],
+  build: () => void | Promise<void>,
+  state: () => string,
+): { a: AdoptedProgram; built: string } {
+  const t = {} as { a: AdoptedProgram; built: string };
+  before(async function () {
+    const r = await lab.use(preset);
+    console.log(`      lab ${preset}: ${r.mode} in ${r.seconds.toFixed(1)}s`);
+    await build();
+    t.built = state();
+    t.a = await adoptLab(hosts);
+  });
+  after(() => {
+    stopProbe();
+    if (t.a) fs.rmSync(t.a.tmp, { recursive: true, force: true });
+  });
+  return t;
+}

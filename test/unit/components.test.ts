@@ -27,6 +27,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { KIND_NAMES, KINDS } from "../../providers/registry";
 import { setTransportFactory } from "../../providers/transport/seam";
+import { ADOPT_KEY, IMPORT_AS_DECLARED } from "../../providers/common/define";
 import type { ConnectionArgs } from "../../providers";
 import {
   DR_ARP_SYSCTLS,
@@ -329,6 +330,23 @@ describe("components under Pulumi's mocks (no engine, no host)", function () {
       ["192.0.2.100", 8080, "lb-a", realServers],
     );
     assert.equal(c.service, b.child("dr-service").resource);
+  });
+
+  it("DrCluster adopt and persist: every child adopts the object its own inputs name, live only; without adopt none does", async () => {
+    const cluster = (name: string, extra: { adopt?: boolean; persist?: boolean }) =>
+      build(
+        (opts) => new DrCluster(name, { director: lbA, nic: "eth0", vip: "192.0.2.104", realServers: [{ host: web1 }], ...extra }, opts),
+      );
+    const adopted = await cluster("adopted", { adopt: true, persist: false });
+    assert.equal(adopted.children.length, 6);
+    for (const c of adopted.children) assert.equal(c.inputs[ADOPT_KEY], IMPORT_AS_DECLARED, c.name);
+    for (const name of ["adopted-director-sysctls", "adopted-director-vip", "adopted-web-01-arp", "adopted-web-01-vip"])
+      assert.equal(adopted.child(name).inputs.persist, false, name);
+    const managed = await cluster("managed", {});
+    for (const c of managed.children) {
+      assert.equal(c.inputs[ADOPT_KEY], undefined, c.name);
+      assert.equal(c.inputs.persist, undefined, c.name);
+    }
   });
 
   it("DrCluster of hosts another resource makes in the same program: connection and address as its Outputs reach the children", async () => {

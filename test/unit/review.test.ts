@@ -6,7 +6,6 @@ import { diagnose, MemberFacts } from "../../scripts/review/diagnose";
 import type { VrrpGroupDescription } from "../../stacks/components/vrrpGroup";
 
 const urn = (type: string, name: string) => `urn:pulumi:dr::pulumi-lvs::${type}::${name}`;
-const svc = "pulumi-nodejs:dynamic:Resource";
 
 describe("preview report", () => {
   const steps: Step[] = [

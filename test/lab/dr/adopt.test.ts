@@ -14,14 +14,14 @@ import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
 import {
-  AdoptedProgram,
   adoptedCount,
-  adoptLab,
+  adoptHandBuilt,
+  destroyKeepsAll,
+  firstUpChangesNothing,
+  noChange,
   programText,
   seedDrDirector,
   seedDrRealServer,
-  startProbe,
-  stopProbe,
 } from "../../support/adopt";
 import { holdsVip, until } from "../../support/stacks";
 
@@ -81,38 +81,31 @@ function hostState(): string {
 
 describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs without a change (dr preset, real engine)", function () {
   this.timeout(1800000);
-  let a: AdoptedProgram;
-  let built: string;
-
-  before(async function () {
-    const r = await lab.use("dr");
-    console.log(`      lab dr: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
-    const pair: [string, "MASTER" | "BACKUP", number][] = [
-      ["director1", "MASTER", 120],
-      ["director2", "BACKUP", 100],
-    ];
-    for (const [host, state, priority] of pair) {
-      const w = lab.exec(host, "cat > /etc/keepalived/keepalived.conf && systemctl start keepalived", keepalivedConf(state, priority));
-      assert.equal(w.code, 0, w.stderr);
-    }
-    await until("the VIP on director1 and both real servers in its IPVS table", 30, () => {
-      return holdsVip("director1") && (lab.run("director1", "ipvsadm -Sn").match(/-r /g) ?? []).length === 2;
-    });
-    built = hostState();
-    a = await adoptLab(HOSTS);
-  });
-
-  after(() => {
-    stopProbe();
-    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
-  });
+  const t = adoptHandBuilt(
+    "dr",
+    HOSTS,
+    async () => {
+      for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
+      const pair: [string, "MASTER" | "BACKUP", number][] = [
+        ["director1", "MASTER", 120],
+        ["director2", "BACKUP", 100],
+      ];
+      for (const [host, state, priority] of pair) {
+        const w = lab.exec(host, "cat > /etc/keepalived/keepalived.conf && systemctl start keepalived", keepalivedConf(state, priority));
+        assert.equal(w.code, 0, w.stderr);
+      }
+      await until("the VIP on director1 and both real servers in its IPVS table", 30, () => {
+        return holdsVip("director1") && (lab.run("director1", "ipvsadm -Sn").match(/-r /g) ?? []).length === 2;
+      });
+    },
+    hostState,
+  );
 
   it("discovery only read; each keepalived.conf is declared whole with its auth_pass a stack secret; keepalived's VIP and service are left to it", () => {
-    assert.equal(hostState(), built, "adopt changed a host");
-    const program = programText(a.dir);
-    assert.ok(!fs.readFileSync(path.join(a.dir, "index.ts"), "utf8").includes(AUTH), "auth_pass stays out of the program");
-    const stackFile = fs.readFileSync(path.join(a.dir, "Pulumi.adopted.yaml"), "utf8");
+    assert.equal(hostState(), t.built, "adopt changed a host");
+    const program = programText(t.a.dir);
+    assert.ok(!fs.readFileSync(path.join(t.a.dir, "index.ts"), "utf8").includes(AUTH), "auth_pass stays out of the program");
+    const stackFile = fs.readFileSync(path.join(t.a.dir, "Pulumi.adopted.yaml"), "utf8");
     assert.ok(!stackFile.includes(AUTH), "the stack config holds it encrypted");
     assert.match(stackFile, /director1-keepalived-secret-1:\s+secure:/);
     for (const want of [
@@ -129,38 +122,21 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
   });
 
   it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
-    console.log(`      ${a.adopt(["--check", a.dir, "--stack", "adopted"]).trim()}`);
-    startProbe(`http://${VIP}/`);
-    const t0 = Date.now();
-    const up = await a.stack.up();
-    const statuses = stopProbe();
-    console.log(
-      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
-    );
-    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["create"]);
-    assert.equal(hostState(), built, "up changed a host");
-    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
-    assert.deepEqual(
-      statuses.filter((s) => s !== "200"),
-      [],
-    );
+    await firstUpChangesNothing(t.a, `http://${VIP}/`, hostState, t.built);
   });
 
   it("refresh and preview find no change", async () => {
-    const refresh = await a.stack.refresh();
-    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
-    const preview = await a.stack.preview();
-    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+    await noChange(t.a);
   });
 
   it("a weight edit in the generated keepalived.conf is validated, swapped in and reloaded on both directors", async () => {
-    const file = path.join(a.dir, "index.ts");
+    const file = path.join(t.a.dir, "index.ts");
     const program = fs.readFileSync(file, "utf8");
     const edited = program.replace(/(real_server 192\.168\.118\.40 80 \{\n\s*weight )1/g, "$13");
     assert.equal(edited.split("weight 3").length - 1, 2, "both directors' configs edited");
     fs.writeFileSync(file, edited);
     const pid = lab.run("director1", "systemctl show -p MainPID --value keepalived").trim();
-    const up = await a.stack.up();
+    const up = await t.a.stack.up();
     assert.equal(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
     await until("weight 3 in director1's IPVS table", 20, () =>
       /-r 192\.168\.118\.40:80 -g -w 3/.test(lab.run("director1", "ipvsadm -Sn")),
@@ -170,10 +146,7 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
-    const before = hostState();
-    const destroy = await a.stack.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
-    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+    await destroyKeepsAll(t.a, hostState);
   });
 });
 
@@ -182,26 +155,19 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
 describe("adopt: the seed's hand-built DR director and lo:0 real servers become one DrCluster, without a change (dr preset, real engine)", function () {
   this.timeout(1800000);
   const hosts = ["director1", "rs1", "rs2"];
-  let a: AdoptedProgram;
-  let built: string;
-
-  before(async function () {
-    const r = await lab.use("dr");
-    console.log(`      lab dr: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
-    lab.run("director1", seedDrDirector(VIP));
-    built = hostState();
-    a = await adoptLab(hosts);
-  });
-
-  after(() => {
-    stopProbe();
-    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
-  });
+  const t = adoptHandBuilt(
+    "dr",
+    hosts,
+    async () => {
+      for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
+      lab.run("director1", seedDrDirector(VIP));
+    },
+    hostState,
+  );
 
   it("discovery only read; the program is one DrCluster (adopt, persist false) with the live scheduler and weights", () => {
-    assert.equal(hostState(), built, "adopt changed a host");
-    const program = programText(a.dir);
+    assert.equal(hostState(), t.built, "adopt changed a host");
+    const program = programText(t.a.dir);
     assert.match(
       program,
       /new DrCluster\("director1-dr-192\.168\.118\.100-80", \{ director: hosts\.host\("director1"\), nic: "ens33", vip: "192\.168\.118\.100", port: 80, scheduler: "wrr", realServers: \[\{ host: hosts\.host\("rs1"\), weight: 3 \}, \{ host: hosts\.host\("rs2"\), weight: 1 \}\], persist: false, adopt: true \}, \{ retainOnDelete: keepOnDestroy \}\);/,
@@ -211,48 +177,25 @@ describe("adopt: the seed's hand-built DR director and lo:0 real servers become 
   });
 
   it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
-    console.log(`      ${a.adopt(["--check", a.dir, "--stack", "adopted"]).trim()}`);
-    startProbe(`http://${VIP}/`);
-    const t0 = Date.now();
-    const up = await a.stack.up();
-    const statuses = stopProbe();
-    console.log(
-      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
-    );
-    // The stack, the cluster, and each adopted resource: the cluster's 9 (2 on the director, the service, 3 per real
-    // server) and director1's other non-default sysctls as a raw SysctlSet.
-    assert.deepEqual(up.summary.resourceChanges, { create: 2 + adoptedCount(a) });
-    assert.equal(adoptedCount(a), 10);
-    assert.equal(hostState(), built, "up changed a host");
-    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
-    assert.deepEqual(
-      statuses.filter((s) => s !== "200"),
-      [],
-    );
+    await firstUpChangesNothing(t.a, `http://${VIP}/`, hostState, t.built);
   });
 
   it("refresh and preview find no change", async () => {
-    const refresh = await a.stack.refresh();
-    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
-    const preview = await a.stack.preview();
-    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+    await noChange(t.a);
   });
 
   it("a weight edit in the generated program applies in place (one real server updated)", async () => {
-    const file = path.join(a.dir, "index.ts");
+    const file = path.join(t.a.dir, "index.ts");
     const program = fs.readFileSync(file, "utf8");
     const edited = program.replace(/(host: hosts\.host\("rs2"\),\s*weight: )1/, "$14");
     assert.notEqual(edited, program, "the weight is in the program");
     fs.writeFileSync(file, edited);
-    const up = await a.stack.up();
-    assert.deepEqual(up.summary.resourceChanges, { same: 2 + adoptedCount(a) - 1, update: 1 });
+    const up = await t.a.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: 2 + adoptedCount(t.a) - 1, update: 1 });
     assert.match(lab.run("director1", "ipvsadm -Sn"), /-a -t 192\.168\.118\.100:80 -r 192\.168\.118\.40:80 -g -w 4/);
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
-    const before = hostState();
-    const destroy = await a.stack.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
-    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+    await destroyKeepsAll(t.a, hostState);
   });
 });

@@ -5,7 +5,6 @@
 // `up --refresh`), and the split-brain
 // doctor before, during and after `lab cut director1 director2`.
 import { strict as assert } from "node:assert";
-import * as pulumi from "@pulumi/pulumi";
 import * as lab from "../../../lab/lab";
 import { HaproxyListener } from "../../../providers";
 import { closeAll } from "../../../providers/transport/ssh";

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
-import { AdoptedProgram, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
+import { adoptHandBuilt, destroyKeepsAll, firstUpChangesNothing, noChange, programText } from "../../support/adopt";
 import { answers, holdsVip, tally, until } from "../../support/stacks";
 
 const HOSTS = ["haproxy1", "haproxy2", "rs1", "rs2", "client"];
@@ -83,46 +83,39 @@ function hostState(): string {
 
 describe("adopt: a hand-built HAProxy pair brought under pulumi-lvs without a change (haproxy preset, real engine)", function () {
   this.timeout(1800000);
-  let a: AdoptedProgram;
-  let built: string;
-
-  before(async function () {
-    const r = await lab.use("haproxy");
-    console.log(`      lab haproxy: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    const pair: [string, "MASTER" | "BACKUP", number][] = [
-      ["haproxy1", "MASTER", 120],
-      ["haproxy2", "BACKUP", 100],
-    ];
-    for (const [host, state, priority] of pair) {
-      const steps: [string, string][] = [
-        ["cat > /etc/haproxy/haproxy.cfg && systemctl restart haproxy", HAPROXY_CFG],
-        ["cat > /etc/keepalived/check_haproxy.sh && chmod 755 /etc/keepalived/check_haproxy.sh", CHECK_SCRIPT],
-        ["cat > /etc/keepalived/keepalived.conf && systemctl start keepalived", keepalivedConf(state, priority)],
+  const t = adoptHandBuilt(
+    "haproxy",
+    HOSTS,
+    async () => {
+      const pair: [string, "MASTER" | "BACKUP", number][] = [
+        ["haproxy1", "MASTER", 120],
+        ["haproxy2", "BACKUP", 100],
       ];
-      for (const [cmd, input] of steps) {
-        const w = lab.exec(host, cmd, input);
-        assert.equal(w.code, 0, `${host}: ${cmd}: ${w.stderr}`);
+      for (const [host, state, priority] of pair) {
+        const steps: [string, string][] = [
+          ["cat > /etc/haproxy/haproxy.cfg && systemctl restart haproxy", HAPROXY_CFG],
+          ["cat > /etc/keepalived/check_haproxy.sh && chmod 755 /etc/keepalived/check_haproxy.sh", CHECK_SCRIPT],
+          ["cat > /etc/keepalived/keepalived.conf && systemctl start keepalived", keepalivedConf(state, priority)],
+        ];
+        for (const [cmd, input] of steps) {
+          const w = lab.exec(host, cmd, input);
+          assert.equal(w.code, 0, `${host}: ${cmd}: ${w.stderr}`);
+        }
       }
-    }
-    await until("the VIP on haproxy1 answering", 30, () => holdsVip("haproxy1") && !answers(`http://${VIP}/`, 1)[0].includes("FAILED"));
-    built = hostState();
-    a = await adoptLab(HOSTS);
-  });
-
-  after(() => {
-    stopProbe();
-    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
-  });
+      await until("the VIP on haproxy1 answering", 30, () => holdsVip("haproxy1") && !answers(`http://${VIP}/`, 1)[0].includes("FAILED"));
+    },
+    hostState,
+  );
 
   it("discovery only read; haproxy.cfg and keepalived.conf declared whole, passwords as stack secrets, the check script listed", () => {
-    assert.equal(hostState(), built, "adopt changed a host");
-    const raw = fs.readFileSync(path.join(a.dir, "index.ts"), "utf8");
-    const stackFile = fs.readFileSync(path.join(a.dir, "Pulumi.adopted.yaml"), "utf8");
+    assert.equal(hostState(), t.built, "adopt changed a host");
+    const raw = fs.readFileSync(path.join(t.a.dir, "index.ts"), "utf8");
+    const stackFile = fs.readFileSync(path.join(t.a.dir, "Pulumi.adopted.yaml"), "utf8");
     for (const secret of [STATS_PASSWORD, VRRP_PASSWORD]) {
       assert.ok(!raw.includes(secret), "no password in the program");
       assert.ok(!stackFile.includes(secret), "the stack config holds them encrypted");
     }
-    const program = programText(a.dir);
+    const program = programText(t.a.dir);
     for (const want of [
       /new ManagedFile\("haproxy1-haproxy-conf", \{ connection: haproxy1, path: "\/etc\/haproxy\/haproxy\.cfg", content: pulumi\.interpolate`/,
       /stats auth admin:\$\{config\.requireSecret\("haproxy2-haproxy-secret-1"\)\}/,
@@ -135,38 +128,21 @@ describe("adopt: a hand-built HAProxy pair brought under pulumi-lvs without a ch
   });
 
   it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
-    console.log(`      ${a.adopt(["--check", a.dir, "--stack", "adopted"]).trim()}`);
-    startProbe(`http://${VIP}/`);
-    const t0 = Date.now();
-    const up = await a.stack.up();
-    const statuses = stopProbe();
-    console.log(
-      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
-    );
-    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["create"]);
-    assert.equal(hostState(), built, "up changed a host");
-    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
-    assert.deepEqual(
-      statuses.filter((s) => s !== "200"),
-      [],
-    );
+    await firstUpChangesNothing(t.a, `http://${VIP}/`, hostState, t.built);
   });
 
   it("refresh and preview find no change", async () => {
-    const refresh = await a.stack.refresh();
-    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
-    const preview = await a.stack.preview();
-    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+    await noChange(t.a);
   });
 
   it("a weight edit in the generated haproxy.cfg is validated, swapped in and reloaded on both hosts; the split follows", async () => {
-    const file = path.join(a.dir, "index.ts");
+    const file = path.join(t.a.dir, "index.ts");
     const program = fs.readFileSync(file, "utf8");
     const edited = program.replace(/(server web2 192\.168\.118\.40:80 weight )3/g, "$15");
     assert.equal(edited.split("weight 5").length - 1, 2, "both hosts' configs edited");
     fs.writeFileSync(file, edited);
     const pid = lab.run("haproxy1", "systemctl show -p MainPID --value haproxy").trim();
-    const up = await a.stack.up();
+    const up = await t.a.stack.up();
     assert.equal(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
     assert.equal(lab.run("haproxy1", "systemctl show -p MainPID --value haproxy").trim(), pid, "reloaded, not restarted");
     assert.deepEqual(tally(answers(`http://${VIP}/`, 14)), { "this is nginx1": 4, "this is nginx2": 10 });
@@ -174,9 +150,6 @@ describe("adopt: a hand-built HAProxy pair brought under pulumi-lvs without a ch
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
-    const before = hostState();
-    const destroy = await a.stack.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
-    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+    await destroyKeepsAll(t.a, hostState);
   });
 });

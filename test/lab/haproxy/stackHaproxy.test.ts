@@ -5,7 +5,6 @@
 // requests leaves the stack as found; preview shows no change; destroy =
 // bare state.
 import { strict as assert } from "node:assert";
-import * as lab from "../../../lab/lab";
 import { useLabStacks } from "../../support/labStack";
 import { snapshot } from "../../../scripts/lib/snapshot";
 import { answers, assertAlternates, holdsVip, projectStack, tally } from "../../support/stacks";

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
-import { AdoptedProgram, adoptLab, programText, startProbe, stopProbe } from "../../support/adopt";
+import { adoptHandBuilt, destroyKeepsAll, firstUpChangesNothing, noChange, programText } from "../../support/adopt";
 
 const HOSTS = ["director", "rs1", "rs2", "client"];
 
@@ -40,26 +40,19 @@ function hostState(): string {
 
 describe("adopt: a hand-built NAT director brought under pulumi-lvs without a change (nat preset, real engine)", function () {
   this.timeout(1800000);
-  let a: AdoptedProgram;
-  let built: string;
-
-  before(async function () {
-    const r = await lab.use("nat");
-    console.log(`      lab nat: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    for (const [host, cmds] of Object.entries(HAND_BUILT)) lab.run(host, cmds.join(" && "));
-    built = hostState();
-    a = await adoptLab(HOSTS);
-  });
-
-  after(() => {
-    stopProbe();
-    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
-  });
+  const t = adoptHandBuilt(
+    "nat",
+    HOSTS,
+    async () => {
+      for (const [host, cmds] of Object.entries(HAND_BUILT)) lab.run(host, cmds.join(" && "));
+    },
+    hostState,
+  );
 
   it("discovery only read: every host is as it was; the program declares what is live and lists the SNAT rule it leaves alone", () => {
-    assert.equal(hostState(), built, "adopt changed a host");
+    assert.equal(hostState(), t.built, "adopt changed a host");
     // One line per statement, whatever the formatter's line breaks.
-    const program = programText(a.dir);
+    const program = programText(t.a.dir);
     for (const want of [
       /new IpvsService\("director-tcp-12\.0\.0\.20-80", \{[^}]*scheduler: "wrr"/,
       /address: "192\.168\.118\.30", port: 80, method: "masq", weight: 2/,
@@ -72,57 +65,28 @@ describe("adopt: a hand-built NAT director brought under pulumi-lvs without a ch
       assert.match(program, want);
   });
 
-  it("the check passes: the first up only adopts", () => {
-    const out = a.adopt(["--check", a.dir, "--stack", "adopted"]);
-    assert.match(out, /only adoptions: \d+ resources/);
-    console.log(`      ${out.trim()}`);
-  });
-
-  it("up adopts and changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
-    startProbe("http://12.0.0.20/");
-    const t0 = Date.now();
-    const up = await a.stack.up();
-    const statuses = stopProbe();
-    console.log(
-      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
-    );
-    assert.equal(up.summary.result, "succeeded");
-    const creates = up.summary.resourceChanges?.create ?? 0;
-    assert.ok(creates >= 9, `the stack and every adopted resource (${creates})`);
-    assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["create"]);
-    assert.equal(hostState(), built, "up changed a host");
-    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
-    assert.deepEqual(
-      statuses.filter((s) => s !== "200"),
-      [],
-      "every request through the VIP answered",
-    );
+  it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
+    await firstUpChangesNothing(t.a, "http://12.0.0.20/", hostState, t.built);
   });
 
   it("refresh and preview find no change", async () => {
-    const refresh = await a.stack.refresh();
-    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
-    const preview = await a.stack.preview();
-    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
-    assert.equal(hostState(), built);
+    await noChange(t.a);
+    assert.equal(hostState(), t.built);
   });
 
   it("a weight edit in the generated code applies in place", async () => {
-    const file = path.join(a.dir, "index.ts");
+    const file = path.join(t.a.dir, "index.ts");
     const program = fs.readFileSync(file, "utf8");
     const edited = program.replace(/(address: "192\.168\.118\.40", port: 80, method: "masq", weight: )3/, "$15");
     assert.notEqual(edited, program);
     fs.writeFileSync(file, edited);
-    const up = await a.stack.up();
+    const up = await t.a.stack.up();
     assert.deepEqual(up.summary.resourceChanges, { same: up.summary.resourceChanges?.same, update: 1 });
     assert.match(lab.run("director", "ipvsadm -Sn"), /-a -t 12\.0\.0\.20:80 -r 192\.168\.118\.40:80 -m -w 5/);
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
-    const before = hostState();
-    const destroy = await a.stack.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
-    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+    await destroyKeepsAll(t.a, hostState);
     assert.match(lab.run("client", "curl -s -m 3 http://12.0.0.20/"), /nginx/);
   });
 });

@@ -15,14 +15,14 @@ import * as path from "node:path";
 import * as lab from "../../../lab/lab";
 import { snapshot } from "../../../scripts/lib/snapshot";
 import {
-  AdoptedProgram,
   adoptedCount,
-  adoptLab,
+  adoptHandBuilt,
+  destroyKeepsAll,
+  firstUpChangesNothing,
+  noChange,
   programText,
   seedDrDirector,
   seedDrRealServer,
-  startProbe,
-  stopProbe,
 } from "../../support/adopt";
 import { answers, tally, until } from "../../support/stacks";
 
@@ -77,37 +77,30 @@ function hostState(): string {
 
 describe("adopt: the seed's hand-built LVS + nginx + tomcat, without a change (nginx-tomcat preset, real engine)", function () {
   this.timeout(1800000);
-  let a: AdoptedProgram;
-  let built: string;
-
-  before(async function () {
-    const r = await lab.use("nginx-tomcat");
-    console.log(`      lab nginx-tomcat: ${r.mode} in ${r.seconds.toFixed(1)}s`);
-    for (const n of [1, 2]) lab.run(`tomcat${n}`, tomcatApp(n));
-    for (const rs of ["rs1", "rs2"]) {
-      lab.run(rs, seedDrRealServer(VIP));
-      const w = lab.exec(rs, `cat > ${SITE} && nginx -t -q && systemctl reload nginx`, site(1));
-      assert.equal(w.code, 0, w.stderr);
-    }
-    lab.run("director1", seedDrDirector(VIP));
-    const t0 = Date.now();
-    await until("both tomcats answering index.jsp through the VIP", 600, () => {
-      const got = new Set(answers(`http://${VIP}/index.jsp`, 4));
-      return got.has("this is tomcat1") && got.has("this is tomcat2");
-    });
-    console.log(`      hand-built; tomcats answering through the VIP after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    built = hostState();
-    a = await adoptLab(ADOPTED);
-  });
-
-  after(() => {
-    stopProbe();
-    if (a) fs.rmSync(a.tmp, { recursive: true, force: true });
-  });
+  const t = adoptHandBuilt(
+    "nginx-tomcat",
+    ADOPTED,
+    async () => {
+      for (const n of [1, 2]) lab.run(`tomcat${n}`, tomcatApp(n));
+      for (const rs of ["rs1", "rs2"]) {
+        lab.run(rs, seedDrRealServer(VIP));
+        const w = lab.exec(rs, `cat > ${SITE} && nginx -t -q && systemctl reload nginx`, site(1));
+        assert.equal(w.code, 0, w.stderr);
+      }
+      lab.run("director1", seedDrDirector(VIP));
+      const t0 = Date.now();
+      await until("both tomcats answering index.jsp through the VIP", 600, () => {
+        const got = new Set(answers(`http://${VIP}/index.jsp`, 4));
+        return got.has("this is tomcat1") && got.has("this is tomcat2");
+      });
+      console.log(`      hand-built; tomcats answering through the VIP after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    },
+    hostState,
+  );
 
   it("discovery only read; the program is one DrCluster, the edited nginx sites and each tomcat's server.xml and index.jsp", () => {
-    assert.equal(hostState(), built, "adopt changed a host");
-    const program = programText(a.dir);
+    assert.equal(hostState(), t.built, "adopt changed a host");
+    const program = programText(t.a.dir);
     for (const want of [
       /new DrCluster\("director1-dr-192\.168\.118\.100-80", \{ director: hosts\.host\("director1"\), nic: "ens33", vip: "192\.168\.118\.100", port: 80, scheduler: "wrr", realServers: \[\{ host: hosts\.host\("rs1"\), weight: 3 \}, \{ host: hosts\.host\("rs2"\), weight: 1 \}\], persist: false, adopt: true \}/,
       /new ManagedFile\("rs1-nginx-default", \{ connection: rs1, path: "\/etc\/nginx\/sites-available\/default", content: `upstream tomcat \{/,
@@ -125,39 +118,22 @@ describe("adopt: the seed's hand-built LVS + nginx + tomcat, without a change (n
   });
 
   it("the check passes, and up changes nothing on the hosts; no JSP request through the VIP fails meanwhile", async () => {
-    console.log(`      ${a.adopt(["--check", a.dir, "--stack", "adopted"]).trim()}`);
-    startProbe(`http://${VIP}/index.jsp`);
-    const t0 = Date.now();
-    const up = await a.stack.up();
-    const statuses = stopProbe();
-    console.log(
-      `      up: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(up.summary.resourceChanges)}; ${statuses.length} requests`,
-    );
-    assert.deepEqual(up.summary.resourceChanges, { create: 2 + adoptedCount(a) }, "the stack, the cluster and each adopted resource");
-    assert.equal(hostState(), built, "up changed a host");
-    assert.ok(statuses.length >= 5, `the probe ran (${statuses.length} requests)`);
-    assert.deepEqual(
-      statuses.filter((s) => s !== "200"),
-      [],
-    );
+    await firstUpChangesNothing(t.a, `http://${VIP}/index.jsp`, hostState, t.built);
   });
 
   it("refresh and preview find no change", async () => {
-    const refresh = await a.stack.refresh();
-    assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], JSON.stringify(refresh.summary.resourceChanges));
-    const preview = await a.stack.preview();
-    assert.deepEqual(Object.keys(preview.changeSummary), ["same"], JSON.stringify(preview.changeSummary));
+    await noChange(t.a);
   });
 
   it("an upstream weight edit in the generated site is checked on a copy, swapped in and reloaded on both nginx; the split follows", async () => {
-    const file = path.join(a.dir, "index.ts");
+    const file = path.join(t.a.dir, "index.ts");
     const program = fs.readFileSync(file, "utf8");
     const edited = program.replace(/server 192\.168\.118\.50:8080 weight=1;/g, "server 192.168.118.50:8080 weight=3;");
     assert.equal(edited.split("weight=3;").length - 1, 2, "both real servers' sites edited");
     fs.writeFileSync(file, edited);
     const pids = lab.runEach(["rs1", "rs2"], "systemctl show -p MainPID --value nginx");
-    const up = await a.stack.up();
-    assert.deepEqual(up.summary.resourceChanges, { same: 2 + adoptedCount(a) - 2, update: 2 });
+    const up = await t.a.stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: 2 + adoptedCount(t.a) - 2, update: 2 });
     assert.deepEqual(lab.runEach(["rs1", "rs2"], "systemctl show -p MainPID --value nginx"), pids, "reloaded, not restarted");
     assert.deepEqual(lab.runEach(["rs1", "rs2"], `cat ${SITE}`), { rs1: site(3), rs2: site(3) });
     const jsp = answers(`http://${VIP}/index.jsp`, 20);
@@ -168,9 +144,6 @@ describe("adopt: the seed's hand-built LVS + nginx + tomcat, without a change (n
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
-    const before = hostState();
-    const destroy = await a.stack.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
-    assert.equal(hostState(), before, "destroy of an adopted stack removed something");
+    await destroyKeepsAll(t.a, hostState);
   });
 });
