@@ -12,7 +12,7 @@ import { drDirectorSysctls, drDirectorSysctls6, drRealServer, drRealServer6 } fr
 import { checkedVip } from "./known";
 import { IMPORT_AS_DECLARED } from "../../providers/common/define";
 import { isIPv6 } from "node:net";
-import { vipFamilyMatches, vipPrefixOnSegment } from "../checks";
+import { assertTopology, vipFamilyMatches, vipPrefixOnSegment } from "../checks";
 import { clusterAddress6 } from "../hosts";
 
 export interface DrClusterArgs {
@@ -104,6 +104,13 @@ export interface ClusterRealServer {
  * call it first, so that a bad cluster is refused before anything registers.
  */
 export function checkDrCluster(name: string, args: DrClusterArgs): pulumi.Input<string> {
+  // adopt and persist decide what up does to hosts: only a plain boolean will do (JavaScript callers, config values).
+  assertTopology(
+    name,
+    (["adopt", "persist"] as const)
+      .filter((k) => args[k] !== undefined && typeof args[k] !== "boolean")
+      .map((k) => `${k} must be true or false; got ${JSON.stringify(args[k])}`),
+  );
   if (drFamily(args) === "ipv6") return checkDrCluster6(name, args);
   const d = args.director;
   const rss = args.realServers.map((r) => r.host);

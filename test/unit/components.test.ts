@@ -342,6 +342,12 @@ describe("components under Pulumi's mocks (no engine, no host)", function () {
     for (const c of adopted.children) assert.equal(c.inputs[ADOPT_KEY], IMPORT_AS_DECLARED, c.name);
     for (const name of ["adopted-director-sysctls", "adopted-director-vip", "adopted-web-01-arp", "adopted-web-01-vip"])
       assert.equal(adopted.child(name).inputs.persist, false, name);
+    for (const bad of [{ adopt: "yes" }, { persist: 0 }, { adopt: { toString: () => "true" } }])
+      assert.throws(
+        () =>
+          new DrCluster("bad-flag", { director: lbA, nic: "eth0", vip: "192.0.2.105", realServers: [{ host: web1 }], ...(bad as object) }),
+        /stack bad-flag: refusing to touch any host:\n {2}- (adopt|persist) must be true or false; got /,
+      );
     const managed = await cluster("managed", {});
     for (const c of managed.children) {
       assert.equal(c.inputs[ADOPT_KEY], undefined, c.name);

@@ -151,7 +151,16 @@ describe("adopt: a hand-built keepalived DR pair brought under pulumi-lvs withou
 });
 
 // The seed's plain DR director and its lo:0 real servers (seedDrDirector, seedDrRealServer): DrCluster declares
-// exactly that, so adopt writes one DrCluster whose every resource adopts its live object.
+// exactly that, so adopt writes one DrCluster whose every resource adopts its live object. The director also holds
+// a firewall-mark rule an earlier pulumi-lvs stack wrote (its comment names it) and whose state is gone: adopt
+// declares it as a NatRule (MARK, mangle).
+const MARK_RULE = `iptables -w -t mangle -A PREROUTING -d ${VIP} -p tcp -m multiport --dports 8080,8443 -m comment --comment pulumi-lvs:web-mark -j MARK --set-mark 7`;
+
+/** hostState, and director1's mangle table. */
+function drState(): string {
+  return `${hostState()}\n## director1 mangle\n${lab.run("director1", "iptables -w -t mangle -S")}`;
+}
+
 describe("adopt: the seed's hand-built DR director and lo:0 real servers become one DrCluster, without a change (dr preset, real engine)", function () {
   this.timeout(1800000);
   const hosts = ["director1", "rs1", "rs2"];
@@ -160,24 +169,30 @@ describe("adopt: the seed's hand-built DR director and lo:0 real servers become 
     hosts,
     async () => {
       for (const rs of ["rs1", "rs2"]) lab.run(rs, seedDrRealServer(VIP));
-      lab.run("director1", seedDrDirector(VIP));
+      lab.run("director1", `${seedDrDirector(VIP)} && ${MARK_RULE}`);
     },
-    hostState,
+    drState,
   );
 
-  it("discovery only read; the program is one DrCluster (adopt, persist false) with the live scheduler and weights", () => {
-    assert.equal(hostState(), t.built, "adopt changed a host");
+  it("discovery only read; the program is one DrCluster (adopt, persist false) with the live scheduler and weights, and the MARK rule", () => {
+    assert.equal(drState(), t.built, "adopt changed a host");
     const program = programText(t.a.dir);
     assert.match(
       program,
       /new DrCluster\("director1-dr-192\.168\.118\.100-80", \{ director: hosts\.host\("director1"\), nic: "ens33", vip: "192\.168\.118\.100", port: 80, scheduler: "wrr", realServers: \[\{ host: hosts\.host\("rs1"\), weight: 3 \}, \{ host: hosts\.host\("rs2"\), weight: 1 \}\], persist: false, adopt: true \}, \{ retainOnDelete: keepOnDestroy \}\);/,
     );
+    assert.match(
+      program,
+      /new NatRule\("director1-nat-web-mark", \{ connection: director1, chain: "PREROUTING", destination: "192\.168\.118\.100", protocol: "tcp", ports: \[8080, 8443\], name: "web-mark", target: "MARK", mark: 7, persist: false \}/,
+    );
+    // The cluster's 9, director1's other non-default sysctls, the MARK rule.
+    assert.equal(adoptedCount(t.a), 11);
     for (const raw of ["IpvsService", "IpvsRealServer", "VipAlias"])
       assert.doesNotMatch(program, new RegExp(`new ${raw}\\(`), `nothing of the cluster declared raw (${raw})`);
   });
 
   it("the check passes, and up changes nothing on the hosts; no request through the VIP fails meanwhile", async () => {
-    await firstUpChangesNothing(t.a, `http://${VIP}/`, hostState, t.built);
+    await firstUpChangesNothing(t.a, `http://${VIP}/`, drState, t.built);
   });
 
   it("refresh and preview find no change", async () => {
@@ -196,6 +211,6 @@ describe("adopt: the seed's hand-built DR director and lo:0 real servers become 
   });
 
   it("destroy with keepOnDestroy stops managing: every object stays on its host", async () => {
-    await destroyKeepsAll(t.a, hostState);
+    await destroyKeepsAll(t.a, drState);
   });
 });
