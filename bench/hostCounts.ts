@@ -23,6 +23,7 @@ function checkNames(hosts: string[]): void {
 
 /** Each host's journal cursor now: the point after which the next count starts. */
 export function cursors(hosts: string[]): Record<string, string> {
+  if (!hosts.length) return {};
   checkNames(hosts);
   const r = lab.vmExec(
     `for h in ${hosts.join(" ")}; do c=$(${inHost("-n1 --show-cursor -o cat")} | sed -n 's/^-- cursor: //p'); echo "$h $c"; done`,
@@ -40,6 +41,7 @@ export function cursors(hosts: string[]): Record<string, string> {
 /** sshd's connections and sessions on each host since `from` (cursors()). */
 export function countSince(from: Record<string, string>): Record<string, HostCount> {
   const hosts = Object.keys(from);
+  if (!hosts.length) return {};
   checkNames(hosts);
   const cases = hosts.map((h) => `${h}) c='${from[h].replace(/'/g, "")}' ;;`).join(" ");
   // journald writes asynchronously: a moment lets the last lines land.

@@ -1,5 +1,6 @@
 // The benchmark's pure core: samples in, summary rows, the Markdown report
 // and the SVG chart out. No I/O here; bench/run.ts measures and writes.
+import { Role, ROLE_TITLE, ROLES } from "./floorReport";
 
 /** What the hosts' sshd logged during one operation. */
 export interface HostCount {
@@ -9,18 +10,31 @@ export interface HostCount {
   sessions: number;
 }
 
+/**
+ * Who ran the operation: the project's program (pulumi), the Ansible peer, the engine's floor (the same stack
+ * shape with a provider that does nothing, bench/floor.ts) or `ipvsadm -R` of the same rules on the director.
+ */
+export type Tool = "pulumi" | "ansible" | "floor" | "ipvsadm";
+
 export interface Sample {
-  tool: "pulumi" | "ansible";
-  /** nat-lab, dr-keepalived, scale-50, scale-500. */
+  tool: Tool;
+  /** nat-lab, dr-keepalived, scale-50, scale-500, scale-5000. */
   stack: string;
-  /** up, noop-up, preview, refresh, reweight, destroy; for Ansible: apply, noop-apply, check-diff, teardown. */
+  /**
+   * up, noop-up, preview, refresh, up-refresh, reweight, destroy; for Ansible: apply, noop-apply, check-diff,
+   * teardown; for ipvsadm: restore, reweight, delete.
+   */
   op: string;
   seconds: number;
   hosts: Record<string, HostCount>;
+  /** Peak RSS per process role of the command, kB (Pulumi and floor operations). */
+  peakKb?: Partial<Record<Role, number>>;
+  /** The stack's checkpoint file after the operation, bytes. */
+  stateBytes?: number;
 }
 
 export interface Row {
-  tool: Sample["tool"];
+  tool: Tool;
   stack: string;
   op: string;
   runs: number;
@@ -31,6 +45,10 @@ export interface Row {
   maxConnectionsPerHost: number;
   /** Median over runs of the sessions on all hosts. */
   sessions: number;
+  /** Largest peak RSS per role over the runs, kB. */
+  peakKb: Partial<Record<Role, number>>;
+  /** Largest checkpoint size over the runs, bytes. */
+  stateBytes?: number;
 }
 
 export function median(xs: number[]): number {
@@ -49,6 +67,12 @@ export function summarize(samples: Sample[]): Row[] {
   }
   return [...groups.values()].map((g) => {
     const secs = g.map((s) => s.seconds);
+    const peakKb: Partial<Record<Role, number>> = {};
+    for (const r of ROLES) {
+      const v = g.map((s) => s.peakKb?.[r]).filter((x): x is number => x !== undefined);
+      if (v.length) peakKb[r] = Math.max(...v);
+    }
+    const st = g.map((s) => s.stateBytes).filter((x): x is number => x !== undefined);
     return {
       tool: g[0].tool,
       stack: g[0].stack,
@@ -59,12 +83,23 @@ export function summarize(samples: Sample[]): Row[] {
       max: Math.max(...secs),
       maxConnectionsPerHost: Math.max(0, ...g.flatMap((s) => Object.values(s.hosts).map((h) => h.connections))),
       sessions: median(g.map((s) => Object.values(s.hosts).reduce((a, h) => a + h.sessions, 0))),
+      peakKb,
+      ...(st.length ? { stateBytes: Math.max(...st) } : {}),
     };
   });
 }
 
-/** Pulumi operations and the Ansible runs they compare with. */
-export const PEER_OP: Record<string, string> = { up: "apply", "noop-up": "noop-apply", refresh: "check-diff", destroy: "teardown" };
+/**
+ * Pulumi operations and the Ansible runs they compare with. `up --refresh` reads every host and repairs drift,
+ * as Ansible's no-op apply does; a no-op `up` reads none.
+ */
+export const PEER_OP: Record<string, string> = {
+  up: "apply",
+  "noop-up": "noop-apply",
+  "up-refresh": "noop-apply",
+  refresh: "check-diff",
+  destroy: "teardown",
+};
 
 export interface Comparison {
   stack: string;
@@ -262,4 +297,90 @@ export function goalsTable(gs: Goal[]): string {
     "|---|---|---|",
     ...gs.map((g) => `| ${g.goal} | ${g.met ? "yes" : "**no**"} | ${g.measured} |`),
   ].join("\n");
+}
+
+// ------------------------------------------------------------------ the floor
+
+/** Our scale-stack operations and the host-side floor's (`ipvsadm -R` of the same rules) they compare with. */
+export const HOST_OP: Record<string, string> = { up: "restore", reweight: "reweight", destroy: "delete" };
+
+export interface FloorComparison {
+  /** Real servers. */
+  n: number;
+  op: string;
+  ours: Row;
+  floor: Row;
+  /** Our median over the floor's. */
+  ratio: number;
+  /** The same rules through `ipvsadm -R` on the director, when the operation has a host-side counterpart. */
+  host?: Row;
+}
+
+/** Every scale-<n> operation that both pulumi-lvs and the floor ran, sizes ascending, in the order run. */
+export function floorComparisons(rows: Row[]): FloorComparison[] {
+  const out: FloorComparison[] = [];
+  for (const o of rows.filter((r) => r.tool === "pulumi" && /^scale-\d+$/.test(r.stack))) {
+    const f = rows.find((r) => r.tool === "floor" && r.stack === o.stack && r.op === o.op);
+    if (!f) continue;
+    const host = rows.find((r) => r.tool === "ipvsadm" && r.stack === o.stack && r.op === HOST_OP[o.op]);
+    out.push({
+      n: Number(o.stack.slice("scale-".length)),
+      op: o.op,
+      ours: o,
+      floor: f,
+      ratio: o.median / f.median,
+      ...(host ? { host } : {}),
+    });
+  }
+  return out.sort((a, b) => a.n - b.n);
+}
+
+const mb = (kb: number | undefined) => (kb === undefined ? "-" : (kb / 1024).toFixed(0));
+const spread = (r: Row) => `${f2(r.min)} / **${f2(r.median)}** / ${f2(r.max)}`;
+
+export function floorComparisonTable(cs: FloorComparison[]): string {
+  const roles: Role[] = ["cli", "provider"];
+  return [
+    `| real servers | operation | runs | pulumi-lvs min / median / max s | floor min / median / max s | pulumi-lvs / floor | above the floor s | \`ipvsadm -R\` s | ${roles
+      .map((r) => `${ROLE_TITLE[r]} peak RSS MB (ours / floor)`)
+      .join(" | ")} | state MB |`,
+    `|---:|---|---:|---:|---:|---:|---:|---:|${roles.map(() => "---:").join("|")}|---:|`,
+    ...cs.map(
+      (c) =>
+        `| ${c.n} | ${c.op} | ${c.ours.runs} | ${spread(c.ours)} | ${spread(c.floor)} | ${c.ratio.toFixed(2)}x | ${f2(c.ours.median - c.floor.median)} | ${
+          c.host ? f2(c.host.median) : "-"
+        } | ${roles.map((r) => `${mb(c.ours.peakKb[r])} / ${mb(c.floor.peakKb[r])}`).join(" | ")} | ${
+          c.ours.stateBytes === undefined ? "-" : (c.ours.stateBytes / 1e6).toFixed(1)
+        } |`,
+    ),
+  ].join("\n");
+}
+
+/** The operations the 5,000-real-server row must have. */
+export const BIG_OPS = ["up", "noop-up", "refresh", "reweight", "destroy"];
+
+/** The floor goals: every operation at 500 within 1.5x of the floor; the 5,000 row complete with peak memory. */
+export function floorGoals(rows: Row[]): Goal[] {
+  const cs = floorComparisons(rows);
+  const at500 = cs.filter((c) => c.n === 500);
+  const big = BIG_OPS.map((op) => rows.find((r) => r.tool === "pulumi" && r.stack === "scale-5000" && r.op === op));
+  const complete = big.every((r) => r && r.peakKb.cli !== undefined && r.peakKb.provider !== undefined);
+  return [
+    {
+      goal: "500 real servers: every operation within 1.5x of the engine's floor (medians of the same run)",
+      met: at500.length > 0 && at500.every((c) => c.ratio <= 1.5),
+      measured: at500.map((c) => `${c.op} ${c.ratio.toFixed(2)}x`).join(", ") || "no data",
+    },
+    {
+      goal: `5,000 real servers: ${BIG_OPS.join(", ")} measured, with the CLI's and the provider's peak RSS`,
+      met: complete,
+      measured: big
+        .map((r, i) =>
+          r
+            ? `${BIG_OPS[i]} ${f2(r.median)} s (CLI ${mb(r.peakKb.cli)} MB, provider ${mb(r.peakKb.provider)} MB)`
+            : `${BIG_OPS[i]} missing`,
+        )
+        .join("; "),
+    },
+  ];
 }

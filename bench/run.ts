@@ -1,13 +1,15 @@
-// `npm run bench [-- --runs N] [--scale-runs N] [--only nat-lab,dr-keepalived,scale,floor]`:
+// `npm run bench [-- --runs N (2)] [--scale-runs N (3)] [--scale-sizes 50,500,5000]
+// [--scale-big-runs N] [--big-parallel N] [--only nat-lab,dr-keepalived,scale]`:
 // on the lab, times each stack's cold `up`, no-op `up`, no-op `preview`,
-// `refresh` and `destroy` through the project's CLI, and the Ansible peer's
-// cold apply, no-op apply, `--check --diff` and teardown on the same hosts,
-// interleaved run by run; checks that both leave the hosts in the same state
-// and that destroy/teardown return them to bare; then grows the `scale` stack
-// from 50 to 500 real servers. SSH connections and sessions are counted on the
-// hosts. Writes bench/results.md and bench/chart.svg. `floor` (not in the
-// default selection; no lab) measures the engine's floor: bench/floor.ts,
-// bench/floor-results.md.
+// `refresh`, `up --refresh` and `destroy` through the project's CLI, and the
+// Ansible peer's cold apply, no-op apply, `--check --diff` and teardown on the
+// same hosts, interleaved run by run; checks that both leave the hosts in the
+// same state and that destroy/teardown return them to bare. Then the scale
+// stack at 50, 500 and 5,000 real servers, each run followed by the engine's
+// floor (the same stack shape with a provider that does nothing,
+// bench/floor.ts) and by `ipvsadm -R` of the same rules on the director, with
+// the peak RSS of each command's processes. SSH connections and sessions are
+// counted on the hosts. Writes bench/results.md and bench/chart.svg.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,9 +20,27 @@ import { snapshot } from "../scripts/lib/snapshot";
 import { holdsVip, until } from "../scripts/lib/probe";
 import { projectRoot, pulumiCommand, toolchainEnv } from "../scripts/lib/toolchain";
 import { closeMasters, runPlaybook } from "./ansible";
-import { floorBench, floorOptions } from "./floor";
+import { Floor, killOurs, PeakSampler } from "./floor";
+import { floorShape, hostFloorRules, reweightedCount } from "./floorReport";
 import { countSince, cursors } from "./hostCounts";
-import { barChart, compare, comparisonTable, goals, goalsTable, HostCount, rowsTable, Sample, stackSvgs, summarize } from "./report";
+import { LogPanel, logChart } from "./logChart";
+import {
+  barChart,
+  compare,
+  comparisonTable,
+  floorComparisons,
+  floorComparisonTable,
+  floorGoals,
+  goals,
+  goalsTable,
+  HOST_OP,
+  HostCount,
+  rowsTable,
+  Sample,
+  stackSvgs,
+  summarize,
+  Tool,
+} from "./report";
 
 const WORK = path.join(projectRoot, ".bench-work");
 const argv = process.argv.slice(2);
@@ -28,8 +48,23 @@ const opt = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
-const RUNS = Number(opt("runs", "3"));
+const RUNS = Number(opt("runs", "2"));
 const SCALE_RUNS = Number(opt("scale-runs", "3"));
+const SCALE_SIZES = opt("scale-sizes", "50,500,5000")
+  .split(",")
+  .map(Number)
+  // The largest first: the longest part fails, if it does, before the others have taken their time.
+  .sort((a, b) => b - a);
+/** Above this many real servers: one run (`--scale-big-runs`), no checkpoints and a wider parallelism (see BIG_ENV). */
+const BIG = 500;
+const SCALE_BIG_RUNS = Number(opt("scale-big-runs", "1"));
+/**
+ * The environment of every command at the big size, ours and the floor's alike: the local file backend rewrites
+ * the whole state after every step (quadratic: a cold `up` of 5,050 resources would spend hours writing
+ * checkpoints), so the state is written once at the end; and more operations in flight, so that our provider
+ * batches more IPVS changes per SSH command.
+ */
+const BIG_ENV = { PULUMI_SKIP_CHECKPOINTS: "true", PULUMI_PARALLEL: opt("big-parallel", "1024") };
 const ONLY = opt("only", "nat-lab,dr-keepalived,scale").split(",");
 
 const samples: Sample[] = [];
@@ -68,19 +103,51 @@ function bareState(hosts: string[]): string {
   return snapshot(hosts);
 }
 
-/** Times fn and counts SSH on `hosts` around it. */
-async function measure(tool: Sample["tool"], stack: string, op: string, hosts: string[], fn: () => Promise<void>): Promise<Sample> {
+const sampler = new PeakSampler();
+
+/**
+ * Times fn and counts SSH on `hosts` around it; with `stateFile` (a Pulumi command), also the peak RSS of the
+ * command's processes and the checkpoint's size after it.
+ */
+async function measure(
+  tool: Tool,
+  stack: string,
+  op: string,
+  hosts: string[],
+  fn: () => Promise<void>,
+  stateFile?: string,
+): Promise<Sample> {
   const from = cursors(hosts);
+  if (stateFile) sampler.start();
   const t0 = process.hrtime.bigint();
-  await fn();
+  let peakKb: Sample["peakKb"];
+  try {
+    await fn();
+  } finally {
+    if (stateFile) peakKb = sampler.stop();
+  }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const counts: Record<string, HostCount> = countSince(from);
-  const s: Sample = { tool, stack, op, seconds, hosts: counts };
+  const stateBytes = stateFile && fs.existsSync(stateFile) ? fs.statSync(stateFile).size : undefined;
+  const s: Sample = {
+    tool,
+    stack,
+    op,
+    seconds,
+    hosts: counts,
+    ...(peakKb ? { peakKb } : {}),
+    ...(stateBytes !== undefined ? { stateBytes } : {}),
+  };
   samples.push(s);
   const conns = Object.entries(counts)
     .map(([h, c]) => `${h} ${c.connections}/${c.sessions}`)
     .join(", ");
-  say(`  ${tool.padEnd(7)} ${stack.padEnd(14)} ${op.padEnd(11)} ${seconds.toFixed(2).padStart(7)} s   connections/sessions: ${conns}`);
+  const mem = peakKb
+    ? `   peak RSS MB: CLI ${((peakKb.cli ?? 0) / 1024).toFixed(0)}, provider ${((peakKb.provider ?? 0) / 1024).toFixed(0)}`
+    : "";
+  say(
+    `  ${tool.padEnd(7)} ${stack.padEnd(14)} ${op.padEnd(11)} ${seconds.toFixed(2).padStart(8)} s   connections/sessions: ${conns || "-"}${mem}`,
+  );
   return s;
 }
 
@@ -89,7 +156,7 @@ async function measure(tool: Sample["tool"], stack: string, op: string, hosts: s
 let env: Record<string, string>;
 
 /** The project's program through the CLI and the Node.js language host, on the benchmark's own backend. */
-async function pulumiStack(name: string, config: Record<string, string> = {}): Promise<Stack> {
+async function pulumiStack(name: string, config: Record<string, string> = {}, extraEnv: Record<string, string> = {}): Promise<Stack> {
   const project = path.join(WORK, "project");
   fs.mkdirSync(path.join(WORK, "state"), { recursive: true });
   fs.mkdirSync(project, { recursive: true });
@@ -104,7 +171,7 @@ async function pulumiStack(name: string, config: Record<string, string> = {}): P
   env ??= { ...toolchainEnv(), PULUMI_BACKEND_URL: `file://${WORK}/state` };
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: name, workDir: project },
-    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: env },
+    { pulumiCommand: await pulumiCommand(env), pulumiHome: env.PULUMI_HOME, envVars: { ...env, ...extraEnv } },
   );
   for (const [k, v] of Object.entries(config)) await stack.setConfig(`pulumi-lvs:${k}`, { value: v });
   return stack;
@@ -117,34 +184,46 @@ function changes(summary: Record<string, number> | undefined): string {
     .join(", ");
 }
 
-/** up, no-op up, no-op preview, refresh (no drift), destroy: one run. `settled` runs after up, before the no-op. */
-async function pulumiCycle(
-  stack: Stack,
-  label: string,
-  hosts: string[],
-  settled: () => Promise<void>,
-  extra?: (s: Stack) => Promise<void>,
-): Promise<void> {
-  await measure("pulumi", label, "up", hosts, async () => {
+interface CycleOptions {
+  /** Runs after `up`, before the no-op (keepalived elects, checks run). */
+  settled?: () => Promise<void>;
+  /** Runs before `destroy` (the scale stack's reweight). */
+  extra?: (s: Stack) => Promise<void>;
+  /** Operations left out (the big size: `preview`, `up-refresh`). */
+  skip?: string[];
+  /** The stack's checkpoint file: peak RSS and state size are measured. */
+  stateFile?: string;
+}
+
+/**
+ * One run: cold `up`, no-op `up`, no-op `preview`, `refresh` (no drift), `up --refresh` (reads every host,
+ * changes nothing), `extra`, `destroy`; each result checked. `tool` is pulumi or floor.
+ */
+async function cycle(tool: Tool, stack: Stack, label: string, hosts: string[], o: CycleOptions = {}): Promise<void> {
+  const run = (op: string, fn: () => Promise<void>) =>
+    o.skip?.includes(op) ? Promise.resolve() : measure(tool, label, op, hosts, fn, o.stateFile);
+  await run("up", async () => {
     const r = await stack.up();
-    if (r.summary.result !== "succeeded") throw new Error(`${label} up: ${r.summary.result}`);
+    if (r.summary.result !== "succeeded") throw new Error(`${tool} ${label} up: ${r.summary.result}`);
   });
-  await settled();
-  await measure("pulumi", label, "noop-up", hosts, async () => {
-    const r = await stack.up();
-    const c = changes(r.summary.resourceChanges);
-    if (c) throw new Error(`${label}: a second up changed resources (${c})`);
+  await o.settled?.();
+  await run("noop-up", async () => {
+    const c = changes((await stack.up()).summary.resourceChanges);
+    if (c) throw new Error(`${tool} ${label}: a second up changed resources (${c})`);
   });
-  await measure("pulumi", label, "preview", hosts, async () => {
-    const r = await stack.preview();
-    const c = changes(r.changeSummary);
-    if (c) throw new Error(`${label}: preview after up shows changes (${c})`);
+  await run("preview", async () => {
+    const c = changes((await stack.preview()).changeSummary);
+    if (c) throw new Error(`${tool} ${label}: preview after up shows changes (${c})`);
   });
-  await measure("pulumi", label, "refresh", hosts, async () => {
+  await run("refresh", async () => {
     await stack.refresh({ expectNoChanges: true });
   });
-  if (extra) await extra(stack);
-  await measure("pulumi", label, "destroy", hosts, async () => {
+  await run("up-refresh", async () => {
+    const c = changes((await stack.up({ refresh: true })).summary.resourceChanges);
+    if (c) throw new Error(`${tool} ${label}: up --refresh after up changed resources (${c})`);
+  });
+  if (o.extra) await o.extra(stack);
+  await run("destroy", async () => {
     await stack.destroy();
   });
 }
@@ -211,9 +290,11 @@ async function peerBench(p: Peer): Promise<void> {
   try {
     for (let i = 1; i <= RUNS; i++) {
       say(` run ${i}`);
-      await pulumiCycle(stack, p.stack, p.hosts, async () => {
-        await p.settled();
-        if (i === 1) pulumiState = await stableState(p.hosts);
+      await cycle("pulumi", stack, p.stack, p.hosts, {
+        settled: async () => {
+          await p.settled();
+          if (i === 1) pulumiState = await stableState(p.hosts);
+        },
       });
       const afterDestroy = bareState(p.hosts);
       if (afterDestroy !== bare)
@@ -260,106 +341,184 @@ async function peerBench(p: Peer): Promise<void> {
 
 // ------------------------------------------------------------------ scale
 
+/** The scale stack's VIP, from its committed config (the floor's rules use the same). */
+function scaleVip(): string {
+  const m = /pulumi-lvs:vip:\s*(\S+)/.exec(fs.readFileSync(path.join(projectRoot, "Pulumi.scale.yaml"), "utf8"));
+  if (!m) throw new Error("Pulumi.scale.yaml has no pulumi-lvs:vip");
+  return m[1];
+}
+
+/** IPVS lines with weight 2 on director1. */
+function weightTwo(): number {
+  return lab
+    .run("director1", "ipvsadm -Sn")
+    .split("\n")
+    .filter((l) => / -w 2$/.test(l)).length;
+}
+
+/** The host-side floor: the same rules through `ipvsadm -R` on director1 (one SSH command each), checked. */
+async function hostFloor(n: number, label: string, hosts: string[], bare: string): Promise<void> {
+  const rules = hostFloorRules(n, scaleVip(), "10.10");
+  const restore = (op: string, input: string) =>
+    measure("ipvsadm", label, op, hosts, async () => {
+      const r = lab.exec("director1", "ipvsadm -R", input);
+      // ipvsadm -R goes on after a failed line and exits 0: its stderr is the only sign.
+      if (r.code !== 0 || r.stderr.trim()) throw new Error(`${label}: ipvsadm -R (${op}) failed: ${r.code} ${r.stderr.trim()}`);
+    });
+  await restore("restore", rules.restore);
+  const servers = lab
+    .run("director1", "ipvsadm -Sn")
+    .split("\n")
+    .filter((l) => l.startsWith("-a ")).length;
+  if (servers !== n) throw new Error(`${label}: ipvsadm -R restored ${servers} real servers; want ${n}`);
+  await restore("reweight", rules.reweight);
+  if (weightTwo() !== reweightedCount(n, 10))
+    throw new Error(`${label}: ipvsadm -R reweighted ${weightTwo()}; want ${reweightedCount(n, 10)}`);
+  await restore("delete", rules.remove);
+  const after = bareState(hosts);
+  if (after !== bare)
+    throw new Error(`${label}: ipvsadm -R of the deletions did not return director1 to bare (${firstDifference(bare, after)})`);
+}
+
 async function scaleBench(): Promise<void> {
-  say(`\n== scale: 10 services x 5 and x 50 real servers on director1 (preset dr), ${SCALE_RUNS} runs each`);
+  say(`\n== scale: ${SCALE_SIZES.join(", ")} real servers on director1 (preset dr), pulumi-lvs, the engine's floor and ipvsadm -R`);
   if (lab.labState()?.preset !== "dr") await lab.up("dr");
   const hosts = ["director1"];
   const bare = bareState(hosts);
-  for (const per of [5, 50]) {
-    const label = `scale-${10 * per}`;
-    const stack = await pulumiStack("scale", { services: "10", serversPerService: String(per), reweightPercent: "0" });
-    try {
-      for (let i = 1; i <= SCALE_RUNS; i++) {
-        say(` run ${i}`);
-        await stack.setConfig("pulumi-lvs:reweightPercent", { value: "0" });
-        await pulumiCycle(
-          stack,
+  const floor = new Floor(path.join(WORK, "floor"));
+  const oursState = path.join(WORK, "state", ".pulumi", "stacks", "pulumi-lvs", "scale.json");
+  try {
+    for (const n of SCALE_SIZES) {
+      const shape = floorShape(n);
+      const label = `scale-${n}`;
+      const big = n > BIG;
+      const extraEnv: Record<string, string> = big ? BIG_ENV : {};
+      const skip = big ? ["preview", "up-refresh"] : [];
+      const runs = big ? SCALE_BIG_RUNS : SCALE_RUNS;
+      const want = reweightedCount(n, 10);
+      const ours = await pulumiStack(
+        "scale",
+        { services: String(shape.services), serversPerService: String(shape.serversPerService), reweightPercent: "0" },
+        extraEnv,
+      );
+      const fl = await floor.stack(n, extraEnv);
+      const reweight = (tool: Tool, stateFile: string, key: string, onHost: boolean) => async (s: Stack) => {
+        await s.setConfig(key, { value: "10" });
+        await measure(
+          tool,
           label,
-          hosts,
-          async () => undefined,
-          async (s) => {
-            await s.setConfig("pulumi-lvs:reweightPercent", { value: "10" });
-            await measure("pulumi", label, "reweight", hosts, async () => {
-              const r = await s.up();
-              const want = per;
-              if (r.summary.resourceChanges?.update !== want)
-                throw new Error(`${label}: reweighting 10% should update ${want} real servers; got ${changes(r.summary.resourceChanges)}`);
-            });
-            const table = lab.run("director1", "ipvsadm -Sn");
-            const w2 = table.split("\n").filter((l) => / -w 2$/.test(l)).length;
-            if (w2 !== per) throw new Error(`${label}: ${w2} real servers have weight 2 on the host; want ${per}`);
+          "reweight",
+          tool === "pulumi" ? hosts : [],
+          async () => {
+            const c = (await s.up()).summary.resourceChanges ?? {};
+            if (c.update !== want || changes(c) !== `update ${want}`)
+              throw new Error(`${tool} ${label}: reweighting 10% should update ${want} real servers; got ${changes(c)}`);
           },
+          stateFile,
         );
-        const after = bareState(hosts);
-        if (after !== bare) throw new Error(`${label}: destroy did not return director1 to bare (${firstDifference(bare, after)})`);
-        // The same cold up and destroy with more operations in flight: larger IPVS batches.
-        await stack.setConfig("pulumi-lvs:reweightPercent", { value: "0" });
-        await measure("pulumi", label, "up-p64", hosts, async () => {
-          const r = await stack.up({ parallel: 64 });
-          if (r.summary.result !== "succeeded") throw new Error(`${label} up --parallel 64: ${r.summary.result}`);
-        });
-        await measure("pulumi", label, "destroy-p64", hosts, async () => {
-          await stack.destroy({ parallel: 64 });
-        });
-        const afterP64 = bareState(hosts);
-        if (afterP64 !== bare)
-          throw new Error(`${label}: destroy --parallel 64 did not return director1 to bare (${firstDifference(bare, afterP64)})`);
+        if (onHost && weightTwo() !== want)
+          throw new Error(`${label}: ${weightTwo()} real servers have weight 2 on the host; want ${want}`);
+        await s.setConfig(key, { value: "0" });
+      };
+      try {
+        for (let i = 1; i <= runs; i++) {
+          say(
+            ` ${n} real servers (${shape.services} services x ${shape.serversPerService}), run ${i} of ${runs}${big ? `, ${JSON.stringify(BIG_ENV)}` : ""}`,
+          );
+          await cycle("pulumi", ours, label, hosts, {
+            skip,
+            stateFile: oursState,
+            extra: reweight("pulumi", oursState, "pulumi-lvs:reweightPercent", true),
+          });
+          const after = bareState(hosts);
+          if (after !== bare) throw new Error(`${label}: destroy did not return director1 to bare (${firstDifference(bare, after)})`);
+          await cycle("floor", fl.stack, label, [], {
+            skip,
+            stateFile: fl.stateFile,
+            extra: reweight("floor", fl.stateFile, "floor:reweightPercent", false),
+          });
+          await hostFloor(n, label, hosts, bare);
+          if (i === 1) {
+            notes.push(
+              `${label}: ${shape.services} services x ${shape.serversPerService} real servers (${shape.resources} resources); ${runs} run${runs > 1 ? "s" : ""}${
+                big
+                  ? `; every command of pulumi-lvs and of the floor with ${Object.entries(BIG_ENV)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(" ")}; \`preview\` and \`up --refresh\` not run`
+                  : ""
+              }`,
+            );
+          }
+        }
+      } finally {
+        await ours.destroy().catch(() => undefined);
+        await fl.stack.destroy().catch(() => undefined);
       }
-    } finally {
-      await stack.destroy().catch(() => undefined);
     }
+    const b = floor.providerBytes();
+    if (b)
+      notes.push(
+        `the floor's \`__provider\` is padded to IpvsRealServer's stub (${b.server} characters) and IpvsService's (${b.service}), so its checkpoint has the real stack's size`,
+      );
+  } finally {
+    killOurs();
+    floor.remove();
   }
 }
 
 // ------------------------------------------------------------------ report
 
+/** The scale panels of the chart: seconds against real servers per operation, ours, the floor and ipvsadm -R. */
+function scalePanels(rows: ReturnType<typeof summarize>): LogPanel[] {
+  const ops = [...new Set(rows.filter((r) => r.tool === "pulumi" && r.stack.startsWith("scale-")).map((r) => r.op))];
+  const n = (stack: string) => Number(stack.slice("scale-".length));
+  const points = (tool: Tool, op: string) =>
+    rows
+      .filter((r) => r.tool === tool && r.stack.startsWith("scale-") && r.op === op)
+      .map((r) => ({ x: n(r.stack), y: r.median, yMin: r.min, yMax: r.max }))
+      .sort((a, b) => a.x - b.x);
+  return ops.map((op) => ({
+    title: op,
+    series: [
+      { name: "pulumi-lvs", points: points("pulumi", op) },
+      { name: "engine floor (no-op provider)", dashed: true, points: points("floor", op) },
+      ...(HOST_OP[op] ? [{ name: "ipvsadm -R on the director", dashed: true, points: points("ipvsadm", HOST_OP[op]) }] : []),
+    ],
+  }));
+}
+
 function write(startedAt: Date, seconds: number): void {
   const rows = summarize(samples);
   const peers = compare(rows);
-  const scaleRows = rows.filter((r) => r.stack.startsWith("scale-"));
-  const growth = scaleRows
-    .filter((r) => r.stack === "scale-50")
-    .map((small) => {
-      const big = scaleRows.find((r) => r.stack === "scale-500" && r.op === small.op);
-      return big
-        ? `| ${small.op} | ${small.median.toFixed(2)} | ${big.median.toFixed(2)} | ${(big.median / small.median).toFixed(1)}x | ${small.sessions} | ${big.sessions} |`
-        : "";
-    })
-    .filter(Boolean);
+  const limit = floorComparisons(rows);
   const cpu = os.cpus();
   const md = [
-    "# Benchmark: pulumi-lvs and Ansible on the lab",
+    "# Benchmark: pulumi-lvs, Ansible and the engine's floor on the lab",
     "",
-    `Written by \`npm run bench\` on ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC in ${(seconds / 60).toFixed(0)} min: ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ` +
-      `the lab VM under qemu TCG (software emulation; every host is a systemd-nspawn container in it). ${RUNS} runs per stack and tool, interleaved; ${SCALE_RUNS} per scale size.`,
+    `Written by \`npm run bench\` (\`${argv.join(" ") || "no options"}\`) on ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC in ${(seconds / 60).toFixed(0)} min: ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ` +
+      `the lab VM under qemu TCG (software emulation; every host is a systemd-nspawn container in it). ${RUNS} runs per stack and tool, interleaved; ${SCALE_RUNS} per scale size up to ${BIG} real servers, ${SCALE_BIG_RUNS} above.`,
     "Times are wall-clock seconds of the whole command (CLI start, program, engine, SSH). Connections and sessions are counted by the hosts' sshd (one session per command, file transfer or shell).",
-    "Pulumi's no-op `up` and `preview` compare the program with the state and contact no host; `refresh` is the operation that reads the hosts (Ansible's no-op apply and `--check --diff` both read them). " +
-      "Operations run with the engine's default parallelism (4 x CPUs) unless named `-p64` (`--parallel 64`). The Ansible runs reuse ControlPersist connections when the previous run ended less than 60 s before.",
+    "Pulumi's no-op `up` and `preview` compare the program with the state and contact no host; `refresh` and `up --refresh` (`up-refresh`) are the operations that read the hosts (Ansible's no-op apply and `--check --diff` both read them; `up --refresh` also repairs drift, as the apply does). " +
+      `Operations run with the engine's default parallelism (4 x CPUs) up to ${BIG} real servers. The Ansible runs reuse ControlPersist connections when the previous run ended less than 60 s before.`,
+    "The engine's floor (`floor`) is the scale stack's shape through the same CLI, backend, parallelism and environment, every resource a dynamic resource whose provider does nothing (bench/floorProgram.ts), its `__provider` padded to the real stub's size; `ipvsadm` is the same rules restored with `ipvsadm -R` on the director in one SSH command (`restore`, the 10% `reweight` as `-e` lines, `delete` of every service). Peak RSS is the largest VmHWM of each process of the command (sampled every 100 ms).",
     "",
     "![chart](chart.svg)",
     "",
     "## Goals",
     "",
-    goalsTable(goals(rows)),
+    goalsTable([...goals(rows), ...floorGoals(rows)]),
     "",
     "## Pulumi and Ansible, same hosts, same run",
     "",
     comparisonTable(peers),
     "",
+    ...(limit.length
+      ? ["## pulumi-lvs over the engine's floor, same run (scale stack on one director)", "", floorComparisonTable(limit), ""]
+      : []),
     "## Every operation",
     "",
     rowsTable(rows),
     "",
-    ...(growth.length
-      ? [
-          "## Growth from 50 to 500 real servers (scale stack, one director)",
-          "",
-          "| operation | 50 RS median s | 500 RS median s | growth | sessions 50 | sessions 500 |",
-          "|---|---:|---:|---:|---:|---:|",
-          ...growth,
-          "",
-        ]
-      : []),
     "## Checks made in this run",
     "",
     ...notes.map((n) => `- ${n}`),
@@ -370,16 +529,11 @@ function write(startedAt: Date, seconds: number): void {
     { label: `${c.stack} ${c.op}`, series: "pulumi-lvs", min: c.pulumi.min, median: c.pulumi.median, max: c.pulumi.max },
     { label: `${c.stack} ${c.op}`, series: "Ansible", min: c.ansible.min, median: c.ansible.median, max: c.ansible.max },
   ]);
-  const scaleBars = scaleRows.map((r) => ({
-    label: r.op,
-    series: `${r.stack.replace("scale-", "")} real servers`,
-    min: r.min,
-    median: r.median,
-    max: r.max,
-  }));
   const svgs = [];
   if (peerBars.length) svgs.push(barChart("pulumi-lvs vs Ansible on the same lab hosts (median, min-max)", "s", peerBars));
-  if (scaleBars.length) svgs.push(barChart("scale stack: 10 IPVS services on one director (median, min-max)", "s", scaleBars));
+  const panels = scalePanels(rows);
+  if (panels.length)
+    svgs.push(logChart("scale stack on one director: seconds per operation against real servers (log axes; median, min-max)", panels));
   if (svgs.length) fs.writeFileSync(path.join(__dirname, "chart.svg"), stackSvgs(svgs));
   fs.writeFileSync(path.join(WORK, "samples.json"), JSON.stringify(samples, null, 2));
   say(`\nwrote bench/results.md, bench/chart.svg (samples: .bench-work/samples.json)`);
@@ -389,17 +543,13 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = Date.now();
   fs.mkdirSync(WORK, { recursive: true });
-  // The lab parts; `--only floor` alone neither starts nor stops the lab and leaves results.md as it is.
-  if (ONLY.some((o) => o !== "floor")) {
-    try {
-      for (const p of PEERS) if (ONLY.includes(p.stack)) await peerBench(p);
-      if (ONLY.includes("scale")) await scaleBench();
-    } finally {
-      await lab.down();
-    }
-    write(startedAt, (Date.now() - t0) / 1000);
+  try {
+    if (ONLY.includes("scale")) await scaleBench();
+    for (const p of PEERS) if (ONLY.includes(p.stack)) await peerBench(p);
+  } finally {
+    await lab.down();
   }
-  if (ONLY.includes("floor")) await floorBench(floorOptions(argv));
+  write(startedAt, (Date.now() - t0) / 1000);
 }
 
 main().catch((err: unknown) => {

@@ -25,3 +25,16 @@ export function notOption(word: string, what: string): string {
 export function command(...words: (string | number)[]): string {
   return words.map((w) => quote(String(w))).join(" ");
 }
+
+/**
+ * Command lines longer than this go through stdin: sshd hands a command line to the user's shell as one
+ * argument (`$SHELL -c <line>`), and Linux refuses any one argument above 128 KiB (a batch of ~800 IPVS
+ * changes). Half of that leaves room for a `sudo -n sh -c '...'` wrapper's quoting.
+ */
+export const MAX_COMMAND_LINE = 64 * 1024;
+
+/**
+ * A short command that runs `script` from its stdin the way sshd would have run it as a command line: written to
+ * a private temporary file, run by the user's shell, the file removed, the script's exit status kept.
+ */
+export const SCRIPT_FROM_STDIN = 'f=$(mktemp) || exit 97; cat > "$f" && "${SHELL:-/bin/sh}" "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc';

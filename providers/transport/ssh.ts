@@ -8,7 +8,7 @@
 // ssh2 is required inside the functions.
 import type { Client, ConnectConfig } from "ssh2";
 import { coalescedScript, parseCoalesced } from "./coalesce";
-import { quote } from "./shell";
+import { MAX_COMMAND_LINE, quote, SCRIPT_FROM_STDIN } from "./shell";
 import { replacementTransport } from "./seam";
 import { ConnectionArgs, ExecResult, Transport, targetOf } from "./types";
 import { transportOver } from "./base";
@@ -239,8 +239,15 @@ export function sshTransport(c: ConnectionArgs): Transport {
   const sudo = c.sudo ?? (c.user ?? "root") !== "root";
   const wrap = (line: string) => (sudo ? `sudo -n sh -c ${quote(line)}` : line);
 
-  /** One session for one command line. */
-  const session = (line: string, stdin: string | undefined): Promise<ExecResult> => {
+  /** One session for one command line (a long one without stdin goes through stdin: MAX_COMMAND_LINE). */
+  const session = (command: string, input: string | undefined): Promise<ExecResult> => {
+    const long = command.length > MAX_COMMAND_LINE;
+    if (long && input !== undefined)
+      return Promise.reject(
+        new Error(`ssh ${target}: a command line of ${command.length} characters with its own stdin is longer than ${MAX_COMMAND_LINE}`),
+      );
+    const line = long ? SCRIPT_FROM_STDIN : command;
+    const stdin = long ? command : input;
     return withChannel(e, async () => {
       const cl = await client(c, e);
       try {
