@@ -39,6 +39,8 @@ interface HostIpvs {
   queue: Pending[];
   /** A batch is scheduled or running. */
   busy: boolean;
+  /** A save in this process enabled the restore at boot: later saves skip that check (two or three commands). */
+  bootEnabled?: boolean;
 }
 
 /** How long the first change of a batch waits for others from resources running alongside. */
@@ -126,7 +128,8 @@ const RESTORE_MIN = 2;
 async function runBatch(t: Transport, h: HostIpvs, batch: Pending[]): Promise<void> {
   let persist: Persistence;
   try {
-    persist = persistencePlan((await hostFacts(t)).family);
+    const plan = persistencePlan((await hostFacts(t)).family);
+    persist = h.bootEnabled ? { ...plan, enable: ":" } : plan;
   } catch (err) {
     return fail(h, batch, err);
   }
@@ -146,6 +149,7 @@ async function runBatch(t: Transport, h: HostIpvs, batch: Pending[]): Promise<vo
   }
   const r = parseRestore(out);
   const saveError = r.save && r.save.code !== 0 ? saveMessage(r.save) : undefined;
+  if (r.save?.code === 0) h.bootEnabled = true;
   if (r.restore && r.restore.code === 0 && r.restore.output === "") {
     // Every line took.
     const cached = h.state;
@@ -206,6 +210,7 @@ async function runEach(t: Transport, h: HostIpvs, batch: Pending[], persist: Per
   if (!cached || parsed.results.some((r) => r.code !== 0)) h.state = undefined;
   else h.state = cached.then((s) => ({ ...s, table: batch.reduce((tb, p) => p.edit(tb), s.table) }));
   const saveFailed = parsed.save && parsed.save.code !== 0;
+  if (parsed.save?.code === 0) h.bootEnabled = true;
   batch.forEach((p, i) => {
     const r = parsed.results[i];
     const line = ["ipvsadm", ...p.args].join(" ");
