@@ -1,8 +1,21 @@
 // The benchmark's pure core: sshd log counting, summaries, the Pulumi/Ansible
-// pairing, the PLAY RECAP parser and the SVG chart.
+// pairing, the comparison with the engine's floor, the PLAY RECAP parser and
+// the SVG chart.
 import { strict as assert } from "node:assert";
 import { parseRecap } from "../../bench/ansible";
-import { barChart, compare, countSshd, goals, median, Sample, stackSvgs, summarize } from "../../bench/report";
+import {
+  barChart,
+  compare,
+  countSshd,
+  floorComparisons,
+  floorComparisonTable,
+  floorGoals,
+  goals,
+  median,
+  Sample,
+  stackSvgs,
+  summarize,
+} from "../../bench/report";
 import { reweighted } from "../../stacks/scale";
 
 const host = (connections: number, sessions: number) => ({ connections, sessions });
@@ -24,15 +37,36 @@ describe("benchmark core", () => {
   });
 
   it("summarizes runs: min, median, max, connections per host, sessions", () => {
-    const s = (seconds: number, hosts: Sample["hosts"]): Sample => ({ tool: "pulumi", stack: "nat-lab", op: "up", seconds, hosts });
+    const s = (seconds: number, hosts: Sample["hosts"], extra: Partial<Sample> = {}): Sample => ({
+      tool: "pulumi",
+      stack: "nat-lab",
+      op: "up",
+      seconds,
+      hosts,
+      ...extra,
+    });
     const rows = summarize([
-      s(3, { a: host(1, 4), b: host(1, 2) }),
-      s(1, { a: host(1, 4), b: host(2, 2) }),
+      s(3, { a: host(1, 4), b: host(1, 2) }, { peakKb: { cli: 300, provider: 90 }, stateBytes: 10 }),
+      s(1, { a: host(1, 4), b: host(2, 2) }, { peakKb: { cli: 200, provider: 120 }, stateBytes: 30 }),
       s(2, { a: host(1, 5), b: host(1, 2) }),
     ]);
     assert.deepEqual(rows, [
-      { tool: "pulumi", stack: "nat-lab", op: "up", runs: 3, min: 1, median: 2, max: 3, maxConnectionsPerHost: 2, sessions: 6 },
+      {
+        tool: "pulumi",
+        stack: "nat-lab",
+        op: "up",
+        runs: 3,
+        min: 1,
+        median: 2,
+        max: 3,
+        maxConnectionsPerHost: 2,
+        sessions: 6,
+        peakKb: { cli: 300, provider: 120 },
+        stateBytes: 30,
+      },
     ]);
+    assert.deepEqual(summarize([s(1, {})])[0].peakKb, {});
+    assert.equal(summarize([s(1, {})])[0].stateBytes, undefined);
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.throws(() => median([]), /no values/);
   });
@@ -45,6 +79,7 @@ describe("benchmark core", () => {
         mk("ansible", "apply", 20),
         mk("pulumi", "preview", 3),
         mk("pulumi", "noop-up", 2),
+        mk("pulumi", "up-refresh", 4),
         mk("ansible", "noop-apply", 10),
       ]),
     );
@@ -53,8 +88,61 @@ describe("benchmark core", () => {
       [
         ["up", "apply", 4],
         ["noop-up", "noop-apply", 5],
+        ["up-refresh", "noop-apply", 2.5],
       ],
     );
+  });
+
+  it("divides each scale operation by the floor's in the same run, with ipvsadm -R beside it, and judges the floor goals", () => {
+    const mk = (tool: Sample["tool"], stack: string, op: string, seconds: number, peakKb?: Sample["peakKb"]): Sample => ({
+      tool,
+      stack,
+      op,
+      seconds,
+      hosts: {},
+      ...(peakKb ? { peakKb } : {}),
+    });
+    const mem = { cli: 2048, provider: 1024 };
+    const samples = [
+      mk("pulumi", "scale-500", "up", 120, mem),
+      mk("pulumi", "scale-500", "up", 100, mem),
+      mk("pulumi", "scale-500", "up", 110, mem),
+      mk("floor", "scale-500", "up", 100, mem),
+      mk("floor", "scale-500", "up", 90, mem),
+      mk("floor", "scale-500", "up", 80, mem),
+      mk("ipvsadm", "scale-500", "restore", 1.5),
+      mk("pulumi", "scale-500", "refresh", 5, mem),
+      mk("floor", "scale-500", "refresh", 3, mem),
+      mk("pulumi", "scale-50", "up", 20, mem),
+      mk("floor", "scale-50", "up", 5, mem),
+      mk("pulumi", "nat-lab", "up", 8, mem),
+    ];
+    const cs = floorComparisons(summarize(samples));
+    assert.deepEqual(
+      cs.map((c) => [c.n, c.op, c.ours.median, c.floor.median, Number(c.ratio.toFixed(3)), c.host?.median]),
+      [
+        [50, "up", 20, 5, 4, undefined],
+        [500, "up", 110, 90, 1.222, 1.5],
+        [500, "refresh", 5, 3, 1.667, undefined],
+      ],
+    );
+    const table = floorComparisonTable(cs);
+    assert.match(
+      table,
+      /\| 500 \| up \| 3 \| 100\.00 \/ \*\*110\.00\*\* \/ 120\.00 \| 80\.00 \/ \*\*90\.00\*\* \/ 100\.00 \| 1\.22x \| 20\.00 \| 1\.50 \| 2 \/ 2 \| 1 \/ 1 \|/,
+    );
+    const [at500, big] = floorGoals(summarize(samples));
+    assert.equal(at500.met, false, "refresh is 1.67x");
+    assert.match(at500.measured, /up 1\.22x, refresh 1\.67x/);
+    assert.equal(big.met, false);
+    assert.match(big.measured, /up missing/);
+    const within = floorGoals(summarize(samples.filter((x) => x.op !== "refresh")))[0];
+    assert.equal(within.met, true);
+    const bigOps = ["up", "noop-up", "refresh", "reweight", "destroy"].map((op) => mk("pulumi", "scale-5000", op, 60, mem));
+    assert.equal(floorGoals(summarize(bigOps))[1].met, true);
+    const noMemory = bigOps.map((x) => (x.op === "reweight" ? { ...x, peakKb: { cli: 1 } } : x));
+    assert.equal(floorGoals(summarize(noMemory))[1].met, false, "the provider's peak RSS is missing");
+    assert.equal(floorGoals([])[0].met, false, "no data is not met");
   });
 
   it("sums the PLAY RECAP over hosts and refuses output without one", () => {
