@@ -31,6 +31,8 @@ export function persistencePlan(family: "debian" | "rhel" | "other"): Persistenc
 
 const RC_MARK = "__PULUMI_LVS_RC__";
 const SAVE_MARK = "__PULUMI_LVS_SAVE__";
+const RESTORE_MARK = "__PULUMI_LVS_RESTORE__";
+const RULES_END = "__PULUMI_LVS_RULES__";
 
 /** Reads the table with -Sn (exact entries) and the thresholds view (-x/-y and counters). */
 export const READ_TABLE = `ipvsadm -Sn && echo ${SEP} && ipvsadm -Ln --thresholds`;
@@ -44,7 +46,6 @@ export const READ_TABLE = `ipvsadm -Sn && echo ${SEP} && ipvsadm -Ln --threshold
  * a table of hundreds of servers).
  */
 export function batchScript(changes: string[][], persist: Persistence): string {
-  const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
   const lines = ["ok=0"];
   changes.forEach((args, i) => {
     // No arguments: no change, only the save below (it rewrites the rules file only when it differs from the table).
@@ -56,12 +57,61 @@ export function batchScript(changes: string[][], persist: Persistence): string {
       `o=$(${command("ipvsadm", ...args)} 2>&1); rc=$?; [ $rc -ne 0 ] || ok=$((ok+1)); echo "${RC_MARK} ${i} $rc"; [ -z "$o" ] || printf '%s\\n' "$o"`,
     );
   });
-  lines.push(
-    `if [ $ok -gt 0 ]; then ` +
-      `s=$( { ipvsadm-save -n > ${command(tmp)} && { cmp -s ${command(tmp)} ${command(persist.rulesFile)} && rm -f ${command(tmp)} || mv -f ${command(tmp)} ${command(persist.rulesFile)}; } && { ${persist.enable}; }; } 2>&1); ` +
-      `echo "${SAVE_MARK} $?"; [ -z "$s" ] || printf '%s\\n' "$s"; fi`,
-  );
+  lines.push(saveLine(persist));
   return lines.join("\n");
+}
+
+/** Saves the table for boot when $ok > 0, rewriting the rules file only when the saved text differs. */
+function saveLine(persist: Persistence): string {
+  const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
+  return (
+    `if [ $ok -gt 0 ]; then ` +
+    `s=$( { ipvsadm-save -n > ${command(tmp)} && { cmp -s ${command(tmp)} ${command(persist.rulesFile)} && rm -f ${command(tmp)} || mv -f ${command(tmp)} ${command(persist.rulesFile)}; } && { ${persist.enable}; }; } 2>&1); ` +
+    `echo "${SAVE_MARK} $?"; [ -z "$s" ] || printf '%s\\n' "$s"; fi`
+  );
+}
+
+/** An argument ipvsadm -R reads as the same one word: no whitespace, not empty, no quote or backslash. */
+const RESTORE_WORD = /^[A-Za-z0-9_.:,\[\]\/@%+=-]+$/;
+
+/**
+ * One `ipvsadm -R` for the whole batch (one process on the host instead of one per change), then the save:
+ * undefined when a change has an argument ipvsadm -R could read differently (then batchScript runs). ipvsadm -R
+ * goes on after a failed line and prints only that line's message, without saying which: its output
+ * (empty when every line took) is all the script reports; the provider then reads the table to find out.
+ */
+export function restoreScript(changes: string[][], persist: Persistence): string | undefined {
+  const rules = changes.filter((a) => a.length > 0);
+  if (!rules.every((a) => a.every((w) => RESTORE_WORD.test(w)))) return undefined;
+  return [
+    `e=$(ipvsadm -R 2>&1 >/dev/null <<'${RULES_END}'`,
+    ...rules.map((a) => a.join(" ")),
+    RULES_END,
+    `); rc=$?; echo "${RESTORE_MARK} $rc"; [ -z "$e" ] || printf '%s\\n' "$e"`,
+    // Whatever took is saved: the save rewrites the rules file only when it differs.
+    "ok=1",
+    saveLine(persist),
+  ].join("\n");
+}
+
+export interface RestoreResult {
+  /** ipvsadm -R's exit status (its last line's) and its messages; undefined when the script was cut off before. */
+  restore?: { code: number; output: string };
+  save?: { code: number; output: string };
+}
+
+/** Parses restoreScript's stdout. */
+export function parseRestore(stdout: string): RestoreResult {
+  const out: RestoreResult = {};
+  let current: { code: number; output: string } | undefined;
+  for (const line of stdout.split("\n")) {
+    const rs = line.match(new RegExp(`^${RESTORE_MARK} (\\d+)$`));
+    const sv = line.match(new RegExp(`^${SAVE_MARK} (\\d+)$`));
+    if (rs) current = out.restore = { code: Number(rs[1]), output: "" };
+    else if (sv) current = out.save = { code: Number(sv[1]), output: "" };
+    else if (current && line !== "") current.output += (current.output ? "\n" : "") + line;
+  }
+  return out;
 }
 
 export interface BatchResult {

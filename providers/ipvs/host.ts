@@ -3,10 +3,14 @@
 // - read once (with the host's facts, in one command) and shared by every
 //   resource of that host: a refresh of 500 real servers reads it once;
 // - changes from resources running at the same time are queued and run as
-//   one batch: one SSH command with one ipvsadm per change (each resource gets
-//   its own result) and one save for boot when the table changed; each
-//   successful change is applied to the cached table (a failed one drops the
-//   cache, and the next read asks the host).
+//   one batch: one SSH command with one `ipvsadm -R` for all of them and one
+//   save for boot when the table changed. ipvsadm -R does not say which line
+//   failed; when any did, the table is read back, the changes it shows are
+//   done, and the others run again one ipvsadm each, so that each resource
+//   gets its own result (a batch of one, or with an argument ipvsadm -R could
+//   read differently, runs that way at once). Each successful change is
+//   applied to the cached table (a failed one drops the cache, and the next
+//   read asks the host).
 //
 // State lives on globalThis: one per provider process, whichever copy of this
 // module a resource's provider loaded.
@@ -15,8 +19,8 @@ import { Transport } from "../transport/types";
 import { IpvsTable } from "./model";
 import { parseIpvsSave, parseThresholds, ServerCounters, withThresholds } from "./parse";
 import { SEP } from "../common/check";
-import { batchScript, parseBatch, persistencePlan, READ_TABLE } from "./batch";
-import { TableEdit } from "./plan";
+import { batchScript, parseBatch, parseRestore, Persistence, persistencePlan, READ_TABLE, restoreScript } from "./batch";
+import { holds, TableEdit } from "./plan";
 
 export interface IpvsState {
   table: IpvsTable;
@@ -35,6 +39,8 @@ interface HostIpvs {
   queue: Pending[];
   /** A batch is scheduled or running. */
   busy: boolean;
+  /** A save in this process enabled the restore at boot: later saves skip that check (two or three commands). */
+  bootEnabled?: boolean;
 }
 
 /** How long the first change of a batch waits for others from resources running alongside. */
@@ -116,27 +122,95 @@ async function drain(t: Transport, h: HostIpvs): Promise<void> {
   }
 }
 
+/** Batches of at least this many changes go through one `ipvsadm -R` (one process on the host, not one per change). */
+const RESTORE_MIN = 2;
+
 async function runBatch(t: Transport, h: HostIpvs, batch: Pending[]): Promise<void> {
+  let persist: Persistence;
+  try {
+    const plan = persistencePlan((await hostFacts(t)).family);
+    persist = h.bootEnabled ? { ...plan, enable: ":" } : plan;
+  } catch (err) {
+    return fail(h, batch, err);
+  }
+  const script =
+    batch.filter((p) => p.args.length > 0).length >= RESTORE_MIN
+      ? restoreScript(
+          batch.map((p) => p.args),
+          persist,
+        )
+      : undefined;
+  if (!script) return runEach(t, h, batch, persist);
   let out: string;
   try {
-    const persist = persistencePlan((await hostFacts(t)).family);
-    const r = await t.exec(
-      batchScript(
-        batch.map((p) => p.args),
-        persist,
-      ),
-    );
-    out = r.stdout;
+    out = (await t.exec(script)).stdout;
   } catch (err) {
-    h.state = undefined;
-    for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+    return fail(h, batch, err);
+  }
+  const r = parseRestore(out);
+  const saveError = r.save && r.save.code !== 0 ? saveMessage(r.save) : undefined;
+  if (r.save?.code === 0) h.bootEnabled = true;
+  if (r.restore && r.restore.code === 0 && r.restore.output === "") {
+    // Every line took.
+    const cached = h.state;
+    h.state = cached?.then((s) => ({ ...s, table: batch.reduce((tb, p) => p.edit(tb), s.table) }));
+    for (const p of batch) settle(t, p, saveError);
     return;
+  }
+  // A line failed (ipvsadm -R does not say which) or the script was cut off: the table says which changes took;
+  // the others run again one by one, each with its own exit status and message.
+  let table;
+  try {
+    table = (await readIpvs(t, { fresh: true })).table;
+  } catch (err) {
+    const said = r.restore ? `ipvsadm -R reported "${r.restore.output}"` : "the batch was cut off";
+    return fail(
+      h,
+      batch,
+      new Error(`ssh ${t.target}: ${said}, and reading the table back failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+  const again = batch.filter((p) => p.args.length > 0 && !holds(p.edit, table));
+  for (const p of batch) if (!again.includes(p)) settle(t, p, saveError);
+  if (again.length) await runEach(t, h, again, persist);
+}
+
+function fail(h: HostIpvs, batch: Pending[], err: unknown): void {
+  h.state = undefined;
+  for (const p of batch) p.reject(err instanceof Error ? err : new Error(String(err)));
+}
+
+function saveMessage(save: { code: number; output: string }): string {
+  return `ran, but saving the table for boot (ipvsadm-save) failed: ${save.output || `exit ${save.code}`}`;
+}
+
+/** A change that took: resolved, or rejected when the save for boot failed. */
+function settle(t: Transport, p: Pending, saveError: string | undefined): void {
+  if (!saveError) return p.resolve();
+  p.reject(new Error(`ssh ${t.target}: "${["ipvsadm", ...p.args].join(" ")}" ${saveError}`));
+}
+
+/** One ipvsadm per change, each with its own exit status and message, then the save. */
+async function runEach(t: Transport, h: HostIpvs, batch: Pending[], persist: Persistence): Promise<void> {
+  let out: string;
+  try {
+    out = (
+      await t.exec(
+        batchScript(
+          batch.map((p) => p.args),
+          persist,
+        ),
+      )
+    ).stdout;
+  } catch (err) {
+    return fail(h, batch, err);
   }
   const parsed = parseBatch(out, batch.length);
   const cached = h.state;
   if (!cached || parsed.results.some((r) => r.code !== 0)) h.state = undefined;
   else h.state = cached.then((s) => ({ ...s, table: batch.reduce((tb, p) => p.edit(tb), s.table) }));
   const saveFailed = parsed.save && parsed.save.code !== 0;
+  if (parsed.save?.code === 0) h.bootEnabled = true;
   batch.forEach((p, i) => {
     const r = parsed.results[i];
     const line = ["ipvsadm", ...p.args].join(" ");

@@ -78,3 +78,18 @@ export function putServer(rs: RealServer): TableEdit {
 export function dropServer(rs: RealServer): TableEdit {
   return (t) => ({ ...t, servers: t.servers.filter((s) => !sameServer(s, rs)) });
 }
+
+/** Two tables hold the same services and real servers with the same settings (order aside). */
+export function sameTable(a: IpvsTable, b: IpvsTable): boolean {
+  return (
+    a.services.length === b.services.length &&
+    a.servers.length === b.servers.length &&
+    a.services.every((s) => b.services.some((x) => sameKey(x, s) && sameServiceSettings(x, s))) &&
+    a.servers.every((r) => b.servers.some((x) => sameServer(x, r) && sameServerSettings(x, r)))
+  );
+}
+
+/** The table already shows the change's effect: applying it again changes nothing. */
+export function holds(edit: TableEdit, table: IpvsTable): boolean {
+  return sameTable(edit(table), table);
+}

@@ -30,8 +30,16 @@ const VIP = "192.168.118.150";
 const PORT = 8080;
 const BULK = Array.from({ length: 12 }, (_, i) => `192.168.118.${201 + i}`);
 const RUNS = 20;
-/** The batch script's status line, one per change (providers/ipvs/batch.ts). */
+/** The batch script's status line, one per change, and the restore script's rules (providers/ipvs/batch.ts). */
 const RC_MARK = "__PULUMI_LVS_RC__ ";
+const RULES_END = "__PULUMI_LVS_RULES__";
+
+/** The changes in a batch command: its status lines, or the lines of its ipvsadm -R input; undefined for other commands. */
+function changesIn(line: string): number | undefined {
+  if (line.includes(RC_MARK)) return line.split(RC_MARK).length - 1;
+  const [, rules] = line.split(`<<'${RULES_END}'\n`);
+  return rules === undefined ? undefined : rules.split(`\n${RULES_END}\n`)[0].split("\n").length;
+}
 
 describe("fake host: parallel IPVS changes to one director", function () {
   // 65 - 76 s for the 20 runs on a busy 2-core machine: each stand-in ipvsadm call starts node (13 per batch).
@@ -39,6 +47,8 @@ describe("fake host: parallel IPVS changes to one director", function () {
   let host: FakeHost | undefined;
   /** Batch commands the providers ran, each with its number of changes. */
   let batches: number[] = [];
+  /** Their scripts. */
+  let scripts: string[] = [];
   let running = 0;
   let maxRunning = 0;
   /** Called when a batch command starts (before it runs). */
@@ -52,8 +62,10 @@ describe("fake host: parallel IPVS changes to one director", function () {
     const counting = transportOver(
       h.target,
       async (line, stdin) => {
-        if (!line.includes(RC_MARK)) return h.transport.exec(line, stdin);
-        batches.push(line.split(RC_MARK).length - 1);
+        const changes = changesIn(line);
+        if (changes === undefined) return h.transport.exec(line, stdin);
+        batches.push(changes);
+        scripts.push(line);
         running++;
         maxRunning = Math.max(maxRunning, running);
         onBatch?.();
@@ -187,5 +199,54 @@ describe("fake host: parallel IPVS changes to one director", function () {
     const end = await look();
     assert.equal(end.table, "", "the table is empty");
     assert.equal(end.saved, "", "/etc/ipvsadm.rules is empty");
+  });
+
+  it("runs a batch as one ipvsadm -R; when a line fails, the table tells which took, and the others fail with their own message", async () => {
+    const svc = (port: number) =>
+      create(ipvsServiceProvider, {
+        connection: fake().connection,
+        protocol: "tcp",
+        address: VIP,
+        port,
+        scheduler: "wrr",
+      } as InputsOf<typeof ipvsServiceProvider>);
+    const server = (port: number, address: string): ServerInputs =>
+      ({
+        connection: fake().connection,
+        service: { protocol: "tcp", address: VIP, port },
+        address,
+        method: "route",
+        weight: 1,
+      }) as ServerInputs;
+    newOperation();
+    await svc(9001);
+    await svc(9002);
+    // The next operation reads the table (both services), then 9002 goes away behind the provider's back.
+    newOperation();
+    await ipvsRealServerProvider.read!("", { ...server(9001, "192.168.118.230"), port: 9001 } as unknown as ServerProps);
+    await fake().sh(`ipvsadm -D -t ${VIP}:9002`);
+    batches = [];
+    scripts = [];
+    const [ok, gone, ok2] = await Promise.allSettled([
+      ipvsRealServerProvider.create(server(9001, "192.168.118.231")),
+      ipvsRealServerProvider.create(server(9002, "192.168.118.232")),
+      ipvsRealServerProvider.create(server(9001, "192.168.118.233")),
+    ]);
+    assert.equal(ok.status, "fulfilled");
+    assert.equal(ok2.status, "fulfilled");
+    assert.equal(gone.status, "rejected");
+    assert.match(
+      String((gone as PromiseRejectedResult).reason),
+      new RegExp(`"ipvsadm -a -t ${VIP.replace(/\./g, "\\.")}:9002 -r 192\\.168\\.118\\.232:9002 -g -w 1" exited 1: Service not defined`),
+    );
+    assert.deepEqual(batches, [3, 1], "one ipvsadm -R for the three, then the failed one alone");
+    assert.match(scripts[0], /ipvsadm -R/);
+    assert.match(scripts[1], /__PULUMI_LVS_RC__/);
+    const { saved, table } = await look();
+    assert.equal(saved, table);
+    assert.match(table, /-r 192\.168\.118\.231:9001 /);
+    assert.match(table, /-r 192\.168\.118\.233:9001 /);
+    newOperation();
+    await fake().sh(`ipvsadm -D -t ${VIP}:9001`);
   });
 });

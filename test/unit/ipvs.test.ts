@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { prng } from "../support/prng";
 import { IpvsTable, RealServer, SCHEDULERS, VirtualService } from "../../providers/ipvs/model";
 import { parseIpvsSave, parseThresholds, withThresholds } from "../../providers/ipvs/parse";
-import { dropServer, dropService, planServer, planService, putServer, putService } from "../../providers/ipvs/plan";
+import { dropServer, dropService, holds, planServer, planService, putServer, putService, sameTable } from "../../providers/ipvs/plan";
 import { saveLine, saveServerLine, serverArgs, serviceArgs } from "../../providers/ipvs/render";
 import { checkServer, checkService } from "../../providers/ipvs/validate";
 
@@ -347,5 +347,23 @@ describe("IPVS core", () => {
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     assert.deepEqual(checkService({ connection: { host: "127.0.0.1" }, address: unknown, port: 80 }), []);
     assert.deepEqual(checkServer({ connection: unknown, service: unknown, address: "192.168.118.30" } as never), []);
+  });
+
+  it("tells from a table whether a change took: the same objects and settings, in any order", () => {
+    const table = parseIpvsSave(
+      ["-A -t 10.0.0.1:80 -s wrr", "-a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 1", "-a -t 10.0.0.1:80 -r 10.0.1.2:80 -g -w 2", ""].join("\n"),
+    );
+    const reordered: IpvsTable = { services: [...table.services], servers: [...table.servers].reverse() };
+    assert.ok(sameTable(table, reordered));
+    const [one, two] = table.servers;
+    assert.ok(holds(putServer(one), table), "a server that is there as declared");
+    assert.ok(!holds(putServer({ ...one, weight: 5 }), table), "another weight");
+    assert.ok(!holds(putServer({ ...one, address: "10.0.1.9" }), table), "a server that is not there");
+    assert.ok(holds(dropServer({ ...two, address: "10.0.1.9" }), table), "a deletion of what is not there");
+    assert.ok(!holds(dropServer(two), table), "a deletion of what is there");
+    assert.ok(holds(putService(table.services[0]), table));
+    assert.ok(!holds(putService({ ...table.services[0], scheduler: "rr" }), table));
+    assert.ok(!holds(dropService(table.services[0]), table));
+    assert.ok(!sameTable(table, { ...table, servers: [one] }));
   });
 });

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { batchScript, parseBatch, Persistence } from "../../providers/ipvs/batch";
+import { batchScript, parseBatch, parseRestore, Persistence, restoreScript } from "../../providers/ipvs/batch";
 
 // A stand-in ipvsadm: -A/-a append a line (refusing duplicates like the
 // kernel), -d/-D remove, -e replaces, -Sn prints the table, -Ln prints a
@@ -16,6 +16,7 @@ const FAKE_IPVSADM = `#!/bin/sh
 T=$FAKE_TABLE
 case "$1" in
   -Sn) cat "$T"; exit 0 ;;
+  -R) rc=0; while read -r l; do [ -n "$l" ] || continue; "$0" $l; rc=$?; done; exit $rc ;;
   -Ln) echo "IP Virtual Server version 1.2.1 (size=4096)"; echo "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn"; echo "  -> RemoteAddress:Port"; exit 0 ;;
 esac
 verb=$1; shift
@@ -109,5 +110,60 @@ describe("IPVS batches (script under /bin/sh)", () => {
   it("quotes every argument", () => {
     const script = batchScript([["-A", "-t", "10.0.0.1:80", "-s", "rr; reboot"]], { rulesFile: "/etc/ipvsadm.rules", enable: "true" });
     assert.match(script, /ipvsadm -A -t 10\.0\.0\.1:80 -s 'rr; reboot'/);
+  });
+
+  describe("one ipvsadm -R for the batch", () => {
+    const restore = (changes: string[][]) => {
+      const script = restoreScript(changes, persist);
+      assert.ok(script, "every argument is a restore word");
+      const out = execFileSync("/bin/sh", ["-c", script], {
+        env: { PATH: `${dir}/bin:/usr/bin:/bin`, FAKE_TABLE: `${dir}/table` },
+        encoding: "utf8",
+      });
+      return parseRestore(out);
+    };
+
+    it("applies every line in one ipvsadm -R, reports no message when every line took, and saves once", () => {
+      const r = restore([
+        ["-A", "-t", "10.0.0.1:80", "-s", "rr"],
+        [],
+        ["-a", "-t", "10.0.0.1:80", "-r", "10.0.1.1:80", "-m", "-w", "1"],
+        ["-a", "-t", "10.0.0.1:80", "-r", "[fd00::1]:80", "-m", "-w", "2"],
+      ]);
+      assert.deepEqual(r.restore, { code: 0, output: "" });
+      assert.deepEqual(r.save, { code: 0, output: "" });
+      assert.equal(fs.readFileSync(persist.rulesFile, "utf8"), fs.readFileSync(`${dir}/table`, "utf8"));
+      assert.equal(
+        fs
+          .readFileSync(`${dir}/table`, "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("-a ")).length,
+        2,
+      );
+    });
+
+    it("goes on after a failed line and reports its message, which the script cannot attribute", () => {
+      const r = restore([
+        ["-A", "-t", "10.0.0.1:80", "-s", "rr"],
+        ["-d", "-t", "10.0.0.1:80", "-r", "10.0.9.9:80"],
+        ["-a", "-t", "10.0.0.1:80", "-r", "10.0.1.1:80", "-m", "-w", "1"],
+      ]);
+      assert.deepEqual(r.restore, { code: 0, output: "No such destination" });
+      assert.equal(r.save?.code, 0);
+      assert.match(fs.readFileSync(`${dir}/table`, "utf8"), /-r 10\.0\.1\.1:80/);
+    });
+
+    it("is not used for an argument ipvsadm -R would split or read differently", () => {
+      for (const bad of ["rr wrr", "rr\n-C", "", "a'b", "a\\b", '"x"', "__PULUMI_LVS_RULES__ x"])
+        assert.equal(restoreScript([["-A", "-t", "10.0.0.1:80", "-s", bad]], persist), undefined, JSON.stringify(bad));
+    });
+
+    it("reads a script cut off before ipvsadm -R reported as no result", () => {
+      assert.deepEqual(parseRestore(""), {});
+      assert.deepEqual(parseRestore("__PULUMI_LVS_RESTORE__ 1\nService not defined\nNo such destination\n__PULUMI_LVS_SAVE__ 0\n"), {
+        restore: { code: 1, output: "Service not defined\nNo such destination" },
+        save: { code: 0, output: "" },
+      });
+    });
   });
 });

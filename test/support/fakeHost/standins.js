@@ -43,6 +43,7 @@ function die(msg, code = 1) {
   process.stderr.write(`${msg}\n`);
   process.exit(code);
 }
+const dieNow = die;
 
 // ---------------------------------------------------------------- ipvsadm
 
@@ -82,18 +83,33 @@ function ipvsadm(args) {
   if (verb === "-L" || verb === "-l" || verb === "--list") return ipvsList(t, a.includes("--thresholds"));
   if (verb === "-C" || verb === "--clear") return save("ipvs", { services: [], servers: [] });
   if (verb === "-R" || verb === "--restore") {
+    // As ipvsadm -R: a failed line prints its message and the rest go on; the exit status is the last line's.
     const input = fs.readFileSync(0, "utf8");
+    let code = 0;
     for (const line of input.split("\n")) {
       const w = line.trim().split(/\s+/).filter(Boolean);
-      if (w.length) applyIpvs(t, w);
+      if (!w.length) continue;
+      try {
+        applyIpvs(t, w, (msg) => {
+          throw new LineFailed(msg);
+        });
+        code = 0;
+      } catch (err) {
+        if (!(err instanceof LineFailed)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        code = 1;
+      }
     }
-    return save("ipvs", t);
+    save("ipvs", t);
+    process.exit(code);
   }
   applyIpvs(t, a);
   save("ipvs", t);
 }
 
-function applyIpvs(t, a) {
+class LineFailed extends Error {}
+
+function applyIpvs(t, a, die = dieNow) {
   const verb = a[0];
   const k = ipvsKey(a, 1);
   if (!k) die("ipvsadm: missing service address");
