@@ -1,6 +1,7 @@
 // A line chart on log-log axes as standalone SVG: one small panel per
 // operation (seconds over number of real servers), one line per series.
 // Pure: data in, SVG text out; the callers write the file.
+import { esc } from "./report";
 
 export interface LogSeries {
   name: string;
@@ -12,10 +13,6 @@ export interface LogSeries {
 export interface LogPanel {
   title: string;
   series: LogSeries[];
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** Only values a log axis can show. */

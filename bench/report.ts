@@ -148,7 +148,8 @@ export function comparisonTable(cs: Comparison[]): string {
   return lines.join("\n");
 }
 
-function esc(s: string): string {
+/** Text for SVG: &, < and > escaped. */
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
