@@ -28,18 +28,43 @@ export function testBackend(prefix = "backend-"): TestBackend {
   return { dir, env, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A stack running `program` in this process, on `backend`. */
+/** An inline program's gRPC client that never reached the engine's resource monitor. */
+const MONITOR_UNREACHED = /14 UNAVAILABLE: No connection established/;
+
+/**
+ * Under load an inline program's gRPC client sometimes fails to reach the engine's resource monitor at all
+ * ("14 UNAVAILABLE: No connection established"), a transport failure before the program has registered
+ * anything or looked at any input. Such a preview runs again, at most twice; every other outcome, error or
+ * not, is the preview's own.
+ */
+function retryUnreachedMonitor(stack: Stack): Stack {
+  const preview = stack.preview.bind(stack);
+  stack.preview = async (opts) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await preview(opts);
+      } catch (err) {
+        if (attempt >= 3 || !MONITOR_UNREACHED.test(err instanceof Error ? err.message : String(err))) throw err;
+        console.log(`      ${stack.name}: the program did not reach the engine (gRPC UNAVAILABLE); preview again (attempt ${attempt + 1})`);
+      }
+    }
+  };
+  return stack;
+}
+
+/** A stack running `program` in this process, on `backend`; its preview is run again if the program never reached the engine. */
 export async function inlineStack(backend: TestBackend, projectName: string, stackName: string, program: PulumiFn): Promise<Stack> {
   const args: InlineProgramArgs = { projectName, stackName, program };
   const workDir = path.join(backend.dir, "work", projectName);
   fs.mkdirSync(workDir, { recursive: true });
-  return LocalWorkspace.createOrSelectStack(args, {
+  const stack = await LocalWorkspace.createOrSelectStack(args, {
     workDir,
     pulumiCommand: await pulumiCommand(backend.env),
     pulumiHome: backend.env.PULUMI_HOME,
     envVars: backend.env,
     projectSettings: { name: projectName, runtime: "nodejs", backend: { url: backend.env.PULUMI_BACKEND_URL } },
   });
+  return retryUnreachedMonitor(stack);
 }
 
 /** A stack of the program in `workDir` (a directory with Pulumi.yaml), on `backend`. */
