@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N (2)] [--scale-runs N (3)] [--scale-sizes 50,500,5000]
+// `npm run bench [-- --runs N (1)] [--scale-runs N (3)] [--scale-sizes 50,500,5000]
 // [--scale-big-runs N] [--big-parallel N] [--only nat-lab,dr-keepalived,scale]`:
 // on the lab, times each stack's cold `up`, no-op `up`, no-op `preview`,
 // `refresh`, `up --refresh` and `destroy` through the project's CLI, and the
@@ -48,7 +48,7 @@ const opt = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
 };
-const RUNS = Number(opt("runs", "2"));
+const RUNS = Number(opt("runs", "1"));
 const SCALE_RUNS = Number(opt("scale-runs", "3"));
 const SCALE_SIZES = opt("scale-sizes", "50,500,5000")
   .split(",")
@@ -499,7 +499,7 @@ function write(startedAt: Date, seconds: number): void {
       `the lab VM under qemu TCG (software emulation; every host is a systemd-nspawn container in it). ${RUNS} runs per stack and tool, interleaved; ${SCALE_RUNS} per scale size up to ${BIG} real servers, ${SCALE_BIG_RUNS} above.`,
     "Times are wall-clock seconds of the whole command (CLI start, program, engine, SSH). Connections and sessions are counted by the hosts' sshd (one session per command, file transfer or shell).",
     "Pulumi's no-op `up` and `preview` compare the program with the state and contact no host; `refresh` and `up --refresh` (`up-refresh`) are the operations that read the hosts (Ansible's no-op apply and `--check --diff` both read them; `up --refresh` also repairs drift, as the apply does). " +
-      `Operations run with the engine's default parallelism (4 x CPUs) up to ${BIG} real servers. The Ansible runs reuse ControlPersist connections when the previous run ended less than 60 s before.`,
+      `Operations run with ${toolchainEnv().PULUMI_PARALLEL} in flight (PULUMI_PARALLEL, the project's default in scripts/lib.sh; the engine's own is 4 x CPUs) up to ${BIG} real servers. The Ansible runs reuse ControlPersist connections when the previous run ended less than 60 s before.`,
     "The engine's floor (`floor`) is the scale stack's shape through the same CLI, backend, parallelism and environment, every resource a dynamic resource whose provider does nothing (bench/floorProgram.ts), its `__provider` padded to the real stub's size; `ipvsadm` is the same rules restored with `ipvsadm -R` on the director in one SSH command (`restore`, the 10% `reweight` as `-e` lines, `delete` of every service). Peak RSS is the largest VmHWM of each process of the command (sampled every 100 ms).",
     "",
     "![chart](chart.svg)",

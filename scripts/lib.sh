@@ -59,6 +59,12 @@ pulumi_base_env() {
   echo "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true"
   # `npm test` type-checks; programs then start without a second type-check.
   echo "PULUMI_NODEJS_TRANSPILE_ONLY=${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
+  # 64 operations in flight instead of the engine's 4 x CPUs: the IPVS
+  # resources of one host run their changes as one batch (one SSH command),
+  # so more in flight means fewer batches (docs/performance.md); the SSH
+  # channels per host stay capped below sshd's MaxSessions. PULUMI_PARALLEL
+  # or --parallel still decide.
+  echo "PULUMI_PARALLEL=${PULUMI_PARALLEL:-64}"
   # Not read by the CLI: tells the Automation API which CLI to use.
   echo "PULUMI_LVS_TOOLCHAIN=$TOOLCHAIN_DIR"
 }

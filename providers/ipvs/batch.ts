@@ -61,12 +61,15 @@ export function batchScript(changes: string[][], persist: Persistence): string {
   return lines.join("\n");
 }
 
-/** Saves the table for boot when $ok > 0, rewriting the rules file only when the saved text differs. */
+/**
+ * Saves the table for boot when $ok > 0, rewriting the rules file only when the saved text differs. `ipvsadm -Sn`
+ * is what the distro's ipvsadm-save -n runs, without starting bash for it (tens of ms a batch under emulation).
+ */
 function saveLine(persist: Persistence): string {
   const tmp = `${persist.rulesFile}.pulumi-lvs.tmp`;
   return (
     `if [ $ok -gt 0 ]; then ` +
-    `s=$( { ipvsadm-save -n > ${command(tmp)} && { cmp -s ${command(tmp)} ${command(persist.rulesFile)} && rm -f ${command(tmp)} || mv -f ${command(tmp)} ${command(persist.rulesFile)}; } && { ${persist.enable}; }; } 2>&1); ` +
+    `s=$( { ipvsadm -Sn > ${command(tmp)} && { cmp -s ${command(tmp)} ${command(persist.rulesFile)} && rm -f ${command(tmp)} || mv -f ${command(tmp)} ${command(persist.rulesFile)}; } && { ${persist.enable}; }; } 2>&1); ` +
     `echo "${SAVE_MARK} $?"; [ -z "$s" ] || printf '%s\\n' "$s"; fi`
   );
 }

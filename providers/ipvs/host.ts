@@ -181,7 +181,7 @@ function fail(h: HostIpvs, batch: Pending[], err: unknown): void {
 }
 
 function saveMessage(save: { code: number; output: string }): string {
-  return `ran, but saving the table for boot (ipvsadm-save) failed: ${save.output || `exit ${save.code}`}`;
+  return `ran, but saving the table for boot (ipvsadm -Sn) failed: ${save.output || `exit ${save.code}`}`;
 }
 
 /** A change that took: resolved, or rejected when the save for boot failed. */
@@ -220,7 +220,7 @@ async function runEach(t: Transport, h: HostIpvs, batch: Pending[], persist: Per
         ? "was cut off: the SSH session ended before it reported a status"
         : r.code !== 0
           ? `exited ${r.code}${r.output ? `: ${r.output}` : ""}`
-          : `ran, but saving the table for boot (ipvsadm-save) failed: ${parsed.save?.output || `exit ${parsed.save?.code}`}`;
+          : `ran, but saving the table for boot (ipvsadm -Sn) failed: ${parsed.save?.output || `exit ${parsed.save?.code}`}`;
     p.reject(new Error(`ssh ${t.target}: "${line}" ${what}`));
   });
 }
