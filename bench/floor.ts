@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { pulumiCommand, toolchainEnv } from "../scripts/lib/toolchain";
+import { projectRoot, pulumiCommand, toolchainEnv } from "../scripts/lib/toolchain";
 import { descendants, floorShape, ppidOf, Role, roleOf, vmHwmKb } from "./floorReport";
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -105,9 +105,15 @@ export class Floor {
   async stack(n: number, extraEnv: Record<string, string> = {}): Promise<{ stack: Stack; stateFile: string }> {
     fs.mkdirSync(this.project, { recursive: true });
     fs.mkdirSync(this.stateDir, { recursive: true });
+    // Started as ours is (program.js): plain Node.js, the TypeScript through the project's compile cache.
+    fs.writeFileSync(
+      path.join(this.project, "program.js"),
+      `require(${JSON.stringify(path.join(projectRoot, "providers/common/tsCache.js"))}).register();\n` +
+        `module.exports = require(${JSON.stringify(path.join(__dirname, "floorProgram.ts"))});\n`,
+    );
     fs.writeFileSync(
       path.join(this.project, "Pulumi.yaml"),
-      `name: pulumi-lvs-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${path.join(__dirname, "floorProgram.ts")}\n`,
+      `name: pulumi-lvs-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: program.js\n`,
     );
     this.bytes ??= await realProviderBytes();
     const env: Record<string, string> = { ...toolchainEnv(), PULUMI_BACKEND_URL: `file://${this.stateDir}`, ...extraEnv };

@@ -160,10 +160,10 @@ async function pulumiStack(name: string, config: Record<string, string> = {}, ex
   const project = path.join(WORK, "project");
   fs.mkdirSync(path.join(WORK, "state"), { recursive: true });
   fs.mkdirSync(project, { recursive: true });
-  // `main` names the program file: the project directory's package.json points at the package's dist/, not the program.
+  // The project's own runtime and main (program.js: index.ts through the compile cache), run from this directory.
   fs.writeFileSync(
     path.join(project, "Pulumi.yaml"),
-    `name: pulumi-lvs\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: ${path.join(projectRoot, "index.ts")}\n`,
+    `name: pulumi-lvs\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${path.join(projectRoot, "program.js")}\n`,
   );
   // The lab stack's committed config (its topology and the lab's values), read by the CLI from the project dir.
   const committed = path.join(projectRoot, `Pulumi.${name}.yaml`);

@@ -51,8 +51,8 @@ export function providerRef<I, O>(file: string, exportName: string, impl: Resour
   // comments too, hence here). It tries the recorded file; then the
   // repository's sources under the working directory and the installed
   // package in node_modules/ from there up (a package's stub: node_modules/
-  // first). The provider process runs plain Node.js: TypeScript sources are
-  // compiled as the program's runtime does.
+  // first). The provider process runs plain Node.js: the repository's
+  // TypeScript sources load through its compile cache (common/tsCache.js).
   const load = (): ResourceProvider<I, O> => {
     const g = globalThis as { __pulumiLvsProviders?: Record<string, unknown> };
     const cache = (g.__pulumiLvsProviders ??= {});
@@ -74,8 +74,8 @@ export function providerRef<I, O>(file: string, exportName: string, impl: Resour
         );
       }
       if (target.endsWith(".ts") && !require.extensions[".ts"]) {
-        const tsNode = require("ts-node") as { register(o: object): unknown };
-        tsNode.register({ transpileOnly: true, projectSearchDir: path.dirname(target), compilerOptions: { module: "commonjs" } });
+        const tsCache = path.join(path.dirname(path.dirname(target)), "common", "tsCache.js");
+        (require(tsCache) as { register(): void }).register();
       }
       const mod = require(target) as Record<string, unknown>;
       if (!mod[exportName]) throw new Error(`pulumi-lvs: ${target} exports no provider ${exportName}`);
