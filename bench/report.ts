@@ -98,6 +98,7 @@ export const PEER_OP: Record<string, string> = {
   "noop-up": "noop-apply",
   "up-refresh": "noop-apply",
   refresh: "check-diff",
+  reweight: "reweight",
   destroy: "teardown",
 };
 

@@ -8,7 +8,9 @@
 // stack at 50, 500 and 5,000 real servers, each run followed by the engine's
 // floor (the same stack shape with a provider that does nothing,
 // bench/floor.ts) and by `ipvsadm -R` of the same rules on the director, with
-// the peak RSS of each command's processes. SSH connections and sessions are
+// the peak RSS of each command's processes; up to 500 real servers the first
+// run also has Ansible's playbook for the same rules (bench/ansible/scale.yml)
+// as a reference, its host state checked against ours. SSH connections and sessions are
 // counted on the hosts. Writes bench/results.md and bench/chart.svg.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -380,6 +382,55 @@ async function hostFloor(n: number, label: string, hosts: string[], bare: string
     throw new Error(`${label}: ipvsadm -R of the deletions did not return director1 to bare (${firstDifference(bare, after)})`);
 }
 
+/**
+ * The Ansible playbook for the same rules (bench/ansible/scale.yml), as a reference: apply, no-op apply, the 10%
+ * reweight and teardown on director1; its host state must equal ours and the teardown must leave director1 bare.
+ */
+async function ansibleScale(n: number, label: string, hosts: string[], bare: string, pulumiState: string): Promise<void> {
+  const { services, serversPerService } = floorShape(n);
+  const vars = (percent: number) => ({
+    vip: scaleVip(),
+    services: String(services),
+    servers_per_service: String(serversPerService),
+    network: "10.10",
+    reweight_every: String(percent > 0 ? Math.round(100 / percent) : 0),
+  });
+  try {
+    await measure("ansible", label, "apply", hosts, async () => {
+      const r = await runPlaybook(WORK, "scale.yml", { extraVars: vars(0) });
+      if (r.changed === 0) throw new Error(`${label}: the Ansible apply on a bare director changed nothing`);
+    });
+    const ansibleState = await stableState(hosts);
+    if (ansibleState !== pulumiState) {
+      fs.writeFileSync(path.join(WORK, `${label}.pulumi.state`), pulumiState);
+      fs.writeFileSync(path.join(WORK, `${label}.ansible.state`), ansibleState);
+      throw new Error(
+        `${label}: Pulumi and Ansible leave different host states (${firstDifference(pulumiState, ansibleState)}); both in ${WORK}`,
+      );
+    }
+    await measure("ansible", label, "noop-apply", hosts, async () => {
+      const r = await runPlaybook(WORK, "scale.yml", { extraVars: vars(0) });
+      if (r.changed !== 0) throw new Error(`${label}: the second Ansible apply changed ${r.changed} things:\n${r.output.slice(-3000)}`);
+    });
+    await measure("ansible", label, "reweight", hosts, async () => {
+      await runPlaybook(WORK, "scale.yml", { extraVars: vars(10) });
+    });
+    if (weightTwo() !== reweightedCount(n, 10))
+      throw new Error(`${label}: Ansible's reweight left ${weightTwo()} real servers at weight 2; want ${reweightedCount(n, 10)}`);
+    await measure("ansible", label, "teardown", hosts, async () => {
+      await runPlaybook(WORK, "scale-teardown.yml");
+    });
+    const after = bareState(hosts);
+    if (after !== bare)
+      throw new Error(`${label}: the Ansible teardown did not return director1 to bare (${firstDifference(bare, after)})`);
+    notes.push(
+      `${label}: Ansible (bench/ansible/scale.yml, first run only) leaves the same host state as pulumi-lvs (${pulumiState.split("\n").length} lines of director1's snapshot) and its teardown returns director1 to bare`,
+    );
+  } finally {
+    closeMasters(WORK);
+  }
+}
+
 async function scaleBench(): Promise<void> {
   say(`\n== scale: ${SCALE_SIZES.join(", ")} real servers on director1 (preset dr), pulumi-lvs, the engine's floor and ipvsadm -R`);
   if (lab.labState()?.preset !== "dr") await lab.up("dr");
@@ -425,9 +476,15 @@ async function scaleBench(): Promise<void> {
           say(
             ` ${n} real servers (${shape.services} services x ${shape.serversPerService}), run ${i} of ${runs}${big ? `, ${JSON.stringify(BIG_ENV)}` : ""}`,
           );
+          // Ansible, as a reference, in the first run of each size up to BIG: its host state is checked against ours.
+          const withAnsible = !big && i === 1;
+          let pulumiState = "";
           await cycle("pulumi", ours, label, hosts, {
             skip,
             stateFile: oursState,
+            settled: async () => {
+              if (withAnsible) pulumiState = await stableState(hosts);
+            },
             extra: reweight("pulumi", oursState, "pulumi-lvs:reweightPercent", true),
           });
           const after = bareState(hosts);
@@ -438,6 +495,7 @@ async function scaleBench(): Promise<void> {
             extra: reweight("floor", fl.stateFile, "floor:reweightPercent", false),
           });
           await hostFloor(n, label, hosts, bare);
+          if (withAnsible) await ansibleScale(n, label, hosts, bare, pulumiState);
           if (i === 1) {
             notes.push(
               `${label}: ${shape.services} services x ${shape.serversPerService} real servers (${shape.resources} resources); ${runs} run${runs > 1 ? "s" : ""}${
@@ -496,7 +554,7 @@ function write(startedAt: Date, seconds: number): void {
     "# Benchmark: pulumi-lvs, Ansible and the engine's floor on the lab",
     "",
     `Written by \`npm run bench\` (\`${argv.join(" ") || "no options"}\`) on ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC in ${(seconds / 60).toFixed(0)} min: ${cpu.length} x ${cpu[0]?.model ?? "cpu"}, ` +
-      `the lab VM under qemu TCG (software emulation; every host is a systemd-nspawn container in it). ${RUNS} runs per stack and tool, interleaved; ${SCALE_RUNS} per scale size up to ${BIG} real servers, ${SCALE_BIG_RUNS} above.`,
+      `the lab VM under qemu TCG (software emulation; every host is a systemd-nspawn container in it). ${RUNS} run${RUNS > 1 ? "s" : ""} per stack and tool, interleaved; ${SCALE_RUNS} per scale size up to ${BIG} real servers (Ansible in the first), ${SCALE_BIG_RUNS} above.`,
     "Times are wall-clock seconds of the whole command (CLI start, program, engine, SSH). Connections and sessions are counted by the hosts' sshd (one session per command, file transfer or shell).",
     "Pulumi's no-op `up` and `preview` compare the program with the state and contact no host; `refresh` and `up --refresh` (`up-refresh`) are the operations that read the hosts (Ansible's no-op apply and `--check --diff` both read them; `up --refresh` also repairs drift, as the apply does). " +
       `Operations run with ${toolchainEnv().PULUMI_PARALLEL} in flight (PULUMI_PARALLEL, the project's default in scripts/lib.sh; the engine's own is 4 x CPUs) up to ${BIG} real servers. The Ansible runs reuse ControlPersist connections when the previous run ended less than 60 s before.`,

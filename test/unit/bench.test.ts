@@ -93,6 +93,22 @@ describe("benchmark core", () => {
     );
   });
 
+  it("pairs the scale stack's reweight with the Ansible reference's, stack by stack", () => {
+    const mk = (tool: Sample["tool"], stack: string, op: string, seconds: number): Sample => ({ tool, stack, op, seconds, hosts: {} });
+    const cs = compare(
+      summarize([
+        mk("pulumi", "scale-500", "reweight", 30),
+        mk("ansible", "scale-500", "reweight", 15),
+        mk("pulumi", "scale-50", "reweight", 8),
+        mk("floor", "scale-50", "reweight", 7),
+      ]),
+    );
+    assert.deepEqual(
+      cs.map((c) => [c.stack, c.op, c.ansible.op, c.speedup]),
+      [["scale-500", "reweight", "reweight", 0.5]],
+    );
+  });
+
   it("divides each scale operation by the floor's in the same run, with ipvsadm -R beside it, and judges the floor goals", () => {
     const mk = (tool: Sample["tool"], stack: string, op: string, seconds: number, peakKb?: Sample["peakKb"]): Sample => ({
       tool,
