@@ -120,7 +120,8 @@ export function compare(rows: Row[]): Comparison[] {
   return out;
 }
 
-const f1 = (x: number) => x.toFixed(1);
+/** A ratio: one decimal, two below 1 (Ansible's 3 s teardown against a 77 s `destroy` is 0.04x, not 0.0x). */
+export const ratio = (x: number) => `${x < 1 ? x.toFixed(2) : x.toFixed(1)}x`;
 const f2 = (x: number) => x.toFixed(2);
 
 export function rowsTable(rows: Row[]): string {
@@ -143,7 +144,7 @@ export function comparisonTable(cs: Comparison[]): string {
   ];
   for (const c of cs) {
     lines.push(
-      `| ${c.stack} | ${c.op} | ${f2(c.pulumi.median)} | ${c.ansible.op} | ${f2(c.ansible.median)} | ${f1(c.speedup)}x | ${c.pulumi.sessions} / ${c.ansible.sessions} |`,
+      `| ${c.stack} | ${c.op} | ${f2(c.pulumi.median)} | ${c.ansible.op} | ${f2(c.ansible.median)} | ${ratio(c.speedup)} | ${c.pulumi.sessions} / ${c.ansible.sessions} |`,
     );
   }
   return lines.join("\n");
@@ -286,7 +287,7 @@ export function goals(rows: Row[]): Goal[] {
       out.push({
         goal: `${stack}: ${op === "up" ? "cold" : "no-op"} \`up\` at least 2x faster than Ansible's ${peer}`,
         met: !!p && !!a && a.median >= 2 * p.median,
-        measured: p && a ? `${p.median.toFixed(2)} s vs ${a.median.toFixed(2)} s (${(a.median / p.median).toFixed(1)}x)` : "no data",
+        measured: p && a ? `${p.median.toFixed(2)} s vs ${a.median.toFixed(2)} s (${ratio(a.median / p.median)})` : "no data",
       });
     }
   }

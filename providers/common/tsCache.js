@@ -77,4 +77,4 @@ function register() {
   };
 }
 
-module.exports = { register, compiled, cacheDir };
+module.exports = { register, cacheDir };

@@ -12,6 +12,7 @@ import {
   floorGoals,
   goals,
   median,
+  ratio,
   Sample,
   stackSvgs,
   summarize,
@@ -183,6 +184,12 @@ rs1                        : ok=4    changed=1    unreachable=0    failed=1    s
     const h = Number(svg.match(/height="(\d+)"/)?.[1]);
     assert.match(both, new RegExp(`height="${2 * h}"`));
     assert.equal((both.match(/<svg /g) ?? []).length, 1);
+  });
+
+  it("writes a ratio with one decimal, and with two below 1", () => {
+    assert.equal(ratio(3.94), "3.9x");
+    assert.equal(ratio(2.96 / 76.58), "0.04x");
+    assert.equal(ratio(0.756), "0.76x");
   });
 
   it("reweights the given share of the scale stack's real servers", () => {
