@@ -36,16 +36,10 @@ export function drRealServer(
   opts: pulumi.CustomResourceOptions = {},
   persist?: boolean,
 ): VipAlias {
-  const p = persist === undefined ? {} : { persist };
-  const arp = new SysctlSet(
-    `${prefix}-${rs.name}-arp`,
-    { connection: rs.connection, name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS, ...p },
-    opts,
-  );
-  return new VipAlias(
-    `${prefix}-${rs.name}-vip`,
-    { connection: rs.connection, address: vip, prefix: 32, interface: "lo", label: "lo:0", hostRoute: true, ...p },
-    { ...opts, dependsOn: [...dependencies(opts.dependsOn), arp] },
+  return vipOnLo(
+    { prefix, rs, vip, opts, persist },
+    { suffix: "arp", name: "90-lvs-dr-rs", values: DR_ARP_SYSCTLS },
+    { prefix: 32, label: "lo:0", hostRoute: true },
   );
 }
 
@@ -79,16 +73,29 @@ export function drRealServer6(
   opts: pulumi.CustomResourceOptions = {},
   persist?: boolean,
 ): VipAlias {
+  return vipOnLo({ prefix, rs, vip, opts, persist }, { suffix: "sysctls", name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS }, { prefix: 128 });
+}
+
+/**
+ * The shared shape of drRealServer and drRealServer6: the SysctlSet `<prefix>-<host>-<suffix>`, then the VIP on lo as
+ * VipAlias `<prefix>-<host>-vip`, which depends on the sysctls and on `opts.dependsOn`.
+ */
+function vipOnLo(
+  on: { prefix: string; rs: ClusterHost; vip: pulumi.Input<string>; opts: pulumi.CustomResourceOptions; persist?: boolean },
+  sysctls: { suffix: string; name: string; values: Record<string, string> },
+  alias: { prefix: number; label?: string; hostRoute?: boolean },
+): VipAlias {
+  const { prefix, rs, vip, opts, persist } = on;
   const p = persist === undefined ? {} : { persist };
-  const sysctls = new SysctlSet(
-    `${prefix}-${rs.name}-sysctls`,
-    { connection: rs.connection, name: "90-lvs-dr6-rs", values: DR6_RS_SYSCTLS, ...p },
+  const set = new SysctlSet(
+    `${prefix}-${rs.name}-${sysctls.suffix}`,
+    { connection: rs.connection, name: sysctls.name, values: sysctls.values, ...p },
     opts,
   );
   return new VipAlias(
     `${prefix}-${rs.name}-vip`,
-    { connection: rs.connection, address: vip, prefix: 128, interface: "lo", ...p },
-    { ...opts, dependsOn: [...dependencies(opts.dependsOn), sysctls] },
+    { connection: rs.connection, address: vip, interface: "lo", ...alias, ...p },
+    { ...opts, dependsOn: [...dependencies(opts.dependsOn), set] },
   );
 }
 
