@@ -70,12 +70,23 @@ describe("stack haproxy (haproxy preset, real engine)", function () {
         const svg = timelineSvg(run.result);
         console.log(
           `      drill ${fault} on ${run.result.host}: longest gap ${f.longestGapSeconds.toFixed(2)} s, ${f.answered} answered, ${f.failed} failed, ` +
-            `VIP moved after ${f.vipMoveSeconds?.toFixed(2) ?? "-"} s, recovery ${f.recoverySeconds.toFixed(2)} s, availability ${(100 * f.availability).toFixed(3)} %`,
+            `VIP moved after ${f.vipMoveSeconds?.toFixed(2) ?? "-"} s, back ${f.vipBackSeconds?.toFixed(2) ?? "-"} s after the restore, ` +
+            `recovery ${f.recoverySeconds.toFixed(2)} s, availability ${(100 * f.availability).toFixed(3)} %, ` +
+            `failed before/during/after the fault ${f.failures.before}/${f.failures.during}/${f.failures.after}`,
         );
         assert.equal(run.notRestored, undefined, `${fault}: the stack is back as found`);
         assert.ok(f.requests >= 25 && f.answered > f.requests / 3, `${fault}: requests went through (${f.answered}/${f.requests})`);
         const limit = slow ? 15 : 8;
-        assert.ok(f.recovered && f.recoverySeconds < limit, `${fault}: traffic flowed again within ${limit} s (${f.recoverySeconds} s)`);
+        const ev = run.result.events;
+        const failedAt = run.result.requests
+          .filter((r) => !r.ok)
+          .map((r) => (r.start - ev.faultAt).toFixed(1))
+          .join(", ");
+        assert.ok(
+          f.recovered && f.recoverySeconds < limit,
+          `${fault}: traffic flowed again within ${limit} s (${f.recoverySeconds} s); failed requests started at ${failedAt} s ` +
+            `after the fault, the restore at ${(ev.restoredAt - ev.faultAt).toFixed(1)} s`,
+        );
         assert.match(svg, /this is nginx1[\s\S]*this is nginx2|this is nginx2[\s\S]*this is nginx1/, "both real servers in the timeline");
         if (fault === "realserver-stop") assert.equal(f.vipMoveSeconds, undefined);
         else {
